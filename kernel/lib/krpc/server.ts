@@ -1,0 +1,117 @@
+// kRPC over HTTP, wire-compatible with BuckyOS: POST {method, params, sys:[seq, token?, trace_id?]}
+// → HTTP 200 {result, sys:[seq]} | {error: "<CODE>: <message>", sys:[seq]}. Every service mounts its
+// methods with registerKrpc; createHttpServer gives all our HTTP servers the same bad-input behaviour.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { KrpcError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export interface KrpcContext {
+  seq: number;
+  /** The session token from sys[1], if any. Services verify it themselves. */
+  token: string | undefined;
+  traceId: string | undefined;
+  ip: string;
+  request: FastifyRequest;
+}
+
+export interface KrpcMethod<P = any, R = unknown> {
+  /** JSON schema of `params`; requests that do not match get INVALID_PARAMS before the handler runs. */
+  params?: object;
+  handler(params: P, ctx: KrpcContext): R | Promise<R>;
+}
+export type KrpcMethods = Record<string, KrpcMethod>;
+
+export interface KrpcRouteOptions {
+  log: Logger;
+  /** Called before every method; throw a KrpcError to refuse (e.g. token checks shared by all methods). */
+  before?: (method: string, ctx: KrpcContext) => void | Promise<void>;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true });
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export function createHttpServer(opts: { log: Logger; bodyLimit?: number }): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, keepAliveTimeout: 65_000 });
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const krpcRoute = req.method === 'POST' && req.url.startsWith('/kapi/');
+    let status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    let wire: KrpcError;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      wire = new KrpcError('PAYLOAD_TOO_LARGE', 'request body is larger than this endpoint accepts');
+      status = 413;
+    } else if (err.code === 'FST_ERR_CTP_INVALID_JSON' || err instanceof SyntaxError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      wire = new KrpcError('INVALID_PARAMS', 'request body is not valid JSON');
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      wire = new KrpcError('INVALID_PARAMS', 'request body must be application/json');
+    } else if (err instanceof KrpcError) {
+      wire = err;
+      status = 400;
+    } else if (status < 500) {
+      wire = new KrpcError('INVALID_PARAMS', err.message);
+    } else {
+      opts.log.error('unhandled error', { url: req.url, err: err.message, stack: err.stack });
+      wire = new KrpcError('INTERNAL', 'internal error; see the node log');
+    }
+    // kRPC clients treat non-2xx as transport failure, so bad kRPC input is still HTTP 200
+    // (except an oversized body, which the client could not have meant as a call).
+    if (krpcRoute && status !== 413) status = 200;
+    reply.code(status).send({ error: wire.toWire(), sys: [0] });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: new KrpcError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toWire(), sys: [0] });
+  });
+  return app;
+}
+
+function parseEnvelope(body: unknown): { method: string; params: unknown; seq: number; token?: string; traceId?: string } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new KrpcError('INVALID_PARAMS', 'request must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (typeof b.method !== 'string' || b.method.length === 0 || b.method.length > 128)
+    throw new KrpcError('INVALID_PARAMS', '"method" must be a non-empty string');
+  const sys = b.sys ?? [0];
+  if (!Array.isArray(sys)) throw new KrpcError('INVALID_PARAMS', '"sys" must be an array [seq, token?, trace_id?]');
+  const seq = typeof sys[0] === 'number' && Number.isFinite(sys[0]) ? sys[0] : 0;
+  const token = typeof sys[1] === 'string' && sys[1].length > 0 ? sys[1] : undefined;
+  const traceId = typeof sys[2] === 'string' ? sys[2] : undefined;
+  const params = b.params === undefined || b.params === null ? {} : b.params;
+  return { method: b.method, params, seq, token, traceId };
+}
+
+function seqOf(body: unknown): number {
+  const sys = (body as { sys?: unknown } | null)?.sys;
+  return Array.isArray(sys) && typeof sys[0] === 'number' ? sys[0] : 0;
+}
+
+export function registerKrpc(app: FastifyInstance, path: string, methods: KrpcMethods, opts: KrpcRouteOptions): void {
+  const validators = new Map<string, ValidateFunction>();
+  for (const [name, m] of Object.entries(methods)) if (m.params) validators.set(name, ajv.compile(m.params));
+
+  app.post(path, async (req: FastifyRequest, reply: FastifyReply) => {
+    const seq = seqOf(req.body);
+    try {
+      const env = parseEnvelope(req.body);
+      const method = Object.hasOwn(methods, env.method) ? methods[env.method] : undefined;
+      if (!method) throw new KrpcError('UNKNOWN_METHOD', `unknown method ${JSON.stringify(env.method)}`);
+      const ctx: KrpcContext = { seq: env.seq, token: env.token, traceId: env.traceId, ip: req.ip, request: req };
+      const validate = validators.get(env.method);
+      if (validate && !validate(env.params)) {
+        const e = validate.errors?.[0];
+        const where = e?.instancePath ? `params${e.instancePath.replace(/\//g, '.')}` : 'params';
+        throw new KrpcError('INVALID_PARAMS', `${where} ${e?.message ?? 'is invalid'}`);
+      }
+      if (opts.before) await opts.before(env.method, ctx);
+      const result = await method.handler(env.params, ctx);
+      return reply.send({ result: result === undefined ? null : result, sys: env.traceId ? [seq, env.traceId] : [seq] });
+    } catch (e) {
+      let wire: KrpcError;
+      if (e instanceof KrpcError) wire = e;
+      else {
+        opts.log.error('kRPC handler failed', { path, err: (e as Error)?.message, stack: (e as Error)?.stack });
+        wire = new KrpcError('INTERNAL', 'internal error; see the node log');
+      }
+      return reply.send({ error: wire.toWire(), sys: [seq] });
+    }
+  });
+}
