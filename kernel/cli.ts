@@ -1,1 +1,44 @@
-console.log("cli ok", process.argv.slice(2))
+// The `buckyos` command. Each verb lives in kernel/cli/<verb>.ts; errors print as one plain line.
+import { describeError, KrpcError } from './lib/errors.js';
+
+const usage = `usage: buckyos <command> [options]
+
+  ood [--data DIR] [--host ADDR]        run an OOD headless (activation on :3182 until activated)
+  activate --device URL --zone NAME --owner NAME --password PW [--mnemonic "WORDS"]
+  kv get|set|list|delete|watch KEY [VALUE]   (--zone URL --user NAME --password PW, or BUCKYOS_ZONE/USER/PASSWORD)
+  snapshot [--diff REV] [--json]        what the scheduler decided and why
+  pkg build DIR [--out FILE] [--release V] | pkg publish FILE --zone URL
+  app install|upgrade|rollback|uninstall|list [NAME] [--node NODE] [--version V]
+`;
+
+const hints: Partial<Record<string, string>> = {
+  UNAVAILABLE: 'Is the OOD running and the address right? Start it with `buckyos ood` (or `npm start`).',
+  UNAUTHENTICATED: 'Check the user name and password.',
+  TOKEN_EXPIRED: 'Your session expired; run the command again to log in.',
+  PERMISSION_DENIED: 'Your account is not allowed to do this; ask the zone owner.',
+  RATE_LIMITED: 'Too many failed logins; wait a little and try again.',
+  ALREADY_ACTIVATED: 'This device already belongs to a zone. To start over, reset it on the device itself.',
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case 'ood': return (await import('./cli/ood.js')).oodCommand(rest);
+    case 'activate': return (await import('./cli/activate.js')).activateCommand(rest);
+    case 'kv': return (await import('./cli/kv.js')).kvCommand(rest);
+    case 'snapshot': return (await import('./cli/snapshot.js')).snapshotCommand(rest);
+    case 'pkg': return (await import('./cli/pkg.js')).pkgCommand(rest);
+    case 'app': return (await import('./cli/app.js')).appCommand(rest);
+    case undefined: case 'help': case '--help': case '-h':
+      process.stdout.write(usage);
+      return;
+    default:
+      throw new KrpcError('INVALID_PARAMS', `unknown command "${verb}"\n${usage}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  const hint = e instanceof KrpcError ? hints[e.code] : undefined;
+  process.stderr.write(`error: ${describeError(e)}\n${hint ? hint + '\n' : ''}`);
+  process.exit(1);
+});

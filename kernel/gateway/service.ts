@@ -1,0 +1,137 @@
+// The node gateway (:3180): the zone's HTTP entry on this node. Routes /kapi/<service> to the
+// service's instance, apps by host name (<app>.<zone host>) or path (/apps/<app>/…), and serves the
+// control panel's static files. It authenticates nothing itself: every service checks tokens.
+import http from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { KrpcError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { proxyRequest } from './proxy.js';
+import type { GatewayResolver } from './resolver.js';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  resolver: GatewayResolver;
+  /** Zone host name for host-based app routing (e.g. "home.example" → notes.home.example). */
+  zoneHost?: string;
+  /** Built control panel (renderer) served at / when present. */
+  staticDir?: string;
+  /** Extra routes answered by the gateway itself (e.g. /health). */
+  local?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>;
+}
+
+export interface RunningGateway {
+  port: number;
+  stop(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
+};
+
+function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, err: KrpcError) {
+  const wantsJson = req.method === 'POST' || req.url?.startsWith('/kapi/') || /json/.test(req.headers.accept ?? '');
+  if (wantsJson) {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: err.toWire(), sys: [0] }));
+  } else {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>${status}</title><h1>${status === 404 ? 'Not found' : 'Service unavailable'}</h1><p>${escapeHtml(err.message)}</p>`);
+  }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function appFromHost(hostHeader: string | undefined, zoneHost: string | undefined): string | undefined {
+  if (!hostHeader || !zoneHost) return undefined;
+  const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
+  const zone = zoneHost.toLowerCase();
+  for (const sepChar of ['.', '-']) {
+    const suffix = sepChar + zone;
+    if (host.endsWith(suffix)) {
+      const name = host.slice(0, -suffix.length);
+      if (/^[a-z0-9_-]+$/.test(name)) return name;
+    }
+  }
+  return undefined;
+}
+
+async function serveStatic(dir: string, urlPath: string, res: http.ServerResponse): Promise<boolean> {
+  const rel = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
+  const file = join(dir, rel || 'index.html');
+  if (!file.startsWith(dir + sep) && file !== dir) return false;
+  for (const candidate of [file, join(dir, 'index.html')]) {
+    try {
+      const s = await stat(candidate);
+      if (!s.isFile()) continue;
+      res.writeHead(200, { 'content-type': MIME[extname(candidate)] ?? 'application/octet-stream', 'content-length': s.size });
+      createReadStream(candidate).pipe(res);
+      return true;
+    } catch { /* try the SPA fallback */ }
+  }
+  return false;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0];
+    const onError = (status: 502 | 503 | 504, reason: string) =>
+      sendError(req, res, status, new KrpcError(status === 504 ? 'TIMEOUT' : 'UNAVAILABLE', reason));
+
+    const local = opts.local?.[path];
+    if (local) return local(req, res);
+
+    const hostApp = appFromHost(req.headers.host, opts.zoneHost);
+    if (hostApp && !path.startsWith('/kapi/')) {
+      const up = opts.resolver.app(hostApp);
+      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${hostApp}" is installed in this zone`));
+      return proxyRequest(req, res, up, { path: url, onError: (s, r) => onError(s, `app "${hostApp}": ${r}`) });
+    }
+
+    const kapi = /^\/kapi\/([a-zA-Z0-9_-]+)(\/.*)?$/.exec(path);
+    if (kapi) {
+      const up = opts.resolver.service(kapi[1]);
+      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no service "${kapi[1]}" in this zone`));
+      return proxyRequest(req, res, up, { path: url, onError: (s, r) => onError(s, `service "${kapi[1]}": ${r}`) });
+    }
+
+    const appPath = /^\/apps\/([a-z0-9_-]+)(\/.*)?$/.exec(path);
+    if (appPath) {
+      if (!appPath[2]) { res.writeHead(308, { location: `/apps/${appPath[1]}/` }); return res.end(); }
+      const up = opts.resolver.app(appPath[1]);
+      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${appPath[1]}" is installed in this zone`));
+      const rest = url.slice(`/apps/${appPath[1]}`.length);
+      return proxyRequest(req, res, up, { path: rest, onError: (s, r) => onError(s, `app "${appPath[1]}": ${r}`) });
+    }
+
+    if (opts.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {
+      serveStatic(opts.staticDir, path, res).then((served) => {
+        if (!served) sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`));
+      }, () => sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`)));
+      return;
+    }
+    sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`));
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // streaming bodies (package uploads) may take long; idle sockets are still reaped
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(); });
+  });
+  const port = (server.address() as { port: number }).port;
+  opts.log.info('gateway listening', { host: opts.host, port });
+  return {
+    port,
+    stop: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
