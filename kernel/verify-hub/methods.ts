@@ -1,0 +1,187 @@
+// verify-hub's kRPC methods (spec 60 §3): password and JWT login, refresh with rotation and reuse
+// detection, logout, and token verification. Passwords, proofs and verifiers are never logged.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { KrpcError, isKrpcError } from '../lib/errors.js';
+import { loginProof } from '../lib/identity/password.js';
+import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
+import type { Logger } from '../lib/log.js';
+import { passwordKey, type VerifyHubKv } from './kv.js';
+import { verifyLoginJwt } from './login-jwt.js';
+import { checkLoginNonce, nonceExpiresAt } from './nonce.js';
+import { assertPrincipalStillValid, isActive, readUserSettings } from './principals.js';
+import {
+  loginByJwtParams, loginByPasswordParams, logoutParams, refreshTokenParams, verifyTokenParams,
+  type LoginByJwtParams, type LoginByPasswordParams, type LoginByPasswordResult,
+  type RefreshTokenParams, type TokenPairResult, type VerifyTokenParams,
+} from './schema.js';
+import { replayMarker, subjectOf, type SessionStore } from './sessions.js';
+import type { LoginThrottle } from './throttle.js';
+import { newSessionId, type SessionSubject, type TokenIssuer } from './tokens.js';
+
+export interface VerifyHubDeps {
+  kv: VerifyHubKv;
+  log: Logger;
+  issuer: TokenIssuer;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  ownerPublicJwk: Ed25519PublicJwk;
+  nowMs: () => number;
+}
+
+/** App ids that stand for the kernel itself; a user session may not claim them. */
+const KERNEL_APPIDS = new Set(['kernel', 'verify-hub', 'system-config', 'scheduler', 'node-daemon', 'cyfs-gateway']);
+
+const WRONG_CREDENTIALS = 'wrong user name or password';
+// Keeps the work for an unknown user the same as for a known one.
+const DUMMY_VERIFIER = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** Constant-time comparison of a presented login proof with the expected one. */
+function proofMatches(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function assertUserAppid(appid: string): void {
+  if (KERNEL_APPIDS.has(appid)) throw new KrpcError('INVALID_PARAMS', `appid "${appid}" is reserved for kernel services; log in with your app's own id`);
+}
+
+/** The address a login came from: the gateway's X-Forwarded-For entry when it proxied us, else the peer. */
+export function clientIpOf(ctx: Pick<KrpcContext, 'ip' | 'request'>): string {
+  const peer = ctx.ip;
+  const forwarded = ctx.request.headers['x-forwarded-for'];
+  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(peer);
+  if (loopback && typeof forwarded === 'string' && forwarded.trim()) return forwarded.split(',').at(-1)!.trim();
+  return peer;
+}
+
+export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
+  const { kv, log, issuer, sessions, throttle } = deps;
+  const nowS = () => Math.floor(deps.nowMs() / 1000);
+
+  async function openSession(subject: SessionSubject, now: number, replay: Parameters<SessionStore['open']>[4]) {
+    const pair = await issuer.mintPair(subject, now);
+    await sessions.open(subject, pair.refreshJti, pair.refreshExp, now, replay);
+    return { session_token: pair.session_token, refresh_token: pair.refresh_token };
+  }
+
+  async function loginByPassword(p: LoginByPasswordParams, ctx: KrpcContext): Promise<LoginByPasswordResult> {
+    const nowMs = deps.nowMs();
+    const user = p.username;
+    const ip = clientIpOf(ctx);
+    throttle.check(user, ip, nowMs);
+    assertUserAppid(p.appid);
+    const refuse = (e: KrpcError, reason: string) => {
+      throttle.failure(user, ip, nowMs);
+      log.warn('password login refused', { user, ip, reason });
+      return e;
+    };
+    try {
+      checkLoginNonce(p.login_nonce, nowMs);
+    } catch (e) {
+      throw refuse(e as KrpcError, 'nonce outside the time window');
+    }
+    const [verifierEntry, settings] = await Promise.all([kv.get(passwordKey(user)), readUserSettings(kv, user)]);
+    const expected = loginProof(verifierEntry?.value.trim() || DUMMY_VERIFIER, p.login_nonce);
+    const matches = proofMatches(p.password, expected);
+    if (!verifierEntry || !settings || user === 'root' || !matches)
+      throw refuse(new KrpcError('UNAUTHENTICATED', WRONG_CREDENTIALS), 'wrong user name or password');
+    if (!isActive(settings))
+      throw new KrpcError('PERMISSION_DENIED', `the account "${user}" is ${settings.state.split(':')[0]}; ask the zone owner to reactivate it`);
+
+    const now = Math.floor(nowMs / 1000);
+    const subject: SessionSubject = { sub: user, appid: p.appid, kind: 'user', session: newSessionId(), appInstanceId: p.app_instance_id };
+    const replay = replayMarker(['password', user, String(p.login_nonce)], nonceExpiresAt(p.login_nonce), 'this login was already used (replayed nonce); log in again');
+    let pair: TokenPairResult;
+    try {
+      pair = await openSession(subject, now, replay);
+    } catch (e) {
+      if (isKrpcError(e, 'UNAUTHENTICATED')) throw refuse(e, 'replayed nonce');
+      throw e;
+    }
+    throttle.success(user);
+    log.info('password login', { user, appid: p.appid, ip, session: subject.session });
+    return { user_info: { user_id: user, user_name: user, user_type: settings.type }, ...pair };
+  }
+
+  async function loginByJwt(p: LoginByJwtParams, ctx: KrpcContext): Promise<TokenPairResult> {
+    const now = nowS();
+    let identity;
+    try {
+      identity = await verifyLoginJwt(kv, p.jwt, deps.ownerPublicJwk, now);
+    } catch (e) {
+      log.warn('JWT login refused', { ip: clientIpOf(ctx), reason: (e as Error).message });
+      throw e;
+    }
+    if (identity.kind === 'user') assertUserAppid(identity.appid);
+    const subject: SessionSubject = {
+      sub: identity.sub,
+      appid: identity.appid,
+      kind: identity.kind,
+      session: newSessionId(),
+      appInstanceId: identity.appInstanceId ?? p.app_instance_id,
+    };
+    // Single use per signer and jti, whatever app_instance_id the caller adds.
+    const replay = replayMarker(['jwt', identity.iss, identity.jti], identity.exp, 'this login JWT was already used; sign a new one with a fresh jti');
+    const pair = await openSession(subject, now, replay);
+    log.info('JWT login', { sub: subject.sub, appid: subject.appid, kind: subject.kind, iss: identity.iss, session: subject.session });
+    return pair;
+  }
+
+  async function refreshToken(p: RefreshTokenParams, ctx: KrpcContext): Promise<TokenPairResult> {
+    const now = nowS();
+    const claims = await issuer.verify(p.refresh_token, 'refresh', now);
+    // A lost compare-and-set means the record moved; re-reading then finds it rotated or revoked.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const state = await sessions.read(claims.session);
+      if (!state || state.record.sub !== claims.sub) throw new KrpcError('UNAUTHENTICATED', 'this session has ended; log in again');
+      const { record, version } = state;
+      if (record.revoked) throw new KrpcError('UNAUTHENTICATED', 'this session was ended (logout or a reused refresh token); log in again');
+      if (record.refresh_jti !== claims.jti) {
+        await sessions.revoke(claims.session, record);
+        log.warn('refresh token reused; session revoked', { sub: record.sub, session: claims.session, ip: clientIpOf(ctx) });
+        throw new KrpcError('UNAUTHENTICATED', 'this refresh token was already used, so the session has been ended for safety; log in again');
+      }
+      try {
+        await assertPrincipalStillValid(kv, record, deps.ownerPublicJwk, now);
+      } catch (e) {
+        await sessions.revoke(claims.session, record);
+        throw e;
+      }
+      const pair = await issuer.mintPair(subjectOf(claims.session, record), now);
+      if (await sessions.rotate(claims.session, version, record, pair.refreshJti, pair.refreshExp))
+        return { session_token: pair.session_token, refresh_token: pair.refresh_token };
+    }
+    throw new KrpcError('UNAVAILABLE', 'the session is being changed concurrently; try again');
+  }
+
+  async function logout(p: RefreshTokenParams): Promise<true> {
+    const claims = await issuer.verify(p.refresh_token, 'refresh', nowS());
+    const state = await sessions.read(claims.session);
+    if (state && state.record.sub === claims.sub) {
+      await sessions.revoke(claims.session, state.record);
+      log.info('logout', { sub: claims.sub, session: claims.session });
+    }
+    return true;
+  }
+
+  async function verifyToken(p: VerifyTokenParams): Promise<true> {
+    const claims = await issuer.verify(p.session_token, 'session', nowS());
+    if (p.appid !== undefined && claims.appid !== p.appid)
+      throw new KrpcError('PERMISSION_DENIED', `this token was issued for app "${claims.appid}", not "${p.appid}"`);
+    if (p.app_instance_id !== undefined && claims.app_instance_id !== p.app_instance_id)
+      throw new KrpcError('PERMISSION_DENIED', `this token was issued for another app instance`);
+    const state = await sessions.read(claims.session);
+    if (!state || state.record.revoked || state.record.sub !== claims.sub)
+      throw new KrpcError('UNAUTHENTICATED', 'this session has ended; log in again');
+    return true;
+  }
+
+  return {
+    login_by_password: { params: loginByPasswordParams, handler: loginByPassword },
+    login_by_jwt: { params: loginByJwtParams, handler: loginByJwt },
+    refresh_token: { params: refreshTokenParams, handler: refreshToken },
+    logout: { params: logoutParams, handler: logout },
+    verify_token: { params: verifyTokenParams, handler: verifyToken },
+  };
+}

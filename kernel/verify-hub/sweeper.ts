@@ -1,0 +1,43 @@
+// Removes expired sessions and replay markers so security/verify-hub/ does not grow with every login.
+import type { Logger } from '../lib/log.js';
+import { REPLAY_PREFIX, SESSIONS_PREFIX, type KvTxAction, type VerifyHubKv } from './kv.js';
+import { parseSessionRecord, replayMarkerExpiry } from './sessions.js';
+
+const BATCH = 200;
+
+export async function sweepExpired(kv: VerifyHubKv, nowS: number): Promise<number> {
+  const expired: string[] = [];
+  for (const name of await kv.list(REPLAY_PREFIX)) {
+    if (replayMarkerExpiry(name) < nowS) expired.push(`${REPLAY_PREFIX}/${name}`);
+  }
+  for (const name of await kv.list(SESSIONS_PREFIX)) {
+    const key = `${SESSIONS_PREFIX}/${name}`;
+    const entry = await kv.get(key);
+    const record = entry && parseSessionRecord(entry.value);
+    if (entry && (!record || record.exp < nowS)) expired.push(key);
+  }
+  for (let i = 0; i < expired.length; i += BATCH) {
+    const actions: Record<string, KvTxAction> = {};
+    for (const key of expired.slice(i, i + BATCH)) actions[key] = { action: 'remove' };
+    await kv.execTx(actions);
+  }
+  return expired.length;
+}
+
+/** Sweeps now and then every `intervalMs`; failures are logged and retried at the next tick. Returns stop. */
+export function startSweeper(kv: VerifyHubKv, log: Logger, nowS: () => number, intervalMs: number): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    running ??= sweepExpired(kv, nowS())
+      .then((removed) => { if (removed > 0) log.info('removed expired sessions and replay markers', { removed }); })
+      .catch((e) => log.warn('sweeping expired sessions failed; will retry', { err: (e as Error).message }))
+      .finally(() => { running = undefined; });
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,113 @@
+// The token pair verify-hub issues (spec 60 §2, docs/CONTRACTS.md "Token claims"): an EdDSA session
+// token (15 min) that every service verifies locally, and a refresh token (7 days, aud "verify-hub")
+// that only verify-hub accepts and that dies at its first use.
+import { randomBytes } from 'node:crypto';
+import { KrpcError } from '../lib/errors.js';
+import { signJwt, verifyJwt } from '../lib/identity/jwt.js';
+import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+
+export type PrincipalKind = 'user' | 'device' | 'service';
+export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['user', 'device', 'service'];
+
+export const VERIFY_HUB_ISSUER = 'verify-hub';
+export const VERIFY_HUB_KID = 'verify-hub';
+export const REFRESH_AUDIENCE = 'verify-hub';
+export const SESSION_TOKEN_TTL_S = 15 * 60;
+export const REFRESH_TOKEN_TTL_S = 7 * 24 * 3600;
+
+/** Who a session belongs to; fixed for the life of the session. */
+export interface SessionSubject {
+  sub: string;
+  appid: string;
+  kind: PrincipalKind;
+  session: number;
+  appInstanceId?: string;
+}
+
+export interface VerifyHubClaims {
+  iss: string;
+  sub: string;
+  appid: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  session: number;
+  principal_kind: PrincipalKind;
+  zone: string;
+  aud?: string;
+  app_instance_id?: string;
+}
+
+export type TokenUse = 'session' | 'refresh';
+
+/** A random u64 as a decimal string (the jti form BuckyOS uses). */
+export const newTokenId = () => randomBytes(8).readBigUInt64BE().toString();
+
+/** A random session id that survives JSON (a u64 in BuckyOS; we stay within 2^53). */
+export const newSessionId = () => Number(randomBytes(8).readBigUInt64BE() & ((1n << 53n) - 1n)) || 1;
+
+export function tokenClaims(use: TokenUse, subject: SessionSubject, zone: string, nowS: number, jti: string): VerifyHubClaims {
+  const claims: VerifyHubClaims = {
+    iss: VERIFY_HUB_ISSUER,
+    sub: subject.sub,
+    appid: subject.appid,
+    exp: nowS + (use === 'session' ? SESSION_TOKEN_TTL_S : REFRESH_TOKEN_TTL_S),
+    iat: nowS,
+    jti,
+    session: subject.session,
+    principal_kind: subject.kind,
+    zone,
+  };
+  if (use === 'refresh') claims.aud = REFRESH_AUDIENCE;
+  if (subject.appInstanceId) claims.app_instance_id = subject.appInstanceId;
+  return claims;
+}
+
+export interface TokenPair {
+  session_token: string;
+  refresh_token: string;
+}
+
+export interface MintedPair extends TokenPair {
+  refreshJti: string;
+  refreshExp: number;
+}
+
+export class TokenIssuer {
+  constructor(
+    private readonly privateKeyPem: string,
+    readonly publicJwk: Ed25519PublicJwk,
+    readonly zone: string,
+  ) {}
+
+  async mintPair(subject: SessionSubject, nowS: number): Promise<MintedPair> {
+    const session = tokenClaims('session', subject, this.zone, nowS, newTokenId());
+    const refresh = tokenClaims('refresh', subject, this.zone, nowS, newTokenId());
+    return {
+      session_token: await signJwt({ ...session }, this.privateKeyPem, VERIFY_HUB_KID),
+      refresh_token: await signJwt({ ...refresh }, this.privateKeyPem, VERIFY_HUB_KID),
+      refreshJti: refresh.jti,
+      refreshExp: refresh.exp,
+    };
+  }
+
+  /** Verifies a token this verify-hub issued for `use`; anything else is UNAUTHENTICATED / TOKEN_EXPIRED. */
+  async verify(token: string, use: TokenUse, nowS: number): Promise<VerifyHubClaims> {
+    const c = await verifyJwt(token, this.publicJwk, { now: nowS });
+    if (c.iss !== VERIFY_HUB_ISSUER) throw new KrpcError('UNAUTHENTICATED', 'token was not issued by verify-hub');
+    if (c.zone !== this.zone) throw new KrpcError('UNAUTHENTICATED', 'token belongs to another zone');
+    const isRefresh = c.aud === REFRESH_AUDIENCE;
+    if (use === 'refresh' && !isRefresh) throw new KrpcError('UNAUTHENTICATED', 'this is not a refresh token; pass the refresh_token from your login');
+    if (use === 'session' && c.aud !== undefined) throw new KrpcError('UNAUTHENTICATED', 'this is not a session token; pass the session_token from your login');
+    if (
+      typeof c.sub !== 'string' ||
+      typeof c.appid !== 'string' ||
+      typeof c.jti !== 'string' ||
+      typeof c.iat !== 'number' ||
+      !Number.isSafeInteger(c.session) ||
+      !PRINCIPAL_KINDS.includes(c.principal_kind as PrincipalKind)
+    )
+      throw new KrpcError('UNAUTHENTICATED', 'token is missing verify-hub claims');
+    return c as unknown as VerifyHubClaims;
+  }
+}
