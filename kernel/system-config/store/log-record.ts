@@ -1,12 +1,14 @@
 // The on-disk record of one transaction in a log segment:
 //   [u32 LE payload length][u32 LE crc32(payload)][payload = UTF-8 JSON {"r": globalRevision, "p": [[key, value|null], …]}]
-// A record whose header or payload is incomplete, or whose checksum does not match, is a torn tail
-// (a write cut short by a crash): scanning stops there and reports how many bytes are valid.
+// Scanning stops at the first record that is incomplete or fails its checksum and reports how many
+// bytes are valid; the caller decides whether that tail can be a torn write (see log-store.ts).
 import { crc32 } from 'node:zlib';
 import { KrpcError } from '../../lib/errors.js';
 import type { KvPut } from './types.js';
 
 const HEADER_BYTES = 8;
+/** Upper bound of one group-commit write (a larger backlog goes out in several), unless a single record is larger. */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export interface LogRecord {
   revision: number;
@@ -26,25 +28,31 @@ export interface SegmentScan {
   records: LogRecord[];
   /** Bytes from the start of the segment up to the end of the last intact record. */
   validBytes: number;
-  /** True when bytes after validBytes exist but do not form an intact record. */
-  tornTail: boolean;
+  /**
+   * Why the bytes after validBytes are not an intact record: 'short' when the record runs past the end
+   * of the file (what a write cut short by a crash leaves), 'checksum' when it is complete but wrong.
+   */
+  tear: 'short' | 'checksum' | undefined;
+  /** The length the first bad record claims, for telling one torn huge record from damage. */
+  tornRecordBytes: number;
 }
 
 export function scanSegment(data: Buffer, segmentName: string): SegmentScan {
   const records: LogRecord[] = [];
   let offset = 0;
   while (offset < data.length) {
-    if (data.length - offset < HEADER_BYTES) break;
+    if (data.length - offset < HEADER_BYTES) return { records, validBytes: offset, tear: 'short', tornRecordBytes: 0 };
     const length = data.readUInt32LE(offset);
     const checksum = data.readUInt32LE(offset + 4);
     const start = offset + HEADER_BYTES;
-    if (length === 0 || start + length > data.length) break;
+    // Zero length: pages of a tail that never reached the disk read back as zeros.
+    if (length === 0 || start + length > data.length) return { records, validBytes: offset, tear: 'short', tornRecordBytes: HEADER_BYTES + length };
     const payload = data.subarray(start, start + length);
-    if (crc32(payload) !== checksum) break;
+    if (crc32(payload) !== checksum) return { records, validBytes: offset, tear: 'checksum', tornRecordBytes: HEADER_BYTES + length };
     records.push(decodePayload(payload, segmentName, offset));
     offset = start + length;
   }
-  return { records, validBytes: offset, tornTail: offset < data.length };
+  return { records, validBytes: offset, tear: undefined, tornRecordBytes: 0 };
 }
 
 function decodePayload(payload: Buffer, segmentName: string, offset: number): LogRecord {

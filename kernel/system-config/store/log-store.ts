@@ -18,7 +18,7 @@ import { KrpcError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { ChangeHistory } from './change-history.js';
 import { lockDir } from './dir-lock.js';
-import { encodeRecord, scanSegment } from './log-record.js';
+import { MAX_BATCH_BYTES, encodeRecord, scanSegment, type SegmentScan } from './log-record.js';
 import { SegmentWriter, parseSegmentFileName, type SegmentInfo } from './log-segment.js';
 import { isSnapshotTemp, readSnapshot, writeSnapshot, type KvState } from './snapshot.js';
 import type { KvChange, KvEntry, KvPut, KvStore, KvStoreStats, KvView } from './types.js';
@@ -32,8 +32,6 @@ export interface LogStoreOptions {
 export type LogStore = KvStore & { stats(): KvStoreStats };
 
 const DEFAULT_COMPACT_AFTER_BYTES = 16 * 1024 * 1024;
-/** Upper bound of one group-commit write; a larger backlog goes out in several. */
-const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 interface QueuedTxn {
   revision: number;
@@ -73,8 +71,8 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
     const data = await readFile(segment.path);
     const scan = scanSegment(data, segment.path);
     const isLast = i === segments.length - 1;
-    if (scan.tornTail && !isLast)
-      throw new KrpcError('INTEGRITY', `KV log ${segment.path} is damaged at byte ${scan.validBytes} but newer segments follow it; restore the kv folder from a backup`);
+    if (scan.tear && !(isLast && canBeTornWrite(scan, data.length)))
+      throw new KrpcError('INTEGRITY', `KV log ${segment.path} is damaged at byte ${scan.validBytes} (${scan.tear === 'short' ? 'a record runs past its end' : 'checksum mismatch'}) with acknowledged data after it; restore the kv folder from a backup`);
     if (scan.records.length > 0 && scan.records[0].revision !== segment.start)
       throw new KrpcError('INTEGRITY', `KV log ${segment.path} starts at revision ${scan.records[0].revision}, not at the one in its name; restore the kv folder from a backup`);
     for (const record of scan.records) {
@@ -87,7 +85,7 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
     }
     segment.bytes = scan.validBytes;
     if (isLast) lastFileBytes = data.length;
-    if (scan.tornTail) log.warn('cut a torn tail off the KV log (a write that was never acknowledged)', { segment: segment.path, validBytes: scan.validBytes, fileBytes: data.length });
+    if (scan.tear) log.warn('cut a torn tail off the KV log (a write that was never acknowledged)', { segment: segment.path, validBytes: scan.validBytes, fileBytes: data.length });
   }
 
   // Segments wholly covered by the snapshot are leftovers of a compaction interrupted after its rename.
@@ -109,6 +107,17 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
   }
   log.info('KV store opened', { dir, revision: state.revision, keys: state.entries.size, snapshotRevision: snapshot.revision, segments: segments.length });
   return new DurableLogStore(dir, state, history, segments, active, snapshot, opts, log, unlock);
+}
+
+/**
+ * Only the last group-commit write can be torn: at most MAX_BATCH_BYTES, or one record bigger than
+ * that. After kill -9 the torn record runs past the end of the file; after a power cut the unsynced
+ * pages of that write may also come back partly, hence a checksum mismatch within it is allowed too.
+ * Anything larger is damage to acknowledged records, which must not be cut silently.
+ */
+function canBeTornWrite(scan: SegmentScan, fileBytes: number): boolean {
+  const tail = fileBytes - scan.validBytes;
+  return tail <= MAX_BATCH_BYTES || (scan.tear === 'short' && scan.tornRecordBytes >= tail);
 }
 
 /** The changes `puts` make, with per-key revisions counted from `revisionOf` (a key may repeat). */
