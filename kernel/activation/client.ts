@@ -1,0 +1,60 @@
+// Typed client of a device's activation server, for the owner's CLI and tests.
+import { KrpcError } from '../lib/errors.js';
+import { KrpcClient } from '../lib/krpc/client.js';
+import { DEFAULT_PORTS } from '../lib/ports.js';
+import type { DeviceMiniInfo } from './device-info.js';
+import type {
+  CommitActiveParams, CommitActiveResult, DeviceKeyPairResult, PrepareActiveDocumentsParams, PreparedActiveDocuments,
+} from './schema.js';
+
+/**
+ * The device's base URL: "http://host:port" as given, or "host[:port]" without a scheme, which
+ * means plain HTTP on the activation port (3182) unless a port is given.
+ */
+export function activationBaseUrl(device: string): string {
+  const raw = device.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new KrpcError('INVALID_PARAMS', `"${device}" is not a device address; use e.g. 192.168.1.20 or http://192.168.1.20:3182`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new KrpcError('INVALID_PARAMS', `the device address must be http:// or https://, not ${url.protocol}`);
+  if (withScheme !== raw && !url.port) url.port = String(DEFAULT_PORTS.activation);
+  return `${url.protocol}//${url.host}`;
+}
+
+export class ActivationClient {
+  readonly baseUrl: string;
+  private readonly krpc: KrpcClient;
+
+  constructor(device: string, opts: { timeoutMs?: number } = {}) {
+    this.baseUrl = activationBaseUrl(device);
+    this.krpc = new KrpcClient(`${this.baseUrl}/kapi/active`, { timeoutMs: opts.timeoutMs });
+  }
+
+  async deviceInfo(): Promise<DeviceMiniInfo> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/device`, { signal: AbortSignal.timeout(10_000) });
+    } catch {
+      throw new KrpcError('UNAVAILABLE', `cannot reach the device at ${this.baseUrl}`);
+    }
+    if (!res.ok) throw new KrpcError('UNAVAILABLE', `${this.baseUrl}/device answered HTTP ${res.status}`);
+    return (await res.json()) as DeviceMiniInfo;
+  }
+
+  generateDeviceKeyPair(): Promise<DeviceKeyPairResult> {
+    return this.krpc.call('generate_device_key_pair', {});
+  }
+
+  prepareActiveDocuments(params: PrepareActiveDocumentsParams): Promise<PreparedActiveDocuments> {
+    return this.krpc.call('prepare_active_documents', params);
+  }
+
+  commitActive(params: CommitActiveParams): Promise<CommitActiveResult> {
+    return this.krpc.call('commit_active', params);
+  }
+}
