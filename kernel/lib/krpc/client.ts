@@ -9,6 +9,12 @@ export interface KrpcClientOptions {
   timeoutMs?: number;
 }
 
+/** Per-call overrides, e.g. for long-polls: a longer timeout and a signal to cancel the call. */
+export interface KrpcCallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 export class KrpcClient {
   private seq = 0;
   constructor(readonly url: string, private readonly opts: KrpcClientOptions = {}) {}
@@ -17,7 +23,7 @@ export class KrpcClient {
     return new KrpcClient(this.url, { ...this.opts, token });
   }
 
-  async call<R = unknown>(method: string, params: unknown = {}): Promise<R> {
+  async call<R = unknown>(method: string, params: unknown = {}, callOpts: KrpcCallOptions = {}): Promise<R> {
     const seq = ++this.seq;
     const t = this.opts.token;
     const token = typeof t === 'function' ? await t() : t;
@@ -27,11 +33,12 @@ export class KrpcClient {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ method, params, sys: token ? [seq, token] : [seq] }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+        signal: this.signalFor(callOpts),
       });
     } catch (e) {
       const err = e as Error;
       if (err.name === 'TimeoutError') throw new KrpcError('TIMEOUT', `${this.url} did not answer ${method} in time`);
+      if (err.name === 'AbortError') throw new KrpcError('UNAVAILABLE', `${method} to ${this.url} was cancelled`);
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       throw new KrpcError('UNAVAILABLE', `cannot reach ${this.url}${cause ? ` (${cause})` : ''}`);
     }
@@ -47,5 +54,10 @@ export class KrpcClient {
     if (!Array.isArray(body.sys) || body.sys[0] !== seq) throw new KrpcError('INTERNAL', 'kRPC response seq does not match the request');
     if (!('result' in body)) throw new KrpcError('INTERNAL', 'kRPC response has neither result nor error');
     return body.result as R;
+  }
+
+  private signalFor(callOpts: KrpcCallOptions): AbortSignal {
+    const timeout = AbortSignal.timeout(callOpts.timeoutMs ?? this.opts.timeoutMs ?? 30_000);
+    return callOpts.signal ? AbortSignal.any([timeout, callOpts.signal]) : timeout;
   }
 }

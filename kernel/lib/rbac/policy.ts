@@ -1,0 +1,102 @@
+// The default RBAC policy BuckyOS compiles into its runtime (spec 60 §5.2), transcribed in policy
+// order (the model's priority effect means the first matching line decides), plus a few lines of
+// ours, each marked. The zone's dynamic tail (KV `system/rbac/policy`) is appended after it.
+export const DEFAULT_RBAC_POLICY = `
+p, kernel, obj://*, all,allow
+p, ood, obj://*, all,allow
+p, root, obj://*, all,allow
+p, su_admin, obj://*, all,allow
+
+p, system, obj://dfs/security/*,all,deny
+p, system, obj://config/security/*,all,deny
+p, system, obj://*, all,allow
+
+p, frame, obj://config/boot/*, read,allow
+p, frame, obj://config/system/*,read,allow
+p, frame, obj://config/agents/{agent}/{key},read,allow
+p, frame, obj://config/services/{frame}/*,all,allow
+p, frame, obj://config/services/{service}/info,read,allow
+# Upstream text. keyMatch3 widens only "/*", so this grants exactly obj://config/users, not the keys below it.
+p, frame, obj://config/users*,read,allow
+
+p, app, obj://config/boot/*, read,allow
+p, app, obj://config/users/{user}/apps/{app}/settings,read|write,allow
+p, app, obj://config/users/{user}/apps/{app}/spec,read,allow
+p, app, obj://config/users/{user}/apps/{app}/info,read|write,allow
+p, app, obj://config/services/{service}/info,read,allow
+
+p, agent, obj://config/boot/*, read,allow
+p, agent, obj://config/agents/{agent}/*,read,allow
+p, agent, obj://config/users/{user}/agents/{agent}/settings,read|write,allow
+p, agent, obj://config/users/{user}/agents/{agent}/spec,read,allow
+p, agent, obj://config/users/{user}/agents/{agent}/info,read|write,allow
+p, agent, obj://config/services/{service}/info,read,allow
+p, agent, obj://config/services/{agent}/instances/{node},write,allow
+
+p, admin,obj://config/boot/*, read,allow
+p, admin,obj://config/system/*,read,allow
+p, admin,obj://config/agents/{agent}/doc,read,allow
+p, admin,obj://config/agents/{agent}/settings,read|write,allow
+p, admin,obj://config/users/{admin}/*,read,allow
+p, admin,obj://config/users/{admin}/profile,read|write,allow
+p, admin,obj://config/users/{admin}/apps/{app}/{key},read|write,allow
+p, admin,obj://config/users/{admin}/agents/{agent}/{key},read|write,allow
+p, admin,obj://config/services/aicc/settings,read|write,allow
+p, admin,obj://config/services/msg-center/settings,read|write,allow
+p, admin,obj://config/services/{service}/instances/{node},write,allow
+p, admin,obj://config/services/*,read,allow
+p, admin,obj://task/{admin},read,allow
+# ours: admins publish and install packages on the zone's repo-server.
+p, admin,obj://repo/*,read|write,allow
+
+p, users,obj://config/boot/*, read,allow
+p, users,obj://config/agents/{agent}/doc,read,allow
+p, users,obj://config/users/{users}/*,read,allow
+p, users,obj://config/users/{users}/profile,read|write,allow
+p, users,obj://config/users/{users}/apps/{app}/{key},read|write,allow
+p, users,obj://config/users/{users}/agents/{agent}/{key},read|write,allow
+p, users,obj://config/services/{service}/info,read,allow
+p, users,obj://config/services/{service}/instances/{node},write,allow
+p, users,obj://task/{users},read,allow
+# ours: users may browse and download packages, never publish.
+p, users,obj://repo/*,read,allow
+
+# ours: upstream has no rules for "node" devices (non-OOD nodes), so their node-daemon could not even
+# read its own config. A node reads what it needs to converge and reports only about itself.
+p, node, obj://config/boot/*, read,allow
+p, node, obj://config/system/rbac/policy, read,allow
+p, node, obj://config/nodes/{node}/*, read,allow
+p, node, obj://config/devices/{node}/info, read|write,allow
+p, node, obj://config/devices/{device}/doc, read,allow
+p, node, obj://config/services/{service}/info, read,allow
+p, node, obj://config/services/{service}/instances/{node}, read|write,allow
+p, node, obj://repo/*, read,allow
+
+g, node-daemon, kernel
+g, scheduler, kernel
+g, system-config, kernel
+g, verify-hub, kernel
+g, cyfs-gateway, kernel
+g, buckycli, kernel
+
+g, task-manager, system
+g, kmsg, system
+g, control-panel, system
+
+g, repo-service, frame
+g, aicc, frame
+g, msg-center, frame
+g, opendan, frame
+g, slog_server, frame
+g, smb_service, frame
+`;
+
+/**
+ * Names that are roles in the policy above. A token whose subject is one of them would match the
+ * role's rules directly (`r.sub == p.sub`), so verification refuses such subjects (except an
+ * owner-signed `root`).
+ */
+export const RBAC_ROLE_NAMES: ReadonlySet<string> = new Set([
+  'kernel', 'ood', 'root', 'su_admin', 'system', 'frame', 'app', 'agent', 'admin', 'users', 'su_users',
+  'limited', 'guest', 'node',
+]);

@@ -1,0 +1,114 @@
+// Who may do what, kept in step with KV: the trust keys and the RBAC enforcer are rebuilt whenever
+// boot/config or anything under system/rbac/ changes, whoever wrote it and by whichever method
+// (append included: upstream pitfall 4), and a lazily trusted issuer is forgotten when its document
+// or settings change.
+import { permissionDenied } from '../lib/errors.js';
+import { configResource, type KeyOptions } from '../lib/kv-keys.js';
+import type { Logger } from '../lib/log.js';
+import { createRbac, type Rbac } from '../lib/rbac/rbac.js';
+import type { KvStore } from './store/types.js';
+import { BOOT_CONFIG_KEY, TrustKeys, type ZoneIdentity } from './trust.js';
+import type { Principal } from './principal.js';
+
+export const RBAC_POLICY_KEY = 'system/rbac/policy';
+const RBAC_PREFIX = 'system/rbac/';
+
+export type Action = 'read' | 'write';
+
+/** Whether a write to `key` changes trust keys or the RBAC policy. */
+export const touchesTrust = (key: string) => key === BOOT_CONFIG_KEY || key.startsWith(RBAC_PREFIX);
+
+// devices/<d>/doc, users/<u>/doc, users/<u>/settings decide whether <d>/<u> is a trusted issuer.
+const ISSUER_SOURCE = /^(?:devices\/([^/]+)\/doc|users\/([^/]+)\/(?:doc|settings))$/;
+
+export class AccessControl {
+  private rbac!: Rbac;
+  private readonly trust: TrustKeys;
+  private running: Promise<void> | undefined;
+  private runningFrom = -1;
+  private queued: Promise<void> | undefined;
+  private readonly unsubscribe: () => void;
+
+  private constructor(
+    private readonly store: KvStore,
+    private readonly identity: ZoneIdentity,
+    private readonly log: Logger,
+  ) {
+    this.trust = new TrustKeys(store, identity, (name) => this.rbac.groupsOf(name), log);
+    this.unsubscribe = store.subscribe((changes) => {
+      let reload = false;
+      for (const c of changes) {
+        if (touchesTrust(c.key)) reload = true;
+        const m = ISSUER_SOURCE.exec(c.key);
+        if (m) this.trust.forget(m[1] ?? m[2]);
+      }
+      if (reload) void this.reload();
+    });
+  }
+
+  static async open(store: KvStore, identity: ZoneIdentity, log: Logger): Promise<AccessControl> {
+    const access = new AccessControl(store, identity, log);
+    await access.reload();
+    return access;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  authenticate(token: string | undefined): Promise<Principal> {
+    return this.trust.verify(token);
+  }
+
+  can(principal: Principal, key: string, action: Action, opts: KeyOptions = {}): Promise<boolean> {
+    return this.rbac.enforce(principal, configResource(key, opts), action);
+  }
+
+  async require(principal: Principal, key: string, action: Action, opts: KeyOptions = {}): Promise<void> {
+    if (!(await this.can(principal, key, action, opts)))
+      throw permissionDenied(
+        `${principal.userId} (app ${principal.appId}) has no ${action} permission on ${configResource(key, opts)}; ask a zone admin for access`,
+      );
+  }
+
+  /**
+   * Rebuilds trust keys and RBAC from the store. Resolves once a rebuild that started at or after
+   * `fromRevision` (default: now) has finished, so a caller that just committed a policy change can
+   * wait until that change is in force. Concurrent requests share runs.
+   */
+  reload(fromRevision = this.store.globalRevision()): Promise<void> {
+    if (this.running && this.runningFrom >= fromRevision) return this.running;
+    if (this.running) {
+      const again = () => {
+        this.queued = undefined;
+        return this.reload(fromRevision);
+      };
+      this.queued ??= this.running.then(again, again);
+      return this.queued;
+    }
+    this.runningFrom = this.store.globalRevision();
+    this.running = this.rebuild().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async rebuild(): Promise<void> {
+    // This OOD is an OOD before the scheduler has written any tail: first boot writes the tail
+    // with this device's own token.
+    const implicit = `g, ${this.identity.device.name}, ood`;
+    const tail = this.store.get(RBAC_POLICY_KEY)?.value ?? '';
+    let rbac: Rbac;
+    try {
+      rbac = await createRbac(`${implicit}\n${tail}`);
+    } catch (e) {
+      this.log.error('RBAC policy rebuild failed; keeping the previous policy', { err: (e as Error).message });
+      if (this.rbac) return;
+      throw e;
+    }
+    if (rbac.rejectedTailLines.length > 0)
+      this.log.warn('ignoring malformed lines in system/rbac/policy', { lines: rbac.rejectedTailLines.slice(0, 20) });
+    this.rbac = rbac;
+    this.trust.reload();
+  }
+}

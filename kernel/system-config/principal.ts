@@ -1,0 +1,71 @@
+// Who is calling: the verified claims of a token, turned into the subject RBAC decides about
+// (spec 60 §1–§2). Pure, so the claim rules are unit-tested without keys or servers.
+import { unauthenticated } from '../lib/errors.js';
+import type { Claims } from '../lib/identity/jwt.js';
+import { RBAC_ROLE_NAMES } from '../lib/rbac/policy.js';
+import type { PrincipalKind, RbacSubject } from '../lib/rbac/rbac.js';
+
+export interface Principal extends RbacSubject {
+  kind: PrincipalKind;
+  /** The trust-key entry that verified the token ("verify-hub", "root", a device or user name). */
+  issuer: string;
+  /** verify-hub session id, stable across refreshes. */
+  session?: number;
+}
+
+/** Which kind of key signed the token. */
+export type Signer =
+  | { type: 'verify-hub' }
+  | { type: 'owner' }
+  | { type: 'device'; name: string }
+  | { type: 'user'; name: string };
+
+const MAX_ID_LENGTH = 128;
+
+function claimString(claims: Claims, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = claims[n];
+    if (typeof v === 'string' && v.length > 0) return v;
+  }
+  return undefined;
+}
+
+function checkId(value: string | undefined, what: string): string {
+  if (value === undefined) throw unauthenticated(`token has no ${what} claim`);
+  if (value.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) throw unauthenticated(`token ${what} claim is not a valid id`);
+  return value;
+}
+
+const kindFromClaim = (v: unknown): PrincipalKind => (v === 'device' || v === 'service' ? v : 'user');
+
+export function principalFromClaims(claims: Claims, signer: Signer, issuer: string): Principal {
+  // Fallbacks of spec 60 §2: older tokens carry `userid` for sub and `aud` for appid.
+  const userId = checkId(claimString(claims, 'sub', 'userid'), 'sub');
+  const appId = checkId(claimString(claims, 'appid', 'aud'), 'appid');
+  // Only a key that speaks for the user itself can open a sudo session; a device could otherwise
+  // promote any user it signs app tokens for.
+  const sudo = claims.sudo === true && signer.type !== 'device';
+  const session = typeof claims.session === 'number' && Number.isSafeInteger(claims.session) ? claims.session : undefined;
+
+  let kind: PrincipalKind;
+  switch (signer.type) {
+    case 'owner':
+      kind = 'user';
+      break;
+    case 'verify-hub':
+      if (claims.aud === 'verify-hub') throw unauthenticated('a refresh token only works at verify-hub; use the session token');
+      kind = kindFromClaim(claims.principal_kind);
+      if (RBAC_ROLE_NAMES.has(userId)) throw unauthenticated(`session tokens cannot name the role "${userId}" as their subject`);
+      break;
+    case 'device':
+      // A device speaks for itself (kernel services) or, as node-daemon, for an app's owner user.
+      kind = userId === signer.name ? 'device' : 'service';
+      if (kind === 'service' && RBAC_ROLE_NAMES.has(userId)) throw unauthenticated(`a device cannot sign tokens for the role "${userId}"`);
+      break;
+    case 'user':
+      if (userId !== signer.name) throw unauthenticated('a user key can only sign tokens for its own user');
+      kind = 'user';
+      break;
+  }
+  return { userId, appId, kind, sudo, issuer, ...(session !== undefined ? { session } : {}) };
+}

@@ -1,0 +1,66 @@
+// system-config: the zone's KV source of truth over kRPC (POST /kapi/system_config, spec 10).
+// The store is the caller's: stop() closes the endpoint, not the store.
+import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
+import { DEFAULT_MAX_VALUE_BYTES } from '../lib/kv-keys.js';
+import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { Logger } from '../lib/log.js';
+import type { KvStore } from './store/types.js';
+import { AccessControl } from './access.js';
+import { WatchHub } from './watch.js';
+import { systemConfigRoute } from './methods.js';
+
+export const SYSTEM_CONFIG_PATH = '/kapi/system_config';
+
+export interface SystemConfigOptions {
+  store: KvStore;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  log: Logger;
+  zoneDid: string;
+  owner: { did: string; publicJwk: Ed25519PublicJwk };
+  /** This OOD: its key is trusted and it is in the `ood` RBAC group even before the policy says so. */
+  device: { name: string; did: string; publicJwk: Ed25519PublicJwk };
+  /** Largest request body (default 4 MiB); larger ones get PAYLOAD_TOO_LARGE. */
+  bodyLimit?: number;
+  /** Largest stored value (default 1 MiB). */
+  maxValueBytes?: number;
+}
+
+export interface SystemConfigHandle {
+  port: number;
+  stop(): Promise<void>;
+  /** Rebuilds trust keys and RBAC from the store (what sys_refresh_trust_keys does). */
+  refreshTrustKeys(): Promise<void>;
+}
+
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+export async function startSystemConfig(opts: SystemConfigOptions): Promise<SystemConfigHandle> {
+  const { store, log } = opts;
+  const maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const access = await AccessControl.open(store, { zoneDid: opts.zoneDid, owner: opts.owner, device: opts.device }, log);
+  const watches = new WatchHub(store);
+  const app = createHttpServer({ log, bodyLimit: opts.bodyLimit ?? Math.max(DEFAULT_BODY_LIMIT, 2 * maxValueBytes + 64 * 1024) });
+  const route = systemConfigRoute({ store, access, watches, maxValueBytes });
+  registerKrpc(app, SYSTEM_CONFIG_PATH, route.methods, { log, before: route.before });
+  try {
+    await app.listen({ host: opts.host, port: opts.port });
+  } catch (e) {
+    watches.close();
+    access.close();
+    throw e;
+  }
+  const port = (app.server.address() as { port: number }).port;
+  log.info('system-config listening', { url: `http://${opts.host}:${port}${SYSTEM_CONFIG_PATH}` });
+  return {
+    port,
+    async stop() {
+      // Waiting watches answer first, so closing the server does not wait out their long-polls.
+      watches.close();
+      await app.close();
+      access.close();
+    },
+    refreshTrustKeys: () => access.reload(Number.POSITIVE_INFINITY),
+  };
+}

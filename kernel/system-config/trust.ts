@@ -1,0 +1,140 @@
+// The zone's trust-key table and token verification (spec 60 §4, spec 10 §4). Static entries: the
+// owner key (root, $default, owner DID), this device (name, DID) and verify-hub's key from boot/config.
+// Other issuers load lazily from KV: a privileged user's users/<u>/doc, else an owner-signed
+// devices/<d>/doc of an ood/node/server device.
+import { unauthenticated } from '../lib/errors.js';
+import { decodeUnverified, verifyJwt, type Claims } from '../lib/identity/jwt.js';
+import { isEd25519PublicJwk, type Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { Logger } from '../lib/log.js';
+import type { KvStore } from './store/types.js';
+import { principalFromClaims, type Principal, type Signer } from './principal.js';
+
+export interface ZoneIdentity {
+  zoneDid: string;
+  owner: { did: string; publicJwk: Ed25519PublicJwk };
+  device: { name: string; did: string; publicJwk: Ed25519PublicJwk };
+}
+
+interface TrustEntry {
+  jwk: Ed25519PublicJwk;
+  signer: Signer;
+}
+
+export const BOOT_CONFIG_KEY = 'boot/config';
+const TRUSTED_DEVICE_TYPES = new Set(['ood', 'node', 'server']);
+const PRIVILEGED_USER_TYPES = new Set(['admin', 'root']);
+// An issuer name becomes a KV path segment, so it must be one plain segment.
+const ISSUER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+/** The default (`#main_key`, else first) Ed25519 key of a DID document. */
+export function defaultKeyOf(doc: unknown): Ed25519PublicJwk | undefined {
+  const methods = (doc as { verificationMethod?: unknown } | null)?.verificationMethod;
+  if (!Array.isArray(methods)) return undefined;
+  const main = methods.find((m) => typeof m?.id === 'string' && m.id.endsWith('#main_key')) ?? methods[0];
+  const jwk = main?.publicKeyJwk;
+  return isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
+}
+
+function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class TrustKeys {
+  private readonly fixed = new Map<string, TrustEntry>();
+  private verifyHub: Ed25519PublicJwk | undefined;
+  private readonly lazy = new Map<string, TrustEntry>();
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly identity: ZoneIdentity,
+    /** Direct RBAC groups of a name (from the current policy), to recognise privileged users. */
+    private readonly groupsOf: (name: string) => string[],
+    private readonly log: Logger,
+  ) {
+    const owner: TrustEntry = { jwk: identity.owner.publicJwk, signer: { type: 'owner' } };
+    for (const name of ['root', '$default', identity.owner.did]) this.fixed.set(name, owner);
+    const device: TrustEntry = { jwk: identity.device.publicJwk, signer: { type: 'device', name: identity.device.name } };
+    for (const name of [identity.device.name, identity.device.did]) this.fixed.set(name, device);
+  }
+
+  /** Re-reads verify-hub's key from boot/config and forgets every lazily loaded issuer. */
+  reload(): void {
+    const boot = parseJsonObject(this.store.get(BOOT_CONFIG_KEY)?.value);
+    const jwk = (boot?.verify_hub_info as { public_key?: unknown } | undefined)?.public_key;
+    this.verifyHub = isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
+    if (boot && !this.verifyHub) this.log.warn('boot/config has no valid verify_hub_info.public_key; session tokens will be refused');
+    this.lazy.clear();
+  }
+
+  /** Drops a lazily loaded issuer (its document or settings changed). */
+  forget(name: string): void {
+    this.lazy.delete(name);
+  }
+
+  async verify(token: string | undefined): Promise<Principal> {
+    if (!token) throw unauthenticated('this call needs a session token in sys[1]; log in first');
+    if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('token is too long to be a session token');
+    const { header, payload } = decodeUnverified(token);
+    const iss = typeof payload.iss === 'string' && payload.iss ? payload.iss : undefined;
+    const name = iss ?? (typeof header.kid === 'string' && header.kid ? header.kid : '$default');
+    const entry = await this.lookup(name);
+    if (!entry) throw unauthenticated(`token issuer ${JSON.stringify(name.slice(0, 64))} is not trusted by this zone`);
+    const claims = await verifyJwt(token, entry.jwk);
+    if (claims.zone !== undefined && claims.zone !== this.identity.zoneDid)
+      throw unauthenticated('token was issued for another zone');
+    return principalFromClaims(claims, entry.signer, name);
+  }
+
+  private async lookup(name: string): Promise<TrustEntry | undefined> {
+    if (name === 'verify-hub') return this.verifyHub ? { jwk: this.verifyHub, signer: { type: 'verify-hub' } } : undefined;
+    const known = this.fixed.get(name) ?? this.lazy.get(name);
+    if (known) return known;
+    if (!ISSUER_NAME.test(name)) return undefined;
+    const loaded = this.isPrivilegedUser(name) ? await this.userEntry(name) : await this.deviceEntry(name);
+    if (loaded) this.lazy.set(name, loaded);
+    return loaded;
+  }
+
+  private isPrivilegedUser(name: string): boolean {
+    const settings = parseJsonObject(this.store.get(`users/${name}/settings`)?.value);
+    if (typeof settings?.type === 'string' && PRIVILEGED_USER_TYPES.has(settings.type)) return true;
+    return this.groupsOf(name).some((g) => PRIVILEGED_USER_TYPES.has(g));
+  }
+
+  private async userEntry(name: string): Promise<TrustEntry | undefined> {
+    const text = this.store.get(`users/${name}/doc`)?.value.trim();
+    if (!text) return undefined;
+    let doc: unknown;
+    try {
+      doc = text.startsWith('{') ? JSON.parse(text) : await verifyJwt(text, this.identity.owner.publicJwk, { requireExp: false });
+    } catch {
+      return undefined;
+    }
+    const jwk = defaultKeyOf(doc);
+    return jwk ? { jwk, signer: { type: 'user', name } } : undefined;
+  }
+
+  private async deviceEntry(name: string): Promise<TrustEntry | undefined> {
+    const text = this.store.get(`devices/${name}/doc`)?.value.trim();
+    if (!text) return undefined;
+    let doc: Claims;
+    try {
+      doc = await verifyJwt(text, this.identity.owner.publicJwk, { requireExp: false });
+    } catch {
+      this.log.warn('devices/<name>/doc is not signed by the zone owner; ignoring it', { device: name });
+      return undefined;
+    }
+    if (typeof doc.device_type !== 'string' || !TRUSTED_DEVICE_TYPES.has(doc.device_type)) return undefined;
+    if (doc.name !== undefined && doc.name !== name) return undefined;
+    if (doc.zone_did !== undefined && doc.zone_did !== this.identity.zoneDid) return undefined;
+    const jwk = defaultKeyOf(doc);
+    return jwk ? { jwk, signer: { type: 'device', name } } : undefined;
+  }
+}
