@@ -1,16 +1,21 @@
 // The token pair verify-hub issues (spec 60 §2, docs/CONTRACTS.md "Token claims"): an EdDSA session
 // token (15 min) that every service verifies locally, and a refresh token (7 days, aud "verify-hub")
 // that only verify-hub accepts and that dies at its first use.
-import { randomBytes } from 'node:crypto';
+//
+// Ours: refresh tokens are signed with a key derived from verify-hub's key (HKDF), not with the key
+// published in boot/config. A service that checks tokens against the published key therefore cannot
+// mistake a 7-day refresh token for a session token, whether or not it looks at `aud`.
+import { createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
 import { KrpcError } from '../lib/errors.js';
 import { signJwt, verifyJwt } from '../lib/identity/jwt.js';
-import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import { ed25519FromSeed, type Ed25519KeyPair, type Ed25519PublicJwk } from '../lib/identity/keys.js';
 
 export type PrincipalKind = 'user' | 'device' | 'service';
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['user', 'device', 'service'];
 
 export const VERIFY_HUB_ISSUER = 'verify-hub';
 export const VERIFY_HUB_KID = 'verify-hub';
+export const REFRESH_KID = 'verify-hub-refresh';
 export const REFRESH_AUDIENCE = 'verify-hub';
 export const SESSION_TOKEN_TTL_S = 15 * 60;
 export const REFRESH_TOKEN_TTL_S = 7 * 24 * 3600;
@@ -73,19 +78,31 @@ export interface MintedPair extends TokenPair {
   refreshExp: number;
 }
 
+/** The refresh-token signing key: HKDF-SHA256 of verify-hub's Ed25519 seed, used as an Ed25519 seed. */
+export function refreshSigningKey(verifyHubPrivateKeyPem: string): Ed25519KeyPair {
+  const { d } = createPrivateKey(verifyHubPrivateKeyPem).export({ format: 'jwk' }) as { d?: string };
+  if (!d) throw new Error('verify-hub key is not an Ed25519 private key');
+  const seed = hkdfSync('sha256', Buffer.from(d, 'base64url'), Buffer.alloc(0), 'buckyos verify-hub refresh token key v1', 32);
+  return ed25519FromSeed(new Uint8Array(seed));
+}
+
 export class TokenIssuer {
+  private readonly refreshKey: Ed25519KeyPair;
+
   constructor(
     private readonly privateKeyPem: string,
     readonly publicJwk: Ed25519PublicJwk,
     readonly zone: string,
-  ) {}
+  ) {
+    this.refreshKey = refreshSigningKey(privateKeyPem);
+  }
 
   async mintPair(subject: SessionSubject, nowS: number): Promise<MintedPair> {
     const session = tokenClaims('session', subject, this.zone, nowS, newTokenId());
     const refresh = tokenClaims('refresh', subject, this.zone, nowS, newTokenId());
     return {
       session_token: await signJwt({ ...session }, this.privateKeyPem, VERIFY_HUB_KID),
-      refresh_token: await signJwt({ ...refresh }, this.privateKeyPem, VERIFY_HUB_KID),
+      refresh_token: await signJwt({ ...refresh }, this.refreshKey.privateKeyPem, REFRESH_KID),
       refreshJti: refresh.jti,
       refreshExp: refresh.exp,
     };
@@ -93,7 +110,8 @@ export class TokenIssuer {
 
   /** Verifies a token this verify-hub issued for `use`; anything else is UNAUTHENTICATED / TOKEN_EXPIRED. */
   async verify(token: string, use: TokenUse, nowS: number): Promise<VerifyHubClaims> {
-    const c = await verifyJwt(token, this.publicJwk, { now: nowS });
+    const key = use === 'session' ? this.publicJwk : this.refreshKey.publicJwk;
+    const c = await verifyJwt(token, key, { now: nowS });
     if (c.iss !== VERIFY_HUB_ISSUER) throw new KrpcError('UNAUTHENTICATED', 'token was not issued by verify-hub');
     if (c.zone !== this.zone) throw new KrpcError('UNAUTHENTICATED', 'token belongs to another zone');
     const isRefresh = c.aud === REFRESH_AUDIENCE;

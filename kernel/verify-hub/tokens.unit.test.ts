@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { isKrpcError } from '../lib/errors.js';
-import { signJwt } from '../lib/identity/jwt.js';
+import { signJwt, verifyJwt } from '../lib/identity/jwt.js';
 import { generateEd25519 } from '../lib/identity/keys.js';
 import {
-  REFRESH_TOKEN_TTL_S, SESSION_TOKEN_TTL_S, TokenIssuer, newSessionId, newTokenId, tokenClaims, type SessionSubject,
+  REFRESH_TOKEN_TTL_S, SESSION_TOKEN_TTL_S, TokenIssuer, newSessionId, newTokenId, refreshSigningKey, tokenClaims, type SessionSubject,
 } from './tokens.js';
 
 const zone = 'did:web:home.example';
@@ -39,11 +39,12 @@ test('ids: jti is a u64 decimal string, session ids are safe positive integers',
   }
 });
 
-test('a minted pair is EdDSA with kid "verify-hub" and verifies only for its own use', async () => {
+test('a minted pair is EdDSA; the session token has kid "verify-hub"; each verifies only for its own use', async () => {
   const key = generateEd25519();
   const issuer = new TokenIssuer(key.privateKeyPem, key.publicJwk, zone);
   const pair = await issuer.mintPair(subject, now);
   assert.deepEqual(decodeProtectedHeader(pair.session_token), { alg: 'EdDSA', kid: 'verify-hub' });
+  assert.deepEqual(decodeProtectedHeader(pair.refresh_token), { alg: 'EdDSA', kid: 'verify-hub-refresh' });
   assert.equal(decodeJwt(pair.refresh_token).jti, pair.refreshJti);
   assert.equal(pair.refreshExp, now + REFRESH_TOKEN_TTL_S);
 
@@ -52,6 +53,17 @@ test('a minted pair is EdDSA with kid "verify-hub" and verifies only for its own
   await assert.rejects(issuer.verify(pair.refresh_token, 'session', now), (e) => isKrpcError(e, 'UNAUTHENTICATED'));
   await assert.rejects(issuer.verify(pair.session_token, 'refresh', now), (e) => isKrpcError(e, 'UNAUTHENTICATED'));
   await assert.rejects(issuer.verify(pair.session_token, 'session', now + SESSION_TOKEN_TTL_S + 60), (e) => isKrpcError(e, 'TOKEN_EXPIRED'));
+});
+
+test('the refresh key is derived, stable per verify-hub key, and not the published key', async () => {
+  const key = generateEd25519();
+  const a = refreshSigningKey(key.privateKeyPem);
+  assert.deepEqual(refreshSigningKey(key.privateKeyPem).publicJwk, a.publicJwk);
+  assert.notEqual(a.publicJwk.x, key.publicJwk.x);
+  assert.notEqual(refreshSigningKey(generateEd25519().privateKeyPem).publicJwk.x, a.publicJwk.x);
+  const pair = await new TokenIssuer(key.privateKeyPem, key.publicJwk, zone).mintPair(subject, now);
+  await assert.rejects(verifyJwt(pair.refresh_token, key.publicJwk, { now }), (e) => isKrpcError(e, 'UNAUTHENTICATED'));
+  assert.equal((await verifyJwt(pair.session_token, key.publicJwk, { now })).sub, 'alice');
 });
 
 test('tokens of another zone, another key or another issuer are refused', async () => {
