@@ -1,0 +1,242 @@
+// The node-daemon: makes this node run what nodes/<self>/config asks for, and says what it runs.
+// Same code on the desktop OOD (inside the kernel process) and on headless NAS/router nodes.
+//
+// A convergence pass reads the config and hands every instance its target; instances then deploy,
+// start, restart and stop on their own (app-instance.ts, kernel-instance.ts), so a slow install
+// never holds up the next pass. Passes run on every change of the config (watch, debounced) and
+// every 5 s as a safety net, one at a time.
+import { randomUUID } from 'node:crypto';
+import { describeError } from '../lib/errors.js';
+import type { DataPaths } from '../lib/paths.js';
+import type { Logger } from '../lib/log.js';
+import { AppInstance, type AppRuntimeContext, type InstanceStatus, type SignBootstrapToken } from './app-instance.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { detectContainerSupport } from './container-runtime.js';
+import { buildDeviceInfo, sampleHost } from './device-info.js';
+import { KernelInstance, type KernelRunItem } from './kernel-instance.js';
+import { watchKey } from './key-watch.js';
+import type { NodeKv } from './kv.js';
+import { AppEntryError, parseNodeConfig, platformSlot, resolveAppTarget, type AppTarget, type NodeConfig } from './node-config.js';
+import type { PkgSource } from './pkg-source.js';
+import { reclaimOrphans } from './process-runtime.js';
+import type { ReportingNode } from './report.js';
+import { DEFAULT_ROTATION, type RotationPolicy } from './rotating-log.js';
+
+export type { InstanceStatus } from './app-instance.js';
+export type { KernelRunItem } from './kernel-instance.js';
+
+export interface NodeDaemonOptions {
+  nodeName: string;
+  nodeDid: string;
+  paths: DataPaths;
+  log: Logger;
+  kv: NodeKv;
+  pkgSource: PkgSource;
+  /** kernel services this node's kernel hosts, by service name */
+  kernelServices?: Record<string, KernelRunItem>;
+  signBootstrapToken: SignBootstrapToken;
+  zoneConfigJson: string;
+  thisDeviceJson: string;
+  /** the decoded DeviceDocument; its fields head devices/<self>/info */
+  deviceDoc: Record<string, unknown>;
+  /** the address apps bind (BUCKYOS_BIND); default 127.0.0.1 */
+  bindHost?: string;
+  /** BUCKYOS_HOST_GATEWAY; default the bind address */
+  hostGateway?: string;
+  /** instance reports and device info; default 10 s */
+  reportIntervalMs?: number;
+  /** convergence pass without a change; default 5 s */
+  safetyPassMs?: number;
+  debounceMs?: number;
+  watchTimeoutMs?: number;
+  /** used only when system-config has no watch method; default 1 s */
+  pollIntervalMs?: number;
+  /** how long an app may take to write its port file; default 30 s */
+  portWaitMs?: number;
+  /** SIGTERM → SIGKILL; default 5 s */
+  stopGraceMs?: number;
+  rotation?: RotationPolicy;
+  backoff?: BackoffPolicy;
+  /** wall clock in ms, for report and device-info times */
+  now?: () => number;
+}
+
+export interface NodeDaemon {
+  /** Stops everything this daemon started; reports are left in state "stopped". */
+  stop(): Promise<void>;
+  /** One convergence pass now (queued behind a running one). */
+  converge(): Promise<void>;
+  instances(): InstanceStatus[];
+}
+
+export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon> {
+  const log = o.log.child('node-daemon');
+  const nowMs = o.now ?? Date.now;
+  const bindHost = o.bindHost ?? '127.0.0.1';
+  const node: ReportingNode = { name: o.nodeName, did: o.nodeDid, sessionId: randomUUID() };
+  const configKey = `nodes/${o.nodeName}/config`;
+  const stopGraceMs = o.stopGraceMs ?? 5000;
+  const reportIntervalMs = o.reportIntervalMs ?? 10_000;
+
+  const orphans = await reclaimOrphans(o.paths.run, stopGraceMs, log);
+  if (orphans.ignored.length) log.info('ignored pid records of processes this daemon did not start', { instances: orphans.ignored });
+  const containerEngine = (await detectContainerSupport()).engine;
+  const supportContainer = containerEngine !== undefined && o.deviceDoc.support_container !== false;
+
+  const appCtx: AppRuntimeContext = {
+    node, paths: o.paths, log, kv: o.kv, pkgSource: o.pkgSource,
+    signBootstrapToken: o.signBootstrapToken,
+    zoneConfigJson: o.zoneConfigJson,
+    thisDeviceJson: o.thisDeviceJson,
+    bindHost,
+    hostGateway: o.hostGateway ?? bindHost,
+    rotation: o.rotation ?? DEFAULT_ROTATION,
+    backoff: o.backoff ?? DEFAULT_BACKOFF,
+    portWaitMs: o.portWaitMs ?? 30_000,
+    stopGraceMs,
+    nowMs,
+  };
+  const apps = new Map<string, AppInstance>();
+  const kernel = new Map<string, KernelInstance>();
+  let stopped = false;
+
+  const forgetWhenIdle = <T extends { idle: boolean }>(map: Map<string, T>, id: string, inst: T, done: Promise<void>, close?: () => Promise<void>) =>
+    void done.then(() => {
+      if (inst.idle && map.get(id) === inst) {
+        map.delete(id);
+        void close?.();
+      }
+    });
+
+  const convergeApps = (cfg: NodeConfig) => {
+    const seen = new Set<string>();
+    for (const [instanceId, entry] of Object.entries(cfg.apps)) {
+      const started = entry.target_state === 'started';
+      let target: AppTarget | undefined;
+      let refusal: AppEntryError | undefined;
+      try {
+        target = resolveAppTarget(instanceId, entry, { supportContainer, slot: platformSlot() });
+      } catch (e) {
+        if (!(e instanceof AppEntryError)) throw e;
+        refusal = e;
+      }
+      const specId = target?.specId ?? refusal?.specId;
+      if (!specId) {
+        log.warn('ignoring an app entry that names no usable spec', { instance: instanceId, err: refusal?.message });
+        continue;
+      }
+      const existing = apps.get(instanceId);
+      // Same instance id under another spec: retire the old one first; the next pass starts the new one.
+      if (existing && existing.specId !== specId) continue;
+      seen.add(instanceId);
+      const inst = existing ?? new AppInstance(instanceId, specId, appCtx);
+      apps.set(instanceId, inst);
+      const done = !started ? inst.want(undefined) : refusal ? inst.refuse(refusal.error) : inst.want(target);
+      forgetWhenIdle(apps, instanceId, inst, done, () => inst.close());
+    }
+    for (const [instanceId, inst] of apps) {
+      if (!seen.has(instanceId)) forgetWhenIdle(apps, instanceId, inst, inst.want(undefined), () => inst.close());
+    }
+  };
+
+  const convergeKernel = (cfg: NodeConfig) => {
+    const wanted = new Set(Object.entries(cfg.kernel).filter(([, e]) => e.target_state === 'started').map(([name]) => name));
+    for (const name of Object.keys(cfg.kernel)) {
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/.test(name)) {
+        log.warn('ignoring a kernel entry with an unusable name', { name });
+        wanted.delete(name);
+        continue;
+      }
+      if (!kernel.has(name)) kernel.set(name, new KernelInstance(name, o.kernelServices?.[name], { node, kv: o.kv, log, backoff: appCtx.backoff, nowMs }));
+    }
+    for (const [name, inst] of kernel) forgetWhenIdle(kernel, name, inst, inst.want(wanted.has(name)));
+  };
+
+  let lastRefusedState: string | undefined;
+  const pass = async () => {
+    if (stopped) return;
+    let cfg: NodeConfig;
+    try {
+      cfg = parseNodeConfig((await o.kv.get(configKey))?.value, o.nodeName);
+    } catch (e) {
+      log.warn('cannot read the node config; keeping everything as it is', { err: describeError(e) });
+      return;
+    }
+    if (cfg.state === 'stopped' || cfg.state === 'removed') cfg = { ...cfg, apps: {}, kernel: {} };
+    else if (cfg.state !== 'running') {
+      if (lastRefusedState !== cfg.state) log.info('node config is not in state "running"; leaving instances as they are', { state: cfg.state });
+      lastRefusedState = cfg.state;
+      return;
+    }
+    lastRefusedState = undefined;
+    convergeApps(cfg);
+    convergeKernel(cfg);
+  };
+
+  let chain: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | undefined;
+  const converge = (): Promise<void> => {
+    if (queued) return queued;
+    const next = chain.then(async () => {
+      queued = undefined;
+      await pass();
+    });
+    queued = next;
+    chain = next.catch((e) => log.error('convergence pass failed', { err: describeError(e) }));
+    return next;
+  };
+
+  const writeDeviceInfo = async () => {
+    const info = buildDeviceInfo({
+      deviceDoc: o.deviceDoc,
+      host: sampleHost(),
+      containerEngineFound: containerEngine !== undefined,
+      nowSeconds: Math.floor(nowMs() / 1000),
+      extraIps: bindHost === '0.0.0.0' || bindHost === '::' ? [] : [bindHost],
+    });
+    try {
+      await o.kv.set(`devices/${o.nodeName}/info`, JSON.stringify(info));
+    } catch (e) {
+      log.warn('cannot write device info; will retry', { err: describeError(e) });
+    }
+  };
+
+  let debounce: NodeJS.Timeout | undefined;
+  const watcher = watchKey({
+    kv: o.kv,
+    key: configKey,
+    log,
+    watchTimeoutMs: o.watchTimeoutMs ?? 20_000,
+    pollIntervalMs: o.pollIntervalMs ?? 1000,
+    onChange: () => {
+      if (debounce) clearTimeout(debounce);
+      debounce = setTimeout(() => void converge(), o.debounceMs ?? 20);
+    },
+  });
+  const safetyTimer = setInterval(() => void converge(), o.safetyPassMs ?? 5000);
+  const refreshTimer = setInterval(() => {
+    void writeDeviceInfo();
+    for (const inst of [...apps.values(), ...kernel.values()]) void inst.refresh();
+  }, reportIntervalMs);
+
+  await writeDeviceInfo();
+  await converge();
+  log.info('node-daemon started', { node: o.nodeName, container_engine: containerEngine ?? 'none' });
+
+  return {
+    converge,
+    instances: () => [...apps.values(), ...kernel.values()].map((i) => i.status()),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      watcher.stop();
+      clearInterval(safetyTimer);
+      clearInterval(refreshTimer);
+      if (debounce) clearTimeout(debounce);
+      await chain;
+      await Promise.all([...apps.values(), ...kernel.values()].map((i) => i.shutdown()));
+      log.info('node-daemon stopped');
+    },
+  };
+}
+

@@ -1,0 +1,83 @@
+// devices/<node>/info (spec 40 §4): the device document plus what this machine has right now. Memory
+// use is rounded to 64 MiB so the scheduler, which reads this key, does not see a change every write.
+import os from 'node:os';
+import { platformSlot } from './node-config.js';
+
+const MEM_STEP = 64 * 1024 * 1024;
+
+export interface HostSample {
+  arch: string;
+  platform: NodeJS.Platform;
+  hostname: string;
+  release: string;
+  cpus: { model: string; speed: number }[];
+  totalMem: number;
+  freeMem: number;
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+}
+
+export function sampleHost(): HostSample {
+  return {
+    arch: process.arch,
+    platform: process.platform,
+    hostname: os.hostname(),
+    release: `${os.type()} ${os.release()}`,
+    cpus: os.cpus(),
+    totalMem: os.totalmem(),
+    freeMem: os.freemem(),
+    interfaces: os.networkInterfaces(),
+  };
+}
+
+export interface DeviceInfo extends Record<string, unknown> {
+  arch: string;
+  os: string;
+  sys_hostname: string;
+  base_os_info: string;
+  all_ip: string[];
+  cpu_info: string;
+  cpu_num: number;
+  cpu_mhz: number;
+  total_mem: number;
+  mem_usage: number;
+  support_container: boolean;
+  update_time: number;
+  state: string;
+}
+
+/** Non-internal addresses, plus `extraIps` (e.g. the loopback address a test node is bound to). */
+export function allIps(interfaces: HostSample['interfaces'], extraIps: string[] = []): string[] {
+  const ips = new Set<string>();
+  for (const list of Object.values(interfaces)) for (const a of list ?? []) if (!a.internal) ips.add(a.address);
+  for (const ip of extraIps) ips.add(ip);
+  return [...ips];
+}
+
+export function buildDeviceInfo(input: {
+  deviceDoc: Record<string, unknown>;
+  host: HostSample;
+  containerEngineFound: boolean;
+  nowSeconds: number;
+  extraIps?: string[];
+}): DeviceInfo {
+  const { host, deviceDoc } = input;
+  const { arch, os: osName } = platformSlot(host.arch, host.platform);
+  const used = Math.max(0, host.totalMem - host.freeMem);
+  return {
+    ...deviceDoc,
+    arch,
+    os: osName,
+    sys_hostname: host.hostname,
+    base_os_info: host.release,
+    all_ip: allIps(host.interfaces, input.extraIps),
+    cpu_info: host.cpus[0]?.model ?? 'unknown',
+    cpu_num: host.cpus.length,
+    cpu_mhz: host.cpus[0]?.speed ?? 0,
+    total_mem: host.totalMem,
+    mem_usage: Math.round(used / MEM_STEP) * MEM_STEP,
+    // The owner-signed device doc may forbid containers on this device even where an engine exists.
+    support_container: input.containerEngineFound && deviceDoc.support_container !== false,
+    update_time: input.nowSeconds,
+    state: 'Ready',
+  };
+}

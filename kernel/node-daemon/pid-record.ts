@@ -1,0 +1,111 @@
+// Pid files that let a restarted node-daemon recognise the processes IT started, and only those.
+// A record is trusted only when the live process still matches it: on Linux the kernel's start time
+// (/proc/<pid>/stat field 22) and, when readable, the per-launch marker in /proc/<pid>/environ;
+// elsewhere the start time `ps` reports. Without a way to check, a process is never treated as ours.
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
+
+export const PID_FILE = 'pid.json';
+export const MARKER_ENV = 'BUCKYOS_INSTANCE_MARKER';
+
+export interface PidRecord {
+  instance_id: string;
+  pid: number;
+  /** random per launch, also in the process's env as BUCKYOS_INSTANCE_MARKER */
+  marker: string;
+  /** Linux: starttime in clock ticks since boot (from /proc/<pid>/stat) */
+  proc_start_ticks?: string;
+  /** wall clock ms when the daemon spawned it */
+  started_at: number;
+}
+
+export async function procStartTicks(pid: number): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may contain spaces and parentheses; the fields after the last ')' are fixed.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+async function environHasMarker(pid: number, marker: string): Promise<boolean | undefined> {
+  try {
+    const env = await readFile(`/proc/${pid}/environ`, 'utf8');
+    return env.split('\0').includes(`${MARKER_ENV}=${marker}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function psStartTime(pid: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 2000, env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } }, (err, out) => {
+      const t = err ? NaN : Date.parse(`${out.trim()} UTC`);
+      resolve(Number.isFinite(t) ? t : undefined);
+    });
+  });
+}
+
+/** Alive and not a zombie (an orphan's zombie lingers where nothing reaps it, e.g. in containers). */
+export async function isRunning(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** True only if `record.pid` is alive and provably the process this record was written for. */
+export async function isOwnProcess(record: PidRecord): Promise<boolean> {
+  if (!Number.isInteger(record.pid) || record.pid <= 1 || !(await isRunning(record.pid))) return false;
+  if (process.platform === 'linux') {
+    if (!record.proc_start_ticks || (await procStartTicks(record.pid)) !== record.proc_start_ticks) return false;
+    return (await environHasMarker(record.pid, record.marker)) !== false;
+  }
+  if (process.platform === 'win32') return false;
+  const started = await psStartTime(record.pid);
+  return started !== undefined && Math.abs(started - record.started_at) < 2000;
+}
+
+export const writePidRecord = (runDir: string, record: PidRecord) =>
+  writeFileAtomic(join(runDir, PID_FILE), JSON.stringify(record) + '\n');
+
+export const removePidRecord = (runDir: string) => rm(join(runDir, PID_FILE), { force: true });
+
+/** Every pid record under <run>/<instance>/pid.json (unreadable ones are returned as undefined). */
+export async function listPidRecords(runRoot: string): Promise<{ runDir: string; record: PidRecord | undefined }[]> {
+  let names: string[];
+  try {
+    names = await readdir(runRoot);
+  } catch {
+    return [];
+  }
+  const out: { runDir: string; record: PidRecord | undefined }[] = [];
+  for (const name of names) {
+    const runDir = join(runRoot, name);
+    let text: string;
+    try {
+      text = await readFile(join(runDir, PID_FILE), 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      out.push({ runDir, record: JSON.parse(text) as PidRecord });
+    } catch {
+      out.push({ runDir, record: undefined });
+    }
+  }
+  return out;
+}

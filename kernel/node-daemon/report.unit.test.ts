@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KrpcError } from '../lib/errors.js';
+import { silentLogger } from '../lib/log.js';
+import type { NodeKv } from './kv.js';
+import { ReportChannel, buildReport, reportKey, REPORT_TTL_S } from './report.js';
+
+const node = { name: 'n1', did: 'did:bns:n1', sessionId: 's1' };
+
+test('a started instance reports its real port, pid and a 30 s expiry', () => {
+  const r = buildReport({ instanceId: 'a@u@n1', phase: 'started', ports: { www: 10017 }, pid: 42, startTime: 900, health: 'healthy' }, node, 1000);
+  assert.equal(r.state, 'started');
+  assert.deepEqual(r.service_ports, { www: 10017 });
+  assert.equal(r.expires_at, 1000 + REPORT_TTL_S);
+  assert.equal(r.instance_epoch, 'process:42:900');
+  assert.equal(r.node_session_id, 's1');
+  assert.equal(r.deployment_error, undefined);
+});
+
+test('phases map to report states and failures carry a deployment_error', () => {
+  const base = { instanceId: 'a@u@n1', ports: {}, pid: 0, startTime: 0, health: 'unknown' as const };
+  assert.equal(buildReport({ ...base, phase: 'starting' }, node, 0).state, 'deploying');
+  assert.equal(buildReport({ ...base, phase: 'restarting' }, node, 0).state, 'exited');
+  const failed = buildReport({ ...base, phase: 'failed', error: new KrpcError('TIMEOUT', 'no port') }, node, 0);
+  assert.equal(failed.state, 'exited');
+  assert.deepEqual(failed.deployment_error, { code: 'TIMEOUT', message: 'no port' });
+  assert.equal(reportKey('a@u', 'n1'), 'services/a@u/instances/n1');
+});
+
+test('report writes land in order: pushes during a slow write collapse into one write of the latest state', async () => {
+  const writes: (string | null)[] = [];
+  let release!: () => void;
+  const firstWrite = new Promise<void>((r) => (release = r));
+  const kv: NodeKv = {
+    get: async () => null,
+    set: async (_k, v) => {
+      if (writes.length === 0) {
+        writes.push(v);
+        await firstWrite;
+      } else writes.push(v);
+    },
+    delete: async () => void writes.push(null),
+    watch: async () => ({ revision: 0, changes: [] }),
+  };
+  let state: string | null = 'one';
+  const ch = new ReportChannel(kv, 'k', () => state, silentLogger);
+  const p1 = ch.push();
+  state = 'two';
+  void ch.push();
+  state = null;
+  const p3 = ch.push();
+  release();
+  await Promise.all([p1, p3]);
+  assert.deepEqual(writes, ['one', null]);
+});
