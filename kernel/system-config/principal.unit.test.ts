@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { principalFromClaims } from './principal.js';
+import { isKrpcError } from '../lib/errors.js';
+
+const unauth = (fn: () => unknown) => assert.throws(fn, (e) => isKrpcError(e, 'UNAUTHENTICATED'));
+const hub = { type: 'verify-hub' } as const;
+const device = { type: 'device', name: 'ood1' } as const;
+
+test('verify-hub tokens: kind from principal_kind (default user), session kept', () => {
+  assert.deepEqual(principalFromClaims({ sub: 'bob', appid: 'control-panel', principal_kind: 'user', session: 7 }, hub, 'verify-hub'),
+    { userId: 'bob', appId: 'control-panel', kind: 'user', sudo: false, issuer: 'verify-hub', session: 7 });
+  assert.equal(principalFromClaims({ sub: 'ood1', appid: 'scheduler', principal_kind: 'device' }, hub, 'verify-hub').kind, 'device');
+  assert.equal(principalFromClaims({ sub: 'bob', appid: 'x', principal_kind: 'root' }, hub, 'verify-hub').kind, 'user');
+  assert.equal(principalFromClaims({ sub: 'bob', appid: 'x', sudo: true }, hub, 'verify-hub').sudo, true);
+});
+
+test('fallbacks: userid for sub, aud for appid; both required', () => {
+  const p = principalFromClaims({ userid: 'bob', aud: 'myapp' }, hub, 'verify-hub');
+  assert.equal(p.userId, 'bob');
+  assert.equal(p.appId, 'myapp');
+  unauth(() => principalFromClaims({ appid: 'x' }, hub, 'verify-hub'));
+  unauth(() => principalFromClaims({ sub: 'bob' }, hub, 'verify-hub'));
+  unauth(() => principalFromClaims({ sub: '', appid: 'x' }, hub, 'verify-hub'));
+  unauth(() => principalFromClaims({ sub: 'x'.repeat(200), appid: 'x' }, hub, 'verify-hub'));
+});
+
+test('role names and refresh tokens are refused as session subjects', () => {
+  for (const role of ['root', 'kernel', 'ood', 'admin', 'users', 'su_admin', 'system'])
+    unauth(() => principalFromClaims({ sub: role, appid: 'control-panel' }, hub, 'verify-hub'));
+  unauth(() => principalFromClaims({ sub: 'bob', appid: 'control-panel', aud: 'verify-hub' }, hub, 'verify-hub'));
+});
+
+test('device signer: itself → device, someone else → service; never sudo, never a role', () => {
+  assert.equal(principalFromClaims({ sub: 'ood1', appid: 'scheduler' }, device, 'ood1').kind, 'device');
+  const app = principalFromClaims({ sub: 'bob', appid: 'myapp', sudo: true }, device, 'ood1');
+  assert.equal(app.kind, 'service');
+  assert.equal(app.sudo, false);
+  unauth(() => principalFromClaims({ sub: 'root', appid: 'node-daemon' }, device, 'ood1'));
+  unauth(() => principalFromClaims({ sub: 'kernel', appid: 'node-daemon' }, device, 'ood1'));
+});
+
+test('owner signs as anyone (root included); a user key only for itself', () => {
+  assert.equal(principalFromClaims({ sub: 'root', appid: 'buckycli' }, { type: 'owner' }, 'root').userId, 'root');
+  assert.equal(principalFromClaims({ sub: 'alice', appid: 'buckycli' }, { type: 'user', name: 'alice' }, 'alice').kind, 'user');
+  unauth(() => principalFromClaims({ sub: 'root', appid: 'buckycli' }, { type: 'user', name: 'alice' }, 'alice'));
+});
