@@ -107,7 +107,7 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
     windowsHide: true,
   });
   const startedAt = Date.now();
-  const exited = new Promise<ProcessExit>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exit = new Promise<ProcessExit>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const spawnError = new Promise<Error>((r) => child.once('error', r));
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on('data', (chunk: Buffer) => {
@@ -131,12 +131,13 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
   await writePidRecord(l.runDir, { instance_id: l.instanceId, pid, marker, proc_start_ticks: await procStartTicks(pid), started_at: startedAt });
 
   let exitedEarly: ProcessExit | undefined;
-  void exited.then(async (e) => {
+  const exited = exit.then(async (e) => {
     exitedEarly = e;
     // Leftover children of a crashed app would hold its port; the group is ours, so clean it up.
     signalGroup(pid, 'SIGKILL');
     l.log.write(`[node-daemon ${new Date().toISOString()}] pid ${pid} exited (${e.signal ?? `code ${e.code}`})\n`);
     await removePidRecord(l.runDir).catch(() => {});
+    return e;
   });
 
   const stop = async () => {
