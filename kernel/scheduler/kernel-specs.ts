@@ -1,0 +1,39 @@
+// The kernel services that have specs (spec 20 §2 build_kernel_service_spec). They run inside the
+// OOD's kernel process, so their AppDoc names no package. system-config and the gateway are
+// bootstrap services without specs, as upstream.
+import { DEFAULT_PORTS } from '../lib/ports.js';
+import type { KernelServiceSpec } from './types.js';
+
+export const KERNEL_SERVICES: ReadonlyArray<{ name: string; port: number }> = [
+  { name: 'verify-hub', port: DEFAULT_PORTS.verifyHub },
+  { name: 'scheduler', port: DEFAULT_PORTS.scheduler },
+  { name: 'repo-service', port: DEFAULT_PORTS.repo },
+  { name: 'control-panel', port: DEFAULT_PORTS.controlPanel },
+];
+
+export function buildKernelServiceSpec(name: string, port: number, count = 1): KernelServiceSpec {
+  return {
+    service_doc: { name, description: `BuckyOS kernel service ${name}`, pkg_list: {} },
+    enable: true,
+    app_index: 0,
+    expected_instance_count: count,
+    state: 'new',
+    spec_config: {
+      service_config: { www: { protocol: 'http', inner_port: port } },
+      expose_config: { www: { expose_uri: `/kapi/${name}`, allow_guest: false } },
+    },
+  };
+}
+
+/**
+ * The RBAC group of a kernel spec: the built-in group of the default policy (spec 60 §5.2) where it
+ * names one, so a spec never lifts control-panel (system) or repo-service (frame) to `kernel`.
+ */
+const BUILTIN_GROUPS: Record<string, string> = {
+  'node-daemon': 'kernel', scheduler: 'kernel', 'system-config': 'kernel', 'verify-hub': 'kernel',
+  'cyfs-gateway': 'kernel', buckycli: 'kernel',
+  'task-manager': 'system', kmsg: 'system', 'control-panel': 'system',
+  'repo-service': 'frame', aicc: 'frame', 'msg-center': 'frame', opendan: 'frame', slog_server: 'frame', smb_service: 'frame',
+};
+
+export const kernelSpecGroup = (name: string) => (Object.hasOwn(BUILTIN_GROUPS, name) ? BUILTIN_GROUPS[name] : 'kernel');

@@ -1,0 +1,161 @@
+// The scheduler loop: dump → schedule() → one exec_tx holding the writes and the snapshot. It wakes on
+// KV changes (debounced), at the next moment time alone changes the outcome (a report expiring, a node
+// going silent), and on a slow safety pass. Passes never overlap; a failed pass is retried on the
+// next wake and never stops the loop.
+import { describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { DEFAULT_GONE_AFTER_S, buildSchedulerInput } from './input.js';
+import { BOOT_CONFIG_KEY, SCHEDULER_SNAPSHOT_KEY } from './keys.js';
+import { schedule } from './schedule.js';
+import { DEFAULT_HISTORY_SIZE, parseSnapshot, snapshotWrites } from './snapshot-store.js';
+import type { ExecTxAction } from './types.js';
+
+/** What the loop needs from system-config; SystemConfigClient satisfies it. */
+export interface SchedulerKv {
+  dump(): Promise<Record<string, string>>;
+  execTx(actions: Record<string, ExecTxAction>): Promise<void>;
+  watchLoop(
+    prefix: string,
+    onChange: (event: { changes: Array<{ key: string }>; resync: boolean }) => void | Promise<void>,
+    opts?: { onError?: (e: unknown) => void },
+  ): { stop(): Promise<void> };
+}
+
+export interface SchedulerOptions {
+  kv: SchedulerKv;
+  log: Logger;
+  /** Quiet time after a KV change before a pass (default 50 ms): a burst of writes makes one pass. */
+  debounceMs?: number;
+  /** Longest time between passes (default 5 s). */
+  safetyPassMs?: number;
+  /** Snapshots kept in system/scheduler/history (default 20). */
+  historySize?: number;
+  /** Seconds without a devices/<n>/info update after which a node is gone (default 45). */
+  goneAfterS?: number;
+  /** Unix seconds (tests pin it). */
+  now?: () => number;
+  /** Follow sys_config_watch (default true); without it only timed passes run. */
+  watch?: boolean;
+}
+
+export interface SchedulerHandle {
+  /** Runs one pass now (after any pass in progress) and tells how many keys it wrote. */
+  runOnce(): Promise<{ writes: number }>;
+  stop(): Promise<void>;
+}
+
+/** system-config caps one exec_tx at 1024 actions and ~2 MiB of body; stay below both. */
+const TX_MAX_ACTIONS = 1000;
+const TX_MAX_BYTES = 1536 * 1024;
+/** Watch events that cannot change a pass: our own snapshot writes, and keys outside the dump. */
+const DUMPED = ['boot/', 'devices/', 'users/', 'services/', 'system/', 'nodes/'];
+const relevant = (key: string) => DUMPED.some((p) => key.startsWith(p)) && !key.startsWith('system/scheduler/');
+
+/**
+ * Splits a write set that is too big for one exec_tx, keeping the snapshot keys in the last part:
+ * if a later part fails, the next pass recomputes from what did land (every write is idempotent).
+ */
+export function splitTx(writes: Record<string, ExecTxAction>): Array<Record<string, ExecTxAction>> {
+  const parts: Array<Record<string, ExecTxAction>> = [];
+  let part: Record<string, ExecTxAction> = {};
+  let count = 0;
+  let bytes = 0;
+  const keys = Object.keys(writes).sort((a, b) => Number(a.startsWith('system/scheduler/')) - Number(b.startsWith('system/scheduler/')) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const key of keys) {
+    const size = key.length + JSON.stringify(writes[key]).length;
+    if (count > 0 && (count >= TX_MAX_ACTIONS || bytes + size > TX_MAX_BYTES)) {
+      parts.push(part);
+      part = {};
+      count = 0;
+      bytes = 0;
+    }
+    part[key] = writes[key];
+    count += 1;
+    bytes += size;
+  }
+  if (count > 0) parts.push(part);
+  return parts;
+}
+
+export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
+  const { kv, log } = opts;
+  const debounceMs = opts.debounceMs ?? 50;
+  const safetyPassMs = opts.safetyPassMs ?? 5_000;
+  const historySize = opts.historySize ?? DEFAULT_HISTORY_SIZE;
+  const goneAfterS = opts.goneAfterS ?? DEFAULT_GONE_AFTER_S;
+  const now = opts.now ?? (() => Date.now() / 1000);
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerDue = Infinity;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const pass = async (): Promise<{ writes: number; wakeInMs: number }> => {
+    const dump = await kv.dump();
+    if (!Object.hasOwn(dump, BOOT_CONFIG_KEY)) {
+      log.debug('zone not booted yet; nothing to schedule');
+      return { writes: 0, wakeInMs: safetyPassMs };
+    }
+    const at = now();
+    const result = schedule(buildSchedulerInput(dump, { goneAfterS }), parseSnapshot(dump[SCHEDULER_SNAPSHOT_KEY]), at);
+    const wakeInMs = result.nextDeadline === undefined ? safetyPassMs : Math.min(safetyPassMs, Math.max(0, (result.nextDeadline - at) * 1000) + 20);
+    if (!result.changed) return { writes: 0, wakeInMs };
+    const tx = { ...result.writes, ...snapshotWrites(result.snapshot, dump, historySize) };
+    const parts = splitTx(tx);
+    if (parts.length > 1) log.warn('scheduler write set is larger than one transaction; writing it in parts', { parts: parts.length, keys: Object.keys(tx).length });
+    for (const part of parts) await kv.execTx(part);
+    const writes = Object.keys(tx).length;
+    log.info('scheduler pass applied', {
+      rev: result.snapshot.rev, writes, actions: result.actions.length,
+      why: [...new Set(result.actions.map((a) => a.reason.code))].slice(0, 8),
+    });
+    return { writes, wakeInMs };
+  };
+
+  const arm = (delayMs: number) => {
+    if (stopped) return;
+    const due = Date.now() + delayMs;
+    if (timer && timerDue <= due) return;
+    if (timer) clearTimeout(timer);
+    timerDue = due;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerDue = Infinity;
+      void runOnce().catch(() => {});
+    }, delayMs);
+    timer.unref();
+  };
+
+  const runOnce = (): Promise<{ writes: number }> => {
+    const run = chain.then(async () => {
+      if (stopped) return { writes: 0 };
+      try {
+        const { writes, wakeInMs } = await pass();
+        arm(wakeInMs);
+        return { writes };
+      } catch (e) {
+        log.warn('scheduler pass failed; retrying on the next wake', { err: describeError(e) });
+        arm(safetyPassMs);
+        throw e;
+      }
+    });
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const watcher = opts.watch === false ? undefined : kv.watchLoop('', (event) => {
+    if (event.resync || event.changes.some((c) => relevant(c.key))) arm(debounceMs);
+  }, { onError: (e) => log.debug('watch failed; falling back to timed passes', { err: describeError(e) }) });
+  arm(0);
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await watcher?.stop();
+      await chain;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// The derived tail of system/rbac/policy (spec 60 §5.3, spec 20 §7). Ours: everything below the
+// "# user-managed" line is kept byte for byte, so lines an admin or control-panel appends survive
+// the scheduler's rewrite (upstream replaces the whole tail, pitfall 3 of spec 10).
+import { kernelSpecGroup } from './kernel-specs.js';
+import type { NodeType, SpecItem, UserItem } from './types.js';
+
+export const RBAC_HEADER = '# derived by the scheduler from users, nodes and specs; edit only below "# user-managed"';
+export const USER_MANAGED_MARKER = '# user-managed';
+
+export interface RbacSubjects {
+  users: UserItem[];
+  /** node name → type; zone OODs are included even before their device info exists */
+  nodes: Record<string, NodeType>;
+  specs: Array<Pick<SpecItem, 'id' | 'kind' | 'appId' | 'state'>>;
+}
+
+const byName = <T>(list: T[], name: (t: T) => string) => [...list].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+
+export function deriveRbacLines(s: RbacSubjects): string[] {
+  const lines: string[] = [];
+  for (const u of byName(s.users, (u) => u.id)) {
+    if (u.type === 'admin') lines.push(`g, ${u.id}, admin`, `g, su_${u.id}, su_admin`);
+    else if (u.type === 'user') {
+      lines.push(`g, ${u.id}, users`, `g, su_${u.id}, su_users`,
+        `p, su_${u.id}, obj://config/users/${u.id}/settings, read|write,allow`,
+        `p, su_${u.id}, obj://config/users/${u.id}/doc, read|write,allow`);
+    } else if (u.type === 'limited') lines.push(`g, ${u.id}, limited`);
+  }
+  for (const name of Object.keys(s.nodes).sort()) {
+    const type = s.nodes[name];
+    if (type === 'ood') lines.push(`g, ${name}, ood`);
+    else if (type === 'server' || type === 'node') lines.push(`g, ${name}, node`);
+  }
+  const specLines = new Set<string>();
+  for (const spec of byName(s.specs, (x) => x.id)) {
+    if (spec.state === 'deleted') continue;
+    specLines.add(spec.kind === 'kernel' ? `g, ${spec.appId}, ${kernelSpecGroup(spec.appId)}` : `g, ${spec.appId}, app`);
+  }
+  return [...lines, ...[...specLines].sort()];
+}
+
+/** The text after the marker line of the stored policy ("" when there is none). */
+export function userManagedSection(policy: string | undefined): string {
+  if (!policy) return '';
+  const lines = policy.split('\n');
+  const at = lines.indexOf(USER_MANAGED_MARKER);
+  return at < 0 ? '' : lines.slice(at + 1).join('\n');
+}
+
+export function renderPolicy(derived: string[], userManaged: string): string {
+  return [RBAC_HEADER, ...derived, USER_MANAGED_MARKER, userManaged].join('\n');
+}
