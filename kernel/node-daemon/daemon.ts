@@ -14,7 +14,6 @@ import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { detectContainerSupport } from './container-runtime.js';
 import { buildDeviceInfo, sampleHost } from './device-info.js';
 import { KernelInstance, type KernelRunItem } from './kernel-instance.js';
-import { watchKey } from './key-watch.js';
 import type { NodeKv } from './kv.js';
 import { AppEntryError, parseNodeConfig, platformSlot, resolveAppTarget, type AppTarget, type NodeConfig } from './node-config.js';
 import type { PkgSource } from './pkg-source.js';
@@ -48,8 +47,9 @@ export interface NodeDaemonOptions {
   /** convergence pass without a change; default 5 s */
   safetyPassMs?: number;
   debounceMs?: number;
+  /** long-poll length of one watch call (system-config client default when absent) */
   watchTimeoutMs?: number;
-  /** used only when system-config has no watch method; default 1 s */
+  /** re-read interval while watching fails (system-config restarting or without watch); default 1 s */
   pollIntervalMs?: number;
   /** how long an app may take to write its port file; default 30 s */
   portWaitMs?: number;
@@ -202,16 +202,14 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
   };
 
   let debounce: NodeJS.Timeout | undefined;
-  const watcher = watchKey({
-    kv: o.kv,
-    key: configKey,
-    log,
-    watchTimeoutMs: o.watchTimeoutMs ?? 20_000,
+  const watch = o.kv.watchLoop(configKey, (event) => {
+    if (!event.resync && !event.changes.some((c) => c.key === configKey)) return;
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => void converge(), o.debounceMs ?? 20);
+  }, {
+    timeoutMs: o.watchTimeoutMs,
     pollIntervalMs: o.pollIntervalMs ?? 1000,
-    onChange: () => {
-      if (debounce) clearTimeout(debounce);
-      debounce = setTimeout(() => void converge(), o.debounceMs ?? 20);
-    },
+    onError: (e) => log.debug('watching the node config failed; polling until it works again', { err: describeError(e) }),
   });
   const safetyTimer = setInterval(() => void converge(), o.safetyPassMs ?? 5000);
   const refreshTimer = setInterval(() => {
@@ -229,7 +227,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
     async stop() {
       if (stopped) return;
       stopped = true;
-      watcher.stop();
+      await watch.stop();
       clearInterval(safetyTimer);
       clearInterval(refreshTimer);
       if (debounce) clearTimeout(debounce);

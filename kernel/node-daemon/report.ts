@@ -2,7 +2,7 @@
 // by the node-daemon for every instance it runs). A report expires 30 s after it was written and is
 // rewritten every 10 s, so a report that stops being refreshed is read as dead.
 import type { Logger } from '../lib/log.js';
-import type { KrpcError } from '../lib/errors.js';
+import { isKrpcError, type KrpcError } from '../lib/errors.js';
 import type { NodeKv } from './kv.js';
 import type { Health } from './process-runtime.js';
 
@@ -110,6 +110,7 @@ export class ReportChannel {
           if (value === null) await this.kv.delete(this.key);
           else await this.kv.set(this.key, value);
         } catch (e) {
+          if (value === null && isKrpcError(e, 'NOT_FOUND')) continue;
           this.log.warn('cannot write instance report; will retry on the next refresh', { key: this.key, err: (e as Error).message });
         }
       }

@@ -40,7 +40,7 @@ test('report writes land in order: pushes during a slow write collapse into one 
       } else writes.push(v);
     },
     delete: async () => void writes.push(null),
-    watch: async () => ({ revision: 0, changes: [] }),
+    watchLoop: () => ({ stop: async () => {} }),
   };
   let state: string | null = 'one';
   const ch = new ReportChannel(kv, 'k', () => state, silentLogger);
