@@ -232,7 +232,7 @@ describe('forged and malformed activation requests', () => {
   let ownerDocument: OwnerDocument;
   let prepared: PreparedActiveDocuments;
 
-  const prepare = async (d: Device, c: ActivationClient) => {
+  const prepare = async (c: ActivationClient) => {
     const { public_key } = await c.generateDeviceKeyPair();
     return c.prepareActiveDocuments({
       owner_document: ownerDocument,
@@ -268,7 +268,7 @@ describe('forged and malformed activation requests', () => {
     device = await startDevice();
     client = new ActivationClient(device.url);
     ownerDocument = buildOwnerDocument({ name: 'alice', publicJwk: owner.ownerKey.publicJwk, evmAddress: owner.evmAddress, iat: nowSeconds() });
-    prepared = await prepare(device, client);
+    prepared = await prepare(client);
   });
 
   test('documents signed by another key', async () => {
@@ -362,7 +362,7 @@ describe('forged and malformed activation requests', () => {
   });
 
   test('after all that, a correct commit still succeeds (the refusals were about the forgeries)', async () => {
-    prepared = await prepare(device, client);
+    prepared = await prepare(client);
     assert.deepEqual(await client.commitActive(await commitFor(prepared)), { status: 'completed', access_hostname: 'home' });
     const identity = JSON.parse(await readFile(device.paths.nodeIdentity, 'utf8')) as NodeIdentityFile;
     assert.deepEqual(identity.owner_public_key, owner.ownerKey.publicJwk);
