@@ -7,6 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import * as tar from 'tar';
 import { KrpcError } from '../lib/errors.js';
+import { sameKey, type Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { sha256Hex } from './canonical-json.js';
 import { CHUNK_ENTRY_RE, CHUNK_SIZE, META_ENTRY, SIG_ENTRY, chunkEntryName, type PkgMeta } from './format.js';
 import { DEFAULT_LIMITS, expectedChunkLengths, validateMeta, verifyMetaSignature, type PkgLimits } from './verify.js';
@@ -192,8 +193,14 @@ async function confirmOffsets(file: string, index: Map<string, { offset: number 
   }
 }
 
-export async function readPkgFile(file: string, limitsIn: Partial<PkgLimits> = {}): Promise<PkgFile> {
-  const limits: PkgLimits = { ...DEFAULT_LIMITS, ...limitsIn };
+export interface ReadPkgOptions {
+  limits?: Partial<PkgLimits>;
+  /** When given, the pkg must be signed by one of these keys (e.g. a repo accepting a publish). */
+  trustedAuthors?: readonly Ed25519PublicJwk[];
+}
+
+export async function readPkgFile(file: string, opts: ReadPkgOptions = {}): Promise<PkgFile> {
+  const limits: PkgLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   await assertPlainTar(file, limits);
   const scan = await scanTar(file, limits);
   if (!scan.metaBytes) throw invalid('pkg file has no meta.json');
@@ -209,6 +216,9 @@ export async function readPkgFile(file: string, limitsIn: Partial<PkgLimits> = {
   const meta = validateMeta(raw, limits);
   const signature = scan.sigBytes.toString('utf8');
   const metaId = await verifyMetaSignature(raw, meta, signature);
+  if (opts.trustedAuthors && !opts.trustedAuthors.some((k) => sameKey(k, meta.author_pk))) {
+    throw new KrpcError('PERMISSION_DENIED', `${meta.name}#${meta.version} is signed by a publisher key this zone does not trust (${meta.author_pk.x})`);
+  }
 
   for (const [sha, length] of expectedChunkLengths(meta)) {
     const c = scan.chunks.get(sha);
