@@ -113,7 +113,20 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
 
   // ---- placement ---------------------------------------------------------------------------
   const existing = collectEntries(input);
-  for (const entries of existing.values()) for (const e of entries) if (e.started) views.get(e.node)!.instances += 1;
+  const liveStarted = (specId: string, node: string) => {
+    const r = input.reports[specId]?.[node];
+    return !!r && isLive(r, now);
+  };
+  // A node's mem_usage shows only instances that already run; reserve memory for the ones placed
+  // but not yet reporting, or the next pass would place more on top of them.
+  for (const [specId, entries] of existing) {
+    for (const e of entries) {
+      if (!e.started) continue;
+      const view = views.get(e.node)!;
+      view.instances += 1;
+      if (Object.hasOwn(input.specs, specId) && !liveStarted(specId, e.node)) view.freeMem -= input.specs[specId].requiredMemory;
+    }
+  }
 
   const specIds = [...new Set([...Object.keys(input.specs), ...existing.keys()])];
   const kindOf = (id: string): SpecKind => input.specs[id]?.kind ?? existing.get(id)![0].kind;
@@ -123,10 +136,6 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
     last?.placements[specId]?.instances.find((i) => i.node === node)?.reason ?? fallback;
   const keptReason = (specId: string, node: string) =>
     lastReason(specId, node, { code: 'keep:existing-placement', detail: `found in nodes/${node}/config` });
-  const liveStarted = (specId: string, node: string) => {
-    const r = input.reports[specId]?.[node];
-    return !!r && isLive(r, now);
-  };
 
   const nextEntries = new Map<string, { kernel: Json; apps: Json }>();
   for (const n of configNodes) nextEntries.set(n, { kernel: {}, apps: {} });
