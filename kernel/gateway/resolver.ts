@@ -5,6 +5,8 @@
 export interface Upstream {
   host: string;
   port: number;
+  /** The upstream is another node's gateway: forward the original URL and Host, one hop only. */
+  viaGateway?: boolean;
 }
 
 export interface AppUpstream extends Upstream {
@@ -17,7 +19,11 @@ export interface GatewayResolver {
 }
 
 /** Service ids appear in URLs with '_' (system_config) and in specs with '-' (system-config). */
-export const serviceKey = (name: string) => name.replace(/_/g, '-').toLowerCase();
+const ALIASES: Record<string, string> = { repo: 'repo-service' };
+export const serviceKey = (name: string) => {
+  const key = name.replace(/_/g, '-').toLowerCase();
+  return ALIASES[key] ?? key;
+};
 
 export class StaticResolver implements GatewayResolver {
   private readonly services = new Map<string, Upstream>();

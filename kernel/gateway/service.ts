@@ -8,7 +8,10 @@ import { extname, join, normalize, sep } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { proxyRequest } from './proxy.js';
-import type { GatewayResolver } from './resolver.js';
+import type { GatewayResolver, Upstream } from './resolver.js';
+
+/** Marks a request one gateway already forwarded, so two nodes with stale routes cannot loop it. */
+const HOP_HEADER = 'x-buckyos-hop';
 
 export interface GatewayOptions {
   host: string;
@@ -83,6 +86,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const onError = (status: 502 | 503 | 504, reason: string) =>
       sendError(req, res, status, new KrpcError(status === 504 ? 'TIMEOUT' : 'UNAVAILABLE', reason));
 
+    const hop = req.headers[HOP_HEADER] !== undefined;
+    const forward = (up: Upstream, upstreamPath: string, what: string) => {
+      if (up.viaGateway && hop) return sendError(req, res, 502, new KrpcError('UNAVAILABLE', `${what} is not on this node either; the zone's routes disagree, try again shortly`));
+      if (up.viaGateway) req.headers[HOP_HEADER] = '1';
+      proxyRequest(req, res, up, { path: up.viaGateway ? url : upstreamPath, onError: (s, r) => onError(s, `${what}: ${r}`) });
+    };
+
     const local = opts.local?.[path];
     if (local) return local(req, res);
 
@@ -90,14 +100,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (hostApp && !path.startsWith('/kapi/')) {
       const up = opts.resolver.app(hostApp);
       if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${hostApp}" is installed in this zone`));
-      return proxyRequest(req, res, up, { path: url, onError: (s, r) => onError(s, `app "${hostApp}": ${r}`) });
+      return forward(up, url, `app "${hostApp}"`);
     }
 
     const kapi = /^\/kapi\/([a-zA-Z0-9_-]+)(\/.*)?$/.exec(path);
     if (kapi) {
       const up = opts.resolver.service(kapi[1]);
       if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no service "${kapi[1]}" in this zone`));
-      return proxyRequest(req, res, up, { path: url, onError: (s, r) => onError(s, `service "${kapi[1]}": ${r}`) });
+      return forward(up, url, `service "${kapi[1]}"`);
     }
 
     const appPath = /^\/apps\/([a-z0-9_-]+)(\/.*)?$/.exec(path);
@@ -106,7 +116,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       const up = opts.resolver.app(appPath[1]);
       if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${appPath[1]}" is installed in this zone`));
       const rest = url.slice(`/apps/${appPath[1]}`.length);
-      return proxyRequest(req, res, up, { path: rest, onError: (s, r) => onError(s, `app "${appPath[1]}": ${r}`) });
+      return forward(up, rest, `app "${appPath[1]}"`);
     }
 
     if (opts.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {

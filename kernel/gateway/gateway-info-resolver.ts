@@ -1,0 +1,86 @@
+// Routes derived by the scheduler: follows nodes/<self>/gateway_info through a KV watch and answers
+// "where is service X / app Y" — a local instance first, otherwise another node's gateway.
+import type { SystemConfigClient, WatchLoop } from '../system-config/client.js';
+import type { NodeGatewayInfo } from '../scheduler/types.js';
+import type { Logger } from '../lib/log.js';
+import { serviceKey, type AppUpstream, type GatewayResolver, type Upstream } from './resolver.js';
+
+export interface GatewayInfoResolverOptions {
+  kv: SystemConfigClient;
+  nodeName: string;
+  /** Where this node's own instances listen (its internal address). */
+  localHost: string;
+  log: Logger;
+}
+
+export class GatewayInfoResolver implements GatewayResolver {
+  private info: NodeGatewayInfo | undefined;
+  private readonly key: string;
+  private readonly loop: WatchLoop;
+  private readonly ready: Promise<void>;
+
+  constructor(private readonly opts: GatewayInfoResolverOptions) {
+    this.key = `nodes/${opts.nodeName}/gateway_info`;
+    let markReady!: () => void;
+    this.ready = new Promise((r) => { markReady = r; });
+    this.loop = opts.kv.watchLoop(this.key, async (event) => {
+      const change = event.changes.findLast((c) => c.key === this.key);
+      if (change && !event.resync) this.apply(change.value);
+      else this.apply((await opts.kv.get(this.key))?.value ?? null);
+      markReady();
+    }, { onError: (e) => opts.log.warn('gateway_info watch failed; polling', { err: (e as Error).message }) });
+  }
+
+  /** Resolves once the first gateway_info has been read. */
+  whenReady(): Promise<void> { return this.ready; }
+
+  private apply(value: string | null) {
+    if (value === null) { this.info = undefined; return; }
+    try {
+      const parsed = JSON.parse(value) as NodeGatewayInfo;
+      this.info = parsed && typeof parsed === 'object' ? parsed : undefined;
+    } catch {
+      this.opts.log.warn('ignoring malformed gateway_info', { key: this.key });
+    }
+  }
+
+  private remote(node: string): Upstream | undefined {
+    const route = this.info?.routes?.[node]?.find((r) => !r.backup) ?? this.info?.routes?.[node]?.[0];
+    if (!route) return undefined;
+    const u = new URL(route.url);
+    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), viaGateway: true };
+  }
+
+  private pick(selector: Record<string, { port: number; weight: number }> | undefined): Upstream | undefined {
+    if (!selector) return undefined;
+    const self = selector[this.opts.nodeName];
+    if (self) return { host: this.opts.localHost, port: self.port };
+    const others = Object.entries(selector).filter(([, s]) => s.weight > 0).sort(([a, x], [b, y]) => y.weight - x.weight || a.localeCompare(b));
+    for (const [node] of others) {
+      const up = this.remote(node);
+      if (up) return up;
+    }
+    return undefined;
+  }
+
+  service(name: string): Upstream | undefined {
+    const services = this.info?.service_info;
+    if (!services) return undefined;
+    const key = serviceKey(name);
+    return this.pick(services[key]?.selector ?? services[name]?.selector);
+  }
+
+  app(name: string): AppUpstream | undefined {
+    const entry = this.info?.app_info?.[name];
+    if (!entry) return undefined;
+    if ('service_id' in entry) {
+      const up = this.service(entry.service_id);
+      return up && { ...up, appId: entry.service_id };
+    }
+    if (entry.node_id === this.opts.nodeName) return { host: this.opts.localHost, port: entry.port, appId: entry.app_id };
+    const up = this.remote(entry.node_id);
+    return up && { ...up, appId: entry.app_id };
+  }
+
+  stop(): Promise<void> { return this.loop.stop(); }
+}

@@ -1,0 +1,193 @@
+// The OOD entry (composition root): one Node process runs every kernel service of the zone's
+// primary node, each behind its own port and kRPC endpoint (ARCHITECTURE.md "One kernel process").
+// Start order matters:
+//   unactivated → activation server only (:3182); after commit it stops and we boot in-process.
+//   activated   → store → system-config (everything reads from it) → first boot (one exec_tx, only if
+//                 boot/config is missing) → verify-hub (needs its key from boot) → gateway (the entry
+//                 everyone reaches services through) → scheduler → node-daemon (reports and apps).
+import { mkdir } from 'node:fs/promises';
+import { dataPaths, type DataPaths } from './lib/paths.js';
+import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
+import { createLogger, type Logger } from './lib/log.js';
+import { isActivated } from './lib/identity/files.js';
+import { generateEd25519 } from './lib/identity/keys.js';
+import { nowSeconds } from './lib/identity/jwt.js';
+import { loadNodeIdentity, deviceTokenSource, signDeviceToken, type NodeIdentity } from './node-identity.js';
+import { openLogStore } from './system-config/store/log-store.js';
+import { startSystemConfig } from './system-config/service.js';
+import { SystemConfigClient } from './system-config/client.js';
+import { startVerifyHub } from './verify-hub/service.js';
+import { startActivationServer } from './activation/service.js';
+import { buildBootKeys } from './scheduler/boot.js';
+import { startScheduler } from './scheduler/loop.js';
+import { startNodeDaemon } from './node-daemon/daemon.js';
+import { localDirPkgSource } from './node-daemon/pkg-source.js';
+import { startGateway } from './gateway/service.js';
+import { StaticResolver, chainResolvers } from './gateway/resolver.js';
+import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
+import { KrpcError } from './lib/errors.js';
+
+export interface OodOptions {
+  dataDir: string;
+  /** Address the gateway and activation bind to (default 127.0.0.1). */
+  host?: string;
+  ports?: Partial<PortMap>;
+  log?: Logger;
+  /** Folder of app packages used as the local pkg source until the repo serves them. */
+  localPkgsDir?: string;
+  /** Built control panel to serve at the gateway root. */
+  staticDir?: string;
+}
+
+export type OodPhase = 'activating' | 'booting' | 'running' | 'stopped';
+
+export interface OodHandle {
+  readonly paths: DataPaths;
+  phase(): OodPhase;
+  /** Resolves when the OOD is running (after activation, if it had to wait for one). */
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Stoppable { stop(): Promise<void> }
+
+export async function startOod(opts: OodOptions): Promise<OodHandle> {
+  const paths = dataPaths(opts.dataDir);
+  const host = opts.host ?? '127.0.0.1';
+  const ports: PortMap = { ...DEFAULT_PORTS, ...opts.ports };
+  const log = opts.log ?? createLogger('ood');
+  await Promise.all([paths.etc, paths.kv, paths.pkgs, paths.data, paths.logs, paths.run].map((d) => mkdir(d, { recursive: true })));
+
+  let phase: OodPhase = 'booting';
+  const running: Stoppable[] = [];
+  let stopping = false;
+  let resolveRunning!: () => void;
+  let rejectRunning!: (e: unknown) => void;
+  const runningPromise = new Promise<void>((res, rej) => { resolveRunning = res; rejectRunning = rej; });
+  runningPromise.catch(() => {});
+
+  const boot = async () => {
+    phase = 'booting';
+    await bootKernel({ paths, host, ports, log, opts, running });
+    if (stopping) return;
+    phase = 'running';
+    resolveRunning();
+  };
+
+  if (await isActivated(paths)) {
+    await boot();
+  } else {
+    phase = 'activating';
+    const activation = await startActivationServer({
+      paths, host, port: ports.activation, log: log.child('activation'),
+      onActivated: () => {
+        // Let the commit response reach the owner before the port closes.
+        setTimeout(() => {
+          activation.stop()
+            .then(() => { running.splice(running.indexOf(activation), 1); return boot(); })
+            .catch((e) => { log.error('boot after activation failed', { err: (e as Error).message }); rejectRunning(e); });
+        }, 100);
+      },
+    });
+    running.push(activation);
+    log.info('waiting for activation', { url: `http://${host}:${activation.port}` });
+  }
+
+  return {
+    paths,
+    phase: () => phase,
+    running: runningPromise,
+    async stop() {
+      stopping = true;
+      for (const s of running.reverse()) await s.stop().catch((e) => log.warn('stop failed', { err: (e as Error).message }));
+      running.length = 0;
+      phase = 'stopped';
+    },
+  };
+}
+
+interface BootContext {
+  paths: DataPaths;
+  host: string;
+  ports: PortMap;
+  log: Logger;
+  opts: OodOptions;
+  running: Stoppable[];
+}
+
+async function bootKernel({ paths, host, ports, log, opts, running }: BootContext): Promise<void> {
+  const id = await loadNodeIdentity(paths);
+  const internalHost = internalHostFor(host);
+  const store = await openLogStore(paths.kv, { log: log.child('kv') });
+  running.push({ stop: () => store.close() });
+
+  const systemConfig = await startSystemConfig({
+    store, host: internalHost, port: ports.systemConfig, log: log.child('system-config'), zoneDid: id.zoneDid,
+    owner: { did: id.ownerDid, publicJwk: id.ownerPublicJwk },
+    device: { name: id.deviceName, did: id.deviceDid, publicJwk: id.devicePublicJwk },
+  });
+  running.push(systemConfig);
+  const kvUrl = `http://${internalHost}:${systemConfig.port}/kapi/system_config`;
+  const kvFor = (appid: string) => new SystemConfigClient(kvUrl, deviceTokenSource(id, appid));
+
+  await firstBootIfNeeded(id, kvFor('node-daemon'), log);
+
+  const verifyHub = await startVerifyHub({
+    host: internalHost, port: ports.verifyHub, log: log.child('verify-hub'), kv: kvFor('verify-hub'),
+    zoneDid: id.zoneDid, ownerPublicJwk: id.ownerPublicJwk,
+  });
+  running.push(verifyHub);
+
+  const bootstrap = new StaticResolver();
+  bootstrap.setService('system-config', { host: internalHost, port: systemConfig.port });
+  bootstrap.setService('verify-hub', { host: internalHost, port: verifyHub.port });
+  const derived = new GatewayInfoResolver({ kv: kvFor('cyfs-gateway'), nodeName: id.deviceName, localHost: internalHost, log: log.child('gateway-info') });
+  running.push(derived);
+  const gateway = await startGateway({
+    host, port: ports.gateway, log: log.child('gateway'), resolver: chainResolvers(bootstrap, derived),
+    zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir,
+    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: id.deviceName })); } },
+  });
+  running.push(gateway);
+
+  const scheduler = startScheduler({ kv: kvFor('scheduler'), log: log.child('scheduler') });
+  running.push(scheduler);
+
+  // Kernel services live in this process; node-daemon reports them like any other instance.
+  const inProcess = (port: number) => ({ start: async () => ({ ports: { www: port } }), stop: async () => {}, running: () => true });
+  const daemon = await startNodeDaemon({
+    nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
+    pkgSource: localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
+    kernelServices: { 'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(ports.scheduler), 'system-config': inProcess(systemConfig.port) },
+    signBootstrapToken: ({ appid, sub }: { appid: string; sub: string }) => signDeviceToken(id, appid, sub),
+    zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
+    thisDeviceJson: JSON.stringify(id.deviceDoc),
+    deviceDoc: id.deviceDoc,
+  });
+  running.push(daemon);
+  log.info('OOD running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName });
+}
+
+/** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
+async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: Logger): Promise<void> {
+  if (await kv.get('boot/config')) return;
+  if (!id.startConfig) throw new KrpcError('NOT_ACTIVATED', 'this node has no start_config.json; activate it as an OOD first');
+  const keys = buildBootKeys({
+    startConfig: id.startConfig,
+    zoneDocumentJwt: id.zoneDocumentJwt,
+    zoneBootConfig: id.zoneBoot,
+    ownerDid: id.ownerDid,
+    oodNames: [id.deviceName],
+    deviceDocJwts: { [id.deviceName]: id.deviceDocJwt },
+    verifyHubKey: generateEd25519(),
+    now: nowSeconds(),
+  });
+  const actions = Object.fromEntries(Object.entries(keys).map(([k, value]) => [k, { action: 'create' as const, value }]));
+  try {
+    await kv.execTx(actions);
+    log.info('first boot: zone initialised', { keys: Object.keys(keys).length });
+  } catch (e) {
+    // Another boot won the race (or a retry after a crash): boot/config existing means booted.
+    if (!(await kv.get('boot/config'))) throw e;
+  }
+}
