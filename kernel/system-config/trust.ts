@@ -3,7 +3,7 @@
 // Other issuers load lazily from KV: a privileged user's users/<u>/doc, else an owner-signed
 // devices/<d>/doc of an ood/node/server device.
 import { unauthenticated } from '../lib/errors.js';
-import { decodeUnverified, verifyJwt, type Claims } from '../lib/identity/jwt.js';
+import { decodeUnverified, nowSeconds, verifyJwt, type Claims } from '../lib/identity/jwt.js';
 import { isEd25519PublicJwk, type Ed25519PublicJwk } from '../lib/identity/keys.js';
 import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
@@ -26,6 +26,7 @@ const PRIVILEGED_USER_TYPES = new Set(['admin', 'root']);
 // An issuer name becomes a KV path segment, so it must be one plain segment.
 const ISSUER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 const MAX_TOKEN_LENGTH = 16 * 1024;
+const VERIFIED_CACHE_LIMIT = 10_000;
 
 /** The default (`#main_key`, else first) Ed25519 key of a DID document. */
 export function defaultKeyOf(doc: unknown): Ed25519PublicJwk | undefined {
@@ -50,6 +51,9 @@ export class TrustKeys {
   private readonly fixed = new Map<string, TrustEntry>();
   private verifyHub: Ed25519PublicJwk | undefined;
   private readonly lazy = new Map<string, TrustEntry>();
+  // Signature checks cost ~0.5 ms and a caller reuses one token for many calls. Keyed by the whole
+  // token (signature included); emptied whenever any trust key may have changed.
+  private readonly verified = new Map<string, { principal: Principal; exp: number }>();
 
   constructor(
     private readonly store: KvStore,
@@ -71,16 +75,19 @@ export class TrustKeys {
     this.verifyHub = isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
     if (boot && !this.verifyHub) this.log.warn('boot/config has no valid verify_hub_info.public_key; session tokens will be refused');
     this.lazy.clear();
+    this.verified.clear();
   }
 
   /** Drops a lazily loaded issuer (its document or settings changed). */
   forget(name: string): void {
-    this.lazy.delete(name);
+    if (this.lazy.delete(name)) this.verified.clear();
   }
 
   async verify(token: string | undefined): Promise<Principal> {
     if (!token) throw unauthenticated('this call needs a session token in sys[1]; log in first');
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('token is too long to be a session token');
+    const cached = this.verified.get(token);
+    if (cached && cached.exp > nowSeconds()) return cached.principal;
     const { header, payload } = decodeUnverified(token);
     const iss = typeof payload.iss === 'string' && payload.iss ? payload.iss : undefined;
     const name = iss ?? (typeof header.kid === 'string' && header.kid ? header.kid : '$default');
@@ -89,7 +96,10 @@ export class TrustKeys {
     const claims = await verifyJwt(token, entry.jwk);
     if (claims.zone !== undefined && claims.zone !== this.identity.zoneDid)
       throw unauthenticated('token was issued for another zone');
-    return principalFromClaims(claims, entry.signer, name);
+    const principal = principalFromClaims(claims, entry.signer, name);
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
+    this.verified.set(token, { principal, exp: claims.exp as number });
+    return principal;
   }
 
   private async lookup(name: string): Promise<TrustEntry | undefined> {
