@@ -1,0 +1,84 @@
+// The owner's first hour with a headless OOD, driven through the CLI against a real process:
+// activate, log in, use the KV, survive kill -9, refuse a second activation.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { activatedOod, cli, portIsOpen, spawnOod, waitForPort, type NodeProcess } from './testing/harness.js';
+import { KrpcClient } from './lib/krpc/client.js';
+import { login } from './cli/session.js';
+import { isKrpcError } from './lib/errors.js';
+
+const { ood: first, env, mnemonic, dir } = await activatedOod();
+let ood: NodeProcess = first;
+const host = first.host;
+after(async () => { await ood.kill('SIGKILL'); await dir.remove(); });
+
+test('activation printed a 12-word mnemonic that is stored nowhere on the device', async () => {
+  assert.equal(mnemonic.split(' ').length, 12);
+  const files: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(d, e.name));
+      else files.push(join(d, e.name));
+    }
+  };
+  await walk(dir.path);
+  for (const f of files) {
+    const text = await readFile(f, 'utf8');
+    assert.ok(!text.includes(mnemonic.split(' ').slice(0, 4).join(' ')), `${f} contains the mnemonic`);
+    assert.ok(!text.includes('Test-pw-123'), `${f} contains the plain password`);
+  }
+});
+
+test('an activated OOD closes the activation port and refuses a second activation', async () => {
+  assert.equal(await portIsOpen(host, 3182), false);
+  const again = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'other', '--owner', 'mallory', '--password', 'Mallory-pw-1']);
+  assert.notEqual(again.code, 0);
+});
+
+test('kv set/get/list/delete through the gateway as the owner', async () => {
+  assert.equal((await cli(['kv', 'set', 'users/alice/profile', '{"name":"Alice"}'], env)).code, 0);
+  const got = await cli(['kv', 'get', 'users/alice/profile'], env);
+  assert.equal(got.stdout.trim(), '{"name":"Alice"}');
+  const list = await cli(['kv', 'list', 'users/alice'], env);
+  assert.deepEqual(list.stdout.trim().split('\n').sort(), ['doc', 'profile', 'settings']);
+  const denied = await cli(['kv', 'get', 'security/verify-hub/key'], env);
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /PERMISSION_DENIED/);
+  const badLogin = await cli(['kv', 'get', 'users/alice/profile'], { ...env, BUCKYOS_PASSWORD: 'wrong-password' });
+  assert.notEqual(badLogin.code, 0);
+  assert.match(badLogin.stderr, /UNAUTHENTICATED/);
+});
+
+test('exec_tx through the gateway is all-or-nothing', async () => {
+  const session = await login({ zone: env.BUCKYOS_ZONE, user: 'alice', password: env.BUCKYOS_PASSWORD });
+  const kv = session.client('system_config');
+  await kv.call('sys_config_exec_tx', { actions: {
+    'users/alice/apps/a1/settings': { action: 'create', value: '{"a":1}' },
+    'users/alice/apps/a2/settings': { action: 'create', value: '{"b":2}' },
+  } });
+  await assert.rejects(kv.call('sys_config_exec_tx', { actions: {
+    'users/alice/apps/a3/settings': { action: 'create', value: '{}' },
+    'users/alice/apps/a1/settings': { action: 'create', value: '{"again":true}' },
+  } }), (e: unknown) => isKrpcError(e, 'ALREADY_EXISTS'));
+  assert.equal(await kv.call('sys_config_get', { key: 'users/alice/apps/a3/settings' }), null);
+  const a1 = await kv.call<{ value: string }>('sys_config_get', { key: 'users/alice/apps/a1/settings' });
+  assert.equal(a1.value, '{"a":1}');
+});
+
+test('unauthenticated and garbage-token calls through the gateway are refused', async () => {
+  const anon = new KrpcClient(`http://${host}:3180/kapi/system_config`);
+  await assert.rejects(anon.call('sys_config_get', { key: 'users/alice/profile' }), (e: unknown) => isKrpcError(e, 'UNAUTHENTICATED'));
+  await assert.rejects(anon.withToken('garbage').call('sys_config_get', { key: 'users/alice/profile' }), (e: unknown) => isKrpcError(e, 'UNAUTHENTICATED'));
+});
+
+test('acknowledged writes survive kill -9 and the OOD boots straight to running', async () => {
+  for (let i = 0; i < 5; i++) assert.equal((await cli(['kv', 'set', `users/alice/apps/k${i}/settings`, `{"i":${i}}`], env)).code, 0);
+  await ood.kill('SIGKILL');
+  ood = spawnOod(dir.path, host);
+  await waitForPort(host, 3180);
+  assert.equal(await portIsOpen(host, 3182), false);
+  for (let i = 0; i < 5; i++) assert.equal((await cli(['kv', 'get', `users/alice/apps/k${i}/settings`], env)).stdout.trim(), `{"i":${i}}`);
+  assert.equal((await cli(['kv', 'get', 'users/alice/profile'], env)).stdout.trim(), '{"name":"Alice"}');
+});

@@ -1,0 +1,98 @@
+// Test support for integration tests that run whole nodes as real child processes (`buckyos ood`),
+// each on its own random loopback address with the default ports. Only tests import this.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+const cliEntry = join(repoRoot, 'bin', 'buckyos.js');
+
+const rand = () => 2 + Math.floor(Math.random() * 248);
+export const randomLoopback = () => `127.${rand()}.${rand()}.${rand()}`;
+
+export async function tempDir(prefix = 'buckyos-test-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolvePromise, reject) => {
+    const attempt = () => {
+      const s = connect({ host, port });
+      s.once('connect', () => { s.destroy(); resolvePromise(); });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`${host}:${port} did not open within ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function portIsOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const s = connect({ host, port });
+    s.once('connect', () => { s.destroy(); r(true); });
+    s.once('error', () => { s.destroy(); r(false); });
+  });
+}
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+/** Runs `buckyos ARGS` as a user would, with an optional environment. */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [cliEntry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface NodeProcess {
+  host: string;
+  dataDir: string;
+  child: ChildProcess;
+  log(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `buckyos ood --data DIR --host HOST` as a child process. */
+export function spawnOod(dataDir: string, host: string, extraArgs: string[] = [], env: Record<string, string> = {}): NodeProcess {
+  const child = spawn(process.execPath, [cliEntry, 'ood', '--data', dataDir, '--host', host, ...extraArgs], {
+    env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return {
+    host, dataDir, child,
+    log: () => output,
+    kill: (signal = 'SIGTERM') => new Promise<void>((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      child.once('exit', () => r());
+      child.kill(signal);
+    }),
+  };
+}
+
+export const TEST_PASSWORD = 'Test-pw-123';
+
+/** A fresh OOD, activated through the CLI as zone "testzone" with owner alice. */
+export async function activatedOod(): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
+  const dir = await tempDir('buckyos-ood-');
+  const host = randomLoopback();
+  const ood = spawnOod(dir.path, host);
+  await waitForPort(host, 3182);
+  const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD]);
+  if (act.code !== 0) throw new Error(`activation failed: ${act.stderr}`);
+  const mnemonic = /\n\s{2}([a-z]+(?: [a-z]+){11})\n/.exec(act.stdout)?.[1] ?? '';
+  await waitForPort(host, 3180);
+  return { ood, mnemonic, dir, env: { BUCKYOS_ZONE: `http://${host}:3180`, BUCKYOS_USER: 'alice', BUCKYOS_PASSWORD: TEST_PASSWORD } };
+}
