@@ -42,13 +42,18 @@ export class AccessControl {
         const m = ISSUER_SOURCE.exec(c.key);
         if (m) this.trust.forget(m[1] ?? m[2]);
       }
-      if (reload) void this.reload();
+      if (reload) this.reload().catch((e) => log.error('reloading trust keys and RBAC failed', { err: (e as Error).message }));
     });
   }
 
   static async open(store: KvStore, identity: ZoneIdentity, log: Logger): Promise<AccessControl> {
     const access = new AccessControl(store, identity, log);
-    await access.reload();
+    try {
+      await access.reload();
+    } catch (e) {
+      access.close();
+      throw e;
+    }
     return access;
   }
 
