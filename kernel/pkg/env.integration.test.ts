@@ -12,7 +12,7 @@ import { isKrpcError } from '../lib/errors.js';
 import { generateEd25519 } from '../lib/identity/keys.js';
 import { buildPkg } from './build.js';
 import { readPkgFile, type PkgFile } from './reader.js';
-import { openPkgEnv, type PkgEnv } from './env.js';
+import { hostPlatform, openPkgEnv, type PkgEnv } from './env.js';
 import { acquireFileLock } from './lock.js';
 import { CHUNK_SIZE, INSTALLED_META_FILE, uniqueChunks } from './format.js';
 import { baseManifest, makePkgFolder, tempDir } from './test-fixtures.js';
@@ -171,6 +171,8 @@ test('the same version with different content, bad names and bad versions are re
   await assert.rejects(env.activate('app', '../../x'), (e) => isKrpcError(e, 'INVALID_PARAMS'));
   await assert.rejects(env.remove('app', '1.0'), (e) => isKrpcError(e, 'INVALID_PARAMS'));
   await assert.rejects(env.install({ ...v1.meta, name: '../evil' }, v1.fetchChunk), (e) => isKrpcError(e, 'INVALID_PARAMS'));
+  const foreign = hostPlatform() === 'linux-aarch64' ? 'windows-amd64' : 'linux-aarch64';
+  await assert.rejects(env.install({ ...v1.meta, version: '1.0.1', platform: foreign }, v1.fetchChunk), (e) => isKrpcError(e, 'FAILED_PRECONDITION') && /built for/.test(e.message));
   assert.deepEqual(await env.names(), ['app']);
 });
 

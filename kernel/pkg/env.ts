@@ -93,6 +93,13 @@ async function swapLink(dir: string, link: string, target: string): Promise<void
   await rename(tmp, join(dir, link));
 }
 
+/** This machine in the manifest's platform spelling (spec 30 §1: amd64/aarch64). */
+export function hostPlatform(): string {
+  const os = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'apple' : process.platform;
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+  return `${os}-${arch}`;
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -177,6 +184,9 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
     const meta = validateMeta(metaIn);
     const metaId = metaIdOf(meta);
     const { name, version } = meta;
+    if (meta.platform !== 'any' && meta.platform !== hostPlatform()) {
+      throw new KrpcError('FAILED_PRECONDITION', `${name}#${version} is built for ${meta.platform}; this node is ${hostPlatform()}`);
+    }
     const lengths = expectedChunkLengths(meta);
     return locked(name, async () => {
       const target = versionDir(name, version);
