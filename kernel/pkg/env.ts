@@ -152,7 +152,7 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
     try {
       entries = await readdir(pkgDir(name));
     } catch (e) {
-      if (isMissing(e)) return [];
+      if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
       throw e;
     }
     const versions: string[] = [];

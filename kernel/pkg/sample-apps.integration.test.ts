@@ -146,7 +146,7 @@ async function upgradeMovesOnlyChangedChunks(name: string) {
   const changed = [...uniqueChunks(v11.meta)].filter(([sha]) => !had.has(sha));
   const r = await install(name, '1.1.0');
   assert.equal(r.fetchedBytes, changed.reduce((n, [, len]) => n + len, 0));
-  assert.ok(r.fetchedBytes < v11.meta.size, `${name}: moved ${r.fetchedBytes} of ${v11.meta.size} bytes`);
+  assert.ok(r.fetchedBytes < v11.meta.size / 2, `${name}: moved ${r.fetchedBytes} of ${v11.meta.size} bytes`);
   assert.ok(r.reusedChunks > 0);
   assert.equal(await env.previous(name), '1.0.0');
 }
@@ -271,7 +271,7 @@ test('sitehost: serves an uploaded site safely, gains delete in 1.1.0, survives 
     for (const evil of ['..%2F..%2Fescape.html', 'a%5Cb', '.env']) assert.equal((await put(evil, 'x')).status, 400, evil);
     assert.equal((await fetch(app.url('/..%2F..%2Fpkg.json'))).status, 400);
     assert.equal((await fetch(app.url('/missing.html'))).status, 404);
-    assert.equal((await fetch(app.url('/_admin/api/files/css/site.css'), { method: 'DELETE' })).status, 404, '1.0.0 cannot delete');
+    assert.equal((await fetch(app.url('/_admin/api/files/css/site.css'), { method: 'DELETE' })).status, 405, '1.0.0 cannot delete');
     await stopApp(app);
 
     await upgradeMovesOnlyChangedChunks(name);
