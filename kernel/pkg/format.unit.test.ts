@@ -60,6 +60,7 @@ test('refuses metas whose content list could escape or collide', () => {
   refused(meta([file('a//b')]), 'INVALID_PARAMS', /not normalized/);
   refused(meta([file('main.mjs'), file('main.mjs')]), 'INVALID_PARAMS', /twice/);
   refused(meta([file('Main.mjs'), file('main.mjs')]), 'INVALID_PARAMS', /twice/);
+  refused(meta([file('caf\u00e9'), file('cafe\u0301')]), 'INVALID_PARAMS', /twice/);
   refused(meta([file('lib'), file('lib/x.mjs')]), 'INVALID_PARAMS', /both as a file and as a folder/);
   refused(meta([file('.pkg.meta.json')]), 'INVALID_PARAMS', /reserved/);
 });

@@ -82,8 +82,8 @@ export function validateMeta(input: unknown, limits: PkgLimits = DEFAULT_LIMITS)
     const problem = relativePathProblem(f.path);
     if (problem) throw new KrpcError('INVALID_PARAMS', `pkg content is unsafe: ${problem}`);
     if (f.path === INSTALLED_META_FILE) throw new KrpcError('INVALID_PARAMS', `pkg content must not contain ${INSTALLED_META_FILE} (reserved)`);
-    // Case-insensitive: two names that differ only in case collide on macOS and Windows.
-    const key = f.path.toLowerCase();
+    // Two names that differ only in case or Unicode normalization are one file on macOS and Windows.
+    const key = f.path.normalize('NFC').toLowerCase();
     if (seen.has(key)) throw new KrpcError('INVALID_PARAMS', `pkg content lists ${JSON.stringify(f.path)} twice`);
     seen.add(key);
     const segs = key.split('/');
