@@ -4,8 +4,9 @@ import { stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { KrpcError } from '../lib/errors.js';
-import { parsePkgId } from '../pkg/id.js';
-import { readManifest, type PkgManifest } from '../pkg/manifest.js';
+import type { PkgEnv } from '../pkg/env.js';
+import { parsePkgId, resolveVersion } from '../pkg/id.js';
+import { readManifest, validateManifest, type PkgManifest } from '../pkg/manifest.js';
 
 export interface InstalledPkg {
   dir: string;
@@ -40,6 +41,27 @@ export function localDirPkgSource(root: string): PkgSource {
       if (version !== '*' && !semver.satisfies(manifest.version, version))
         throw new KrpcError('NOT_FOUND', `package ${name} ${version} is not installed on this node (the local folder has ${manifest.version})`);
       return { dir, manifest };
+    },
+  };
+}
+
+/**
+ * Packages already installed in this node's pkg-env: the current version when it matches the id,
+ * otherwise the highest installed version that does. Installing from the zone's repo is the repo-backed
+ * source's job; this one only reports what is missing.
+ */
+export function pkgEnvSource(env: PkgEnv): PkgSource {
+  return {
+    async ensureInstalled(pkgId) {
+      const { name, version: expr } = parsePkgId(pkgId);
+      const current = await env.current(name);
+      const version = current && semver.satisfies(current, expr) ? current : resolveVersion(await env.installed(name), expr);
+      if (!version) throw new KrpcError('NOT_FOUND', `package ${name} ${expr} is not installed in this node's pkg-env (${env.root}); install it first`);
+      const meta = await env.meta(name, version);
+      if (!meta) throw new KrpcError('NOT_FOUND', `package ${name} ${version} has no install record in ${env.root}; reinstall it`);
+      const { format: _f, chunk_size: _c, size: _s, files: _files, author_pk: _pk, ...manifestFields } = meta;
+      const manifest = validateManifest(manifestFields, `${name} ${version} in ${env.root}`);
+      return { dir: env.dir(name, version), manifest };
     },
   };
 }
