@@ -40,6 +40,8 @@ export interface NodeDaemonOptions {
   deviceDoc: Record<string, unknown>;
   /** the address apps bind (BUCKYOS_BIND); default 127.0.0.1 */
   bindHost?: string;
+  /** addresses other nodes reach this node's gateway at (devices/<self>/info ips, first = primary route) */
+  advertiseIps?: string[];
   /** BUCKYOS_HOST_GATEWAY; default the bind address */
   hostGateway?: string;
   /** instance reports and device info; default 10 s */
@@ -115,7 +117,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
       let target: AppTarget | undefined;
       let refusal: AppEntryError | undefined;
       try {
-        target = resolveAppTarget(instanceId, entry, { supportContainer, slot: platformSlot() });
+        target = resolveAppTarget(instanceId, entry, { name: o.nodeName, supportContainer, slot: platformSlot() });
       } catch (e) {
         if (!(e instanceof AppEntryError)) throw e;
         refusal = e;
@@ -193,6 +195,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
       containerEngineFound: containerEngine !== undefined,
       nowSeconds: Math.floor(nowMs() / 1000),
       extraIps: bindHost === '0.0.0.0' || bindHost === '::' ? [] : [bindHost],
+      advertiseIps: o.advertiseIps,
     });
     try {
       await o.kv.set(`devices/${o.nodeName}/info`, JSON.stringify(info));

@@ -59,8 +59,12 @@ export function buildDeviceInfo(input: {
   containerEngineFound: boolean;
   nowSeconds: number;
   extraIps?: string[];
+  /** Where other nodes reach this node's gateway; they head `ips` (the scheduler routes to the first). */
+  advertiseIps?: string[];
 }): DeviceInfo {
   const { host, deviceDoc } = input;
+  const docIps = Array.isArray(deviceDoc.ips) ? deviceDoc.ips.filter((ip): ip is string => typeof ip === 'string') : [];
+  const ips = [...new Set([...(input.advertiseIps ?? []), ...docIps])];
   const { arch, os: osName } = platformSlot(host.arch, host.platform);
   const used = Math.max(0, host.totalMem - host.freeMem);
   return {
@@ -79,5 +83,6 @@ export function buildDeviceInfo(input: {
     support_container: input.containerEngineFound && deviceDoc.support_container !== false,
     update_time: input.nowSeconds,
     state: 'Ready',
+    ...(ips.length > 0 && { ips }),
   };
 }

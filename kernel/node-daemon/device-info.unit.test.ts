@@ -37,3 +37,10 @@ test('a device doc that forbids containers wins over a detected engine', () => {
   const info = buildDeviceInfo({ deviceDoc: { support_container: false }, host, containerEngineFound: true, nowSeconds: 0 });
   assert.equal(info.support_container, false);
 });
+
+test('the advertised gateway address heads ips, before any the device doc lists', () => {
+  const info = buildDeviceInfo({ deviceDoc: { ips: ['192.168.1.20'] }, host, containerEngineFound: false, nowSeconds: 0, advertiseIps: ['127.4.5.6'] });
+  assert.deepEqual(info.ips, ['127.4.5.6', '192.168.1.20']);
+  const none = buildDeviceInfo({ deviceDoc: {}, host, containerEngineFound: false, nowSeconds: 0 });
+  assert.equal(none.ips, undefined);
+});

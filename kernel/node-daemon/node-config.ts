@@ -109,19 +109,37 @@ export class AppEntryError extends Error {
 
 const validPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535;
 
-/** What the app entry `instanceId` asks this node to run, or an AppEntryError saying why it cannot. */
+/** `<installation_id>@<user>` from an instance id `<installation_id>@<user>@<node>`, when it has that shape. */
+function idsFromInstanceKey(instanceId: string, nodeName: string): { installationId: string; userId: string } | undefined {
+  const suffix = `@${nodeName}`;
+  if (!instanceId.endsWith(suffix)) return undefined;
+  const specId = instanceId.slice(0, -suffix.length);
+  const at = specId.lastIndexOf('@');
+  return at > 0 && at < specId.length - 1 ? { installationId: specId.slice(0, at), userId: specId.slice(at + 1) } : undefined;
+}
+
+/**
+ * What the app entry `instanceId` asks this node to run, or an AppEntryError saying why it cannot.
+ * The spec id comes from the instance id (as the scheduler writes it) or else from app_spec; when both
+ * name it they must agree, since they decide whose data directory the app gets.
+ */
 export function resolveAppTarget(
   instanceId: string,
   entry: AppInstanceConfig,
-  node: { supportContainer: boolean; slot?: { arch: string; os: string } },
+  node: { name: string; supportContainer: boolean; slot?: { arch: string; os: string } },
 ): AppTarget {
   const spec = isObject(entry.app_spec) ? entry.app_spec : {};
-  const { installation_id: installationId, user_id: userId } = spec;
+  const fromKey = idsFromInstanceKey(instanceId, node.name);
+  const installationId = spec.installation_id ?? fromKey?.installationId;
+  const userId = spec.user_id ?? fromKey?.userId;
   if (!isSafeId(instanceId) || !isSafeId(installationId) || !isSafeId(userId)) {
     const specId = isSafeId(installationId) && isSafeId(userId) ? `${installationId}@${userId}` : undefined;
     throw new AppEntryError(specId, new KrpcError('INVALID_PARAMS',
-      `app entry ${JSON.stringify(instanceId)} needs a safe instance id, app_spec.installation_id and app_spec.user_id (letters, digits, _.:@-)`));
+      `app entry ${JSON.stringify(instanceId)} needs a safe instance id "<installation_id>@<user>@${node.name}" or app_spec.installation_id and app_spec.user_id (letters, digits, _.:@-)`));
   }
+  if (fromKey && (fromKey.installationId !== installationId || fromKey.userId !== userId))
+    throw new AppEntryError(`${fromKey.installationId}@${fromKey.userId}`, new KrpcError('INVALID_PARAMS',
+      `app entry ${instanceId} names ${installationId}@${userId} in app_spec; the instance id and app_spec must name the same app and user`));
   const specId = `${installationId}@${userId}`;
   const fail = (code: 'INVALID_PARAMS' | 'FAILED_PRECONDITION', message: string) => new AppEntryError(specId, new KrpcError(code, message));
 

@@ -9,7 +9,7 @@ const entry = (over: Partial<AppInstanceConfig> = {}, spec: Record<string, unkno
   service_ports_config: { www: 10016 },
   ...over,
 });
-const node = { supportContainer: false, slot: { arch: 'amd64', os: 'linux' } };
+const node = { name: 'n1', supportContainer: false, slot: { arch: 'amd64', os: 'linux' } };
 
 test('an absent config is empty and running; a non-object is refused', () => {
   const empty = parseNodeConfig(undefined, 'n1');
@@ -37,8 +37,20 @@ test('a native package for this platform is used when there is no script package
   assert.equal(t.pkgId, 'native#2.0.0');
 });
 
+test('without installation_id/user_id in app_spec, the instance id names them', () => {
+  const t = resolveAppTarget('notes@alice@n1', entry({}, { installation_id: undefined, user_id: undefined }), node);
+  assert.deepEqual([t.specId, t.installationId, t.userId], ['notes@alice', 'notes', 'alice']);
+});
+
+test('an instance id and an app_spec that name different apps or users are refused', () => {
+  for (const spec of [{ installation_id: 'other' }, { user_id: 'mallory' }]) {
+    assert.throws(() => resolveAppTarget('appinst:abc@alice@n1', entry({}, spec), node),
+      (e: unknown) => e instanceof AppEntryError && e.specId === 'appinst:abc@alice' && /must name the same app and user/.test(e.message));
+  }
+});
+
 test('unsafe ids are refused before they reach a path or a KV key', () => {
-  for (const [id, spec] of [['../../etc@u@n1', {}], ['ok@u@n1', { user_id: '../root' }], ['ok@u@n1', { installation_id: 'a/b' }], ['ok@u@n1', { user_id: 5 }]] as const) {
+  for (const [id, spec] of [['../../etc@u@n1', {}], ['ok@u@n1', { user_id: '../root' }], ['ok@u@n1', { installation_id: 'a/b' }], ['ok@u@n1', { user_id: 5 }], ['x@n1', { installation_id: undefined, user_id: undefined }]] as const) {
     assert.throws(() => resolveAppTarget(id, entry({}, spec), node), (e: unknown) => e instanceof AppEntryError && e.error.code === 'INVALID_PARAMS');
   }
   assert.equal(isSafeId('a..b'), false);
@@ -66,15 +78,15 @@ test('a container-only app names the missing container engine', () => {
 
 test('the port hint must be a real port', () => {
   for (const www of [0, 70000, 1.5, '10016'] as unknown[]) {
-    assert.throws(() => resolveAppTarget('i@u@n1', entry({ service_ports_config: { www: www as number } }), node), /start-port hint/);
+    assert.throws(() => resolveAppTarget('appinst:abc@alice@n1', entry({ service_ports_config: { www: www as number } }), node), /start-port hint/);
   }
 });
 
 test('sameLaunch changes with the package or the hint, not with unrelated spec fields', () => {
-  const a = resolveAppTarget('i@u@n1', entry(), node);
-  assert.equal(sameLaunch(a, resolveAppTarget('i@u@n1', entry({}, { state: 'running', extra: 1 }), node)), true);
-  assert.equal(sameLaunch(a, resolveAppTarget('i@u@n1', entry({ service_ports_config: { www: 10032 } }), node)), false);
-  assert.equal(sameLaunch(a, resolveAppTarget('i@u@n1', entry({}, { app_doc: { pkg_list: { script: { pkg_id: 'echo-app#1.0.1' } } } }), node)), false);
+  const a = resolveAppTarget('appinst:abc@alice@n1', entry(), node);
+  assert.equal(sameLaunch(a, resolveAppTarget('appinst:abc@alice@n1', entry({}, { state: 'running', extra: 1 }), node)), true);
+  assert.equal(sameLaunch(a, resolveAppTarget('appinst:abc@alice@n1', entry({ service_ports_config: { www: 10032 } }), node)), false);
+  assert.equal(sameLaunch(a, resolveAppTarget('appinst:abc@alice@n1', entry({}, { app_doc: { pkg_list: { script: { pkg_id: 'echo-app#1.0.1' } } } }), node)), false);
 });
 
 test('platform slots use the pkg_list spelling', () => {
