@@ -17,7 +17,7 @@ const waitOf = (fn: () => void): number | undefined => {
     fn();
     return undefined;
   } catch (e) {
-    assert.ok(isKrpcError(e, 'RATE_LIMITED'));
+    assert.ok(isKrpcError(e, 'RATE_LIMITED'), String(e));
     return Number(/try again in (\d+) s/.exec(e.message)![1]);
   }
 };
@@ -52,7 +52,7 @@ test('success resets the user counter; old failures are forgotten', () => {
   t.failure('alice', '10.1.0.9', now);
   assert.equal(waitOf(() => t.check('alice', '10.1.0.8', now)), undefined);
   for (let i = 0; i < 10; i++) t.failure('dave', `10.2.0.${i}`, now);
-  assert.ok(waitOf(() => t.check('dave', '10.3.0.1', now))! > 0);
+  assert.ok(waitOf(() => t.check('dave', '10.3.0.1', now))! > 0, 'dave is locked');
   const later = now + DEFAULT_LOCKOUT.forgetAfterMs + 1;
   assert.equal(waitOf(() => t.check('dave', '10.3.0.1', later)), undefined);
   t.failure('dave', '10.3.0.1', later);

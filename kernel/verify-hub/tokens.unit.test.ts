@@ -35,7 +35,7 @@ test('ids: jti is a u64 decimal string, session ids are safe positive integers',
   for (const j of jtis) assert.match(j, /^\d{1,20}$/);
   for (let i = 0; i < 200; i++) {
     const s = newSessionId();
-    assert.ok(Number.isSafeInteger(s) && s > 0);
+    assert.ok(Number.isSafeInteger(s) && s > 0, `session id ${s}`);
   }
 });
 

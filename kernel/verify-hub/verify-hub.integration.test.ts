@@ -153,7 +153,7 @@ test('password login returns user info and an EdDSA token pair that system-confi
   assert.equal(c.principal_kind, 'user');
   assert.equal(c.zone, zoneDid);
   assert.equal(c.exp! - c.iat!, 15 * 60);
-  assert.ok(typeof c.jti === 'string' && Number.isSafeInteger(c.session));
+  assert.ok(typeof c.jti === 'string' && Number.isSafeInteger(c.session), 'jti and session claims');
   const rc = decodeJwt(res.refresh_token);
   assert.equal(rc.aud, 'verify-hub');
   assert.equal(rc.exp! - rc.iat!, 7 * 24 * 3600);
@@ -244,9 +244,9 @@ test('refresh rotates; reusing an old refresh token revokes the session, newest 
   const second = await hubCall('refresh_token', { refresh_token: first.refresh_token });
   assert.notEqual(second.refresh_token, first.refresh_token);
   assert.equal(decodeJwt(second.session_token).session, session);
-  assert.ok(await readProfile(second.session_token));
+  assert.ok(await readProfile(second.session_token), 'the rotated session token works');
   const third = await hubCall('refresh_token', { refresh_token: second.refresh_token });
-  assert.ok(await readProfile(third.session_token));
+  assert.ok(await readProfile(third.session_token), 'the rotated session token works');
 
   await rejects(hubCall('refresh_token', { refresh_token: first.refresh_token }), 'UNAUTHENTICATED', /already used/);
   await rejects(hubCall('refresh_token', { refresh_token: third.refresh_token }), 'UNAUTHENTICATED', /ended/);
@@ -291,7 +291,7 @@ test('login_by_jwt: a device logs in as itself, once per jti', async () => {
   const pair = await hubCall('login_by_jwt', { type: 'jwt', jwt });
   const c = decodeJwt(pair.session_token);
   assert.deepEqual([c.sub, c.appid, c.principal_kind], ['ood1', 'node-daemon', 'device']);
-  assert.ok(await new SystemConfigClient(kvUrl, pair.session_token).get('boot/config'));
+  assert.ok(await new SystemConfigClient(kvUrl, pair.session_token).get('boot/config'), 'the device session reads boot/config');
   await rejects(hubCall('login_by_jwt', { jwt, app_instance_id: 'other' }), 'UNAUTHENTICATED', /already used/);
   const refreshed = await hubCall('refresh_token', { refresh_token: pair.refresh_token });
   assert.equal(decodeJwt(refreshed.session_token).principal_kind, 'device');
@@ -305,7 +305,7 @@ test('login_by_jwt: a device token for a user is a service session; user and roo
   assert.deepEqual([decodeJwt(app.session_token).sub, decodeJwt(app.session_token).principal_kind], ['alice', 'service']);
   const user = await hubCall('login_by_jwt', { jwt: await loginJwt({ iss: 'alice', sub: 'alice', appid: 'control-panel' }, owner) });
   assert.equal(decodeJwt(user.session_token).principal_kind, 'user');
-  assert.ok(await readProfile(user.session_token));
+  assert.ok(await readProfile(user.session_token), 'the user session reads the profile');
   const root = await hubCall('login_by_jwt', { jwt: await loginJwt({ iss: 'root', sub: 'erin', appid: 'control-panel' }, owner) });
   assert.deepEqual([decodeJwt(root.session_token).sub, decodeJwt(root.session_token).principal_kind], ['erin', 'user']);
 });
@@ -401,17 +401,17 @@ test('a restart keeps people logged in; verify-hub waits for its key on first bo
   hub = await starting;
   hubUrl = `http://${host}:${hub.port}/kapi/verify_hub`;
   const next = await hubCall('refresh_token', { refresh_token: pair.refresh_token });
-  assert.ok(await readProfile(next.session_token));
+  assert.ok(await readProfile(next.session_token), 'the session survived the restart');
 });
 
 test('expired sessions and replay markers are swept', async () => {
   const pair = await login('alice', '198.51.100.40');
-  assert.ok(store.keysWithPrefix(`${REPLAY_PREFIX}/`).length > 0);
+  assert.ok(store.keysWithPrefix(`${REPLAY_PREFIX}/`).length > 0, 'logins leave replay markers');
   const live = sessionKeys().length;
   assert.equal(await sweepExpired(kv, nowS()), 0);
   assert.equal(sessionKeys().length, live, 'nothing live is swept');
   const removed = await sweepExpired(kv, nowS() + 8 * 24 * 3600);
-  assert.ok(removed >= live);
+  assert.ok(removed >= live, `removed ${removed} of ${live} sessions`);
   assert.deepEqual(sessionKeys(), []);
   assert.deepEqual(store.keysWithPrefix(`${REPLAY_PREFIX}/`), []);
   await rejects(hubCall('refresh_token', { refresh_token: pair.refresh_token }), 'UNAUTHENTICATED', /ended/);
