@@ -345,6 +345,7 @@ class DurableLogStore implements KvStore {
       return;
     }
     const copy: KvState = { revision, entries: new Map(this.state.entries), tombstones: new Map(this.state.tombstones) };
+    this.log.debug('KV compaction started', { revision });
     this.compaction = this.writeSnapshotAndPrune(copy).finally(() => { this.compaction = undefined; });
   }
 
