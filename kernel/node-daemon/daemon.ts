@@ -194,7 +194,8 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
       host: sampleHost(),
       containerEngineFound: containerEngine !== undefined,
       nowSeconds: Math.floor(nowMs() / 1000),
-      extraIps: bindHost === '0.0.0.0' || bindHost === '::' ? [] : [bindHost],
+      // A node bound to its own loopback address (several nodes on one machine) is reachable there.
+      extraIps: ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bindHost) ? [] : [bindHost],
       advertiseIps: o.advertiseIps,
     });
     try {
