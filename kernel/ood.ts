@@ -26,6 +26,7 @@ import { startGateway } from './gateway/service.js';
 import { StaticResolver, chainResolvers } from './gateway/resolver.js';
 import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
 import { KrpcError } from './lib/errors.js';
+import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 
 export interface OodOptions {
   dataDir: string;
@@ -37,6 +38,8 @@ export interface OodOptions {
   localPkgsDir?: string;
   /** Built control panel to serve at the gateway root. */
   staticDir?: string;
+  /** Timing knobs; unset ones come from the environment (node-tuning.ts), then the defaults. */
+  tuning?: NodeTuning;
 }
 
 export type OodPhase = 'activating' | 'booting' | 'running' | 'stopped';
@@ -118,6 +121,7 @@ interface BootContext {
 async function bootKernel({ paths, host, ports, log, opts, running }: BootContext): Promise<void> {
   const id = await loadNodeIdentity(paths);
   const internalHost = internalHostFor(host);
+  const tuning = { ...tuningFromEnv(), ...opts.tuning };
   const store = await openLogStore(paths.kv, { log: log.child('kv') });
   running.push({ stop: () => store.close() });
 
@@ -150,7 +154,7 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
   });
   running.push(gateway);
 
-  const scheduler = startScheduler({ kv: kvFor('scheduler'), log: log.child('scheduler') });
+  const scheduler = startScheduler({ kv: kvFor('scheduler'), log: log.child('scheduler'), goneAfterS: tuning.nodeGoneAfterS });
   running.push(scheduler);
 
   // Kernel services live in this process; node-daemon reports them like any other instance.
@@ -163,10 +167,16 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
     zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
     thisDeviceJson: JSON.stringify(id.deviceDoc),
     deviceDoc: id.deviceDoc,
+    // Apps bind where the gateway's resolver looks for them; other nodes route to our gateway's address.
+    bindHost: internalHost,
+    advertiseIps: isWildcard(host) ? [] : [host],
+    reportIntervalMs: tuning.reportIntervalMs,
   });
   running.push(daemon);
   log.info('OOD running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName });
 }
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
 
 /** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
 async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: Logger): Promise<void> {
