@@ -84,11 +84,11 @@ export function spawnOod(dataDir: string, host: string, extraArgs: string[] = []
 
 export const TEST_PASSWORD = 'Test-pw-123';
 
-/** A fresh OOD, activated through the CLI as zone "testzone" with owner alice. */
-export async function activatedOod(): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
+/** A fresh OOD, activated through the CLI as zone "testzone" with owner alice; extra `buckyos ood` args and env optional. */
+export async function activatedOod(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
   const dir = await tempDir('buckyos-ood-');
   const host = randomLoopback();
-  const ood = spawnOod(dir.path, host);
+  const ood = spawnOod(dir.path, host, opts.args, opts.env);
   await waitForPort(host, 3182);
   const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD]);
   if (act.code !== 0) throw new Error(`activation failed: ${act.stderr}`);
