@@ -7,10 +7,11 @@ import { KrpcError } from '../lib/errors.js';
 import type { DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
 import { RestartBackoff, type BackoffPolicy } from './backoff.js';
+import { applyDataSnapshotOp, dataSnapshotOpOf, snapshotRootOf } from './data-snapshot.js';
 import { appEnv } from './env-contract.js';
 import type { NodeKv } from './kv.js';
 import { fsName, sameLaunch, type AppTarget } from './node-config.js';
-import type { PkgSource } from './pkg-source.js';
+import type { PkgInstallProgress, PkgSource } from './pkg-source.js';
 import { launchProcess, type Health, type ProcessExit, type RunningProcess } from './process-runtime.js';
 import { ReportChannel, buildReport, reportKey, type InstancePhase, type ReportingNode } from './report.js';
 import { RotatingLog, type RotationPolicy } from './rotating-log.js';
@@ -50,6 +51,13 @@ export interface InstanceStatus {
 const bindAddress = (manifestBind: string | undefined, nodeHost: string) =>
   manifestBind === '0.0.0.0' || manifestBind === '::' ? manifestBind : nodeHost;
 
+const PROGRESS_PUSH_MS = 250;
+
+const deploymentOf = (spec: unknown): Record<string, unknown> | undefined => {
+  const d = (spec as { deployment?: unknown } | undefined)?.deployment;
+  return d && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>) : undefined;
+};
+
 const asKrpcError = (e: unknown) =>
   e instanceof KrpcError ? e : new KrpcError('INTERNAL', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
 
@@ -61,6 +69,8 @@ export class AppInstance {
   private phase: InstancePhase = 'stopped';
   private error: KrpcError | undefined;
   private health: Health = 'unknown';
+  private progress: PkgInstallProgress | undefined;
+  private lastProgressPush = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly backoff: RestartBackoff;
   private queue: Promise<void> = Promise.resolve();
@@ -159,6 +169,8 @@ export class AppInstance {
       startTime: run ? Math.floor(run.startedAt / 1000) : 0,
       health: this.phase === 'started' ? this.health : 'unknown',
       error: this.error,
+      deployment: deploymentOf((this.running?.target ?? this.target)?.entry.app_spec),
+      progress: this.progress,
     }, this.ctx.node, Math.floor(this.ctx.nowMs() / 1000)));
   }
 
@@ -190,13 +202,16 @@ export class AppInstance {
     const { paths } = this.ctx;
     await this.setPhase('deploying');
     try {
-      const pkg = await this.ctx.pkgSource.ensureInstalled(want.pkgId, (p) => this.log.debug('installing', { ...p }));
+      this.progress = undefined;
+      const pkg = await this.ctx.pkgSource.ensureInstalled(want.pkgId, (p) => this.onInstallProgress(p));
       // Asked for something else while installing: the reconcile queued behind this one takes over.
       if (!this.target || !sameLaunch(this.target, want)) return;
       await this.setPhase('starting');
       const dataDir = join(paths.data, fsName(want.userId), fsName(want.installationId));
       const cacheDir = join(paths.root, 'cache', fsName(want.userId), fsName(want.installationId));
       const logDir = join(paths.logs, 'apps', fsName(want.instanceId));
+      const snapshotOp = dataSnapshotOpOf(want.entry.app_spec);
+      if (snapshotOp) await applyDataSnapshotOp(snapshotOp, { dataDir, snapshotRoot: snapshotRootOf(paths.root, want.userId, want.installationId) }, this.log);
       const mounts = pkg.manifest.install?.data_mounts ?? [];
       await Promise.all([dataDir, cacheDir, logDir, ...mounts.map((m) => join(dataDir, m))].map((d) => mkdir(d, { recursive: true })));
       const token = await this.ctx.signBootstrapToken({ appid: want.installationId, sub: want.userId });
@@ -229,6 +244,15 @@ export class AppInstance {
       this.scheduleRetry(0);
       await this.setPhase('failed', error);
     }
+  }
+
+  /** Install progress goes into the report, at most a few times a second (the last one always). */
+  private onInstallProgress(p: PkgInstallProgress): void {
+    this.progress = { phase: p.phase, bytes: p.bytes, total: p.total };
+    const now = Date.now();
+    if (now - this.lastProgressPush < PROGRESS_PUSH_MS && p.bytes < p.total) return;
+    this.lastProgressPush = now;
+    void this.report.push();
   }
 
   private onExit(proc: RunningProcess, exit: ProcessExit): void {

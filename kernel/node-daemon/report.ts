@@ -25,6 +25,16 @@ export interface ServiceInstanceReport {
   node_session_id: string;
   health: Health;
   deployment_error?: { code: string; message: string };
+  /** ours: the app spec's `deployment` this instance runs (or is deploying), so installers can tell versions apart */
+  deployment?: Record<string, unknown>;
+  /** ours: the latest package install progress of that deployment */
+  progress?: InstallProgressReport;
+}
+
+export interface InstallProgressReport {
+  phase: string;
+  bytes: number;
+  total: number;
 }
 
 /** The internal life of an instance; every phase maps to one report state (or to no report). */
@@ -51,6 +61,8 @@ export interface InstanceSnapshot {
   startTime: number;
   health: Health;
   error?: KrpcError;
+  deployment?: Record<string, unknown>;
+  progress?: InstallProgressReport;
 }
 
 export interface ReportingNode {
@@ -76,6 +88,8 @@ export function buildReport(s: InstanceSnapshot, node: ReportingNode, nowSeconds
     health: s.health,
   };
   if (s.error) report.deployment_error = { code: s.error.code, message: s.error.message };
+  if (s.deployment) report.deployment = s.deployment;
+  if (s.progress) report.progress = s.progress;
   return report;
 }
 
