@@ -220,13 +220,20 @@ test('the app output goes to its own log file, rotated by size', async () => {
   assert.equal(await res.text(), 'spewed');
   const logDir = join(paths.logs, 'apps');
   const base = `${fsName(INSTANCE_ID)}.log`;
-  const files = await waitFor('rotated log files', async () => {
-    const names = await readdir(logDir);
-    return names.includes(`${base}.2`) ? names : undefined;
+  // Rotation renames files under a reader's feet: look only once the output has settled.
+  let previous = '';
+  const sizes = await waitFor('rotated log files that stopped changing', async () => {
+    const names = (await readdir(logDir)).filter((n) => n.startsWith(base)).sort();
+    const now: Record<string, number> = {};
+    for (const n of names) now[n] = (await stat(join(logDir, n)).catch(() => ({ size: -1 }))).size;
+    const text = JSON.stringify(now);
+    const settled = text === previous && names.includes(`${base}.2`);
+    previous = text;
+    if (!settled) await sleep(100);
+    return settled ? now : undefined;
   });
-  assert.ok(files.includes(base) && files.includes(`${base}.1`));
-  assert.ok(!files.includes(`${base}.3`));
-  for (const f of files.filter((n) => n.startsWith(base))) assert.ok((await stat(join(logDir, f))).size <= 64 * 1024);
+  assert.deepEqual(Object.keys(sizes), [base, `${base}.1`, `${base}.2`]);
+  for (const size of Object.values(sizes)) assert.ok(size > 0 && size <= 64 * 1024, `log file of ${size} bytes`);
 });
 
 test('a daemon restart leaves alone a process it did not start, and brings the app back', async () => {
@@ -258,9 +265,12 @@ test('target_state stopped → process stopped and report removed', async () => 
   assert.equal(daemon!.instances().some((i) => i.instance_id === INSTANCE_ID), false);
 });
 
-test('started again, then the entry deleted → process stopped and report removed', async () => {
+test('started again, upgraded to another package id, then the entry deleted → stopped and report removed', async () => {
   await kv.set(CONFIG_KEY, nodeConfig({ [INSTANCE_ID]: appEntry() }));
-  const rep = await reportWhere('the started report', (x) => x.state === 'started');
+  const first = await reportWhere('the started report', (x) => x.state === 'started');
+  await kv.set(CONFIG_KEY, nodeConfig({ [INSTANCE_ID]: appEntry('started', { script: { pkg_id: 'echo-app#1.0.0' } }) }));
+  const rep = await reportWhere('the relaunched instance', (x) => x.state === 'started' && x.pid !== first.pid);
+  assert.equal(await isRunning(first.pid), false);
   await kv.set(CONFIG_KEY, nodeConfig({}));
   await waitFor('the report to be removed', async () => ((await report()) ? undefined : true));
   assert.equal(await isRunning(rep.pid), false);
