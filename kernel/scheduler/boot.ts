@@ -8,7 +8,7 @@ import { buildZoneConfig } from '../lib/identity/documents.js';
 import type { StartConfigFile } from '../lib/identity/files.js';
 import type { Ed25519KeyPair } from '../lib/identity/keys.js';
 import { canonicalJson } from './canonical.js';
-import { deriveGatewayInfo, selectorOf } from './gateway-info.js';
+import { gatewayInfoRenderer, selectorOf } from './gateway-info.js';
 import { KERNEL_SERVICES, buildKernelServiceSpec } from './kernel-specs.js';
 import {
   BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, deviceDocKey, isSafeName, nodeConfigKey, nodeGatewayConfigKey, nodeGatewayInfoKey, serviceSpecKey,
@@ -83,6 +83,7 @@ export function buildBootKeys(input: BootInput): Record<string, string> {
   );
 
   const appInfo = Object.fromEntries(Object.entries(GATEWAY_SHORTCUTS).map(([host, s]) => [host, { service_id: s.app_id, selector: selectorOf(undefined) }]));
+  const gatewayInfo = gatewayInfoRenderer({ zoneHost: zone.host, appInfo, serviceInfo: {} }, {});
   for (const ood of oods) {
     const docJwt = Object.hasOwn(input.deviceDocJwts, ood) ? input.deviceDocJwts[ood] : undefined;
     const did = docJwt ? decodeDocument(docJwt)?.id : undefined;
@@ -90,7 +91,7 @@ export function buildBootKeys(input: BootInput): Record<string, string> {
       node_id: ood, node_did: typeof did === 'string' ? did : `did:bns:${ood}`, kernel: {}, apps: {}, frame_services: {}, state: 'running',
     };
     put(nodeConfigKey(ood), config);
-    put(nodeGatewayInfoKey(ood), deriveGatewayInfo(ood, { zoneHost: zone.host, appInfo, serviceInfo: {} }, {}));
+    keys[nodeGatewayInfoKey(ood)] = gatewayInfo(ood).text;
     put(nodeGatewayConfigKey(ood), {});
     if (docJwt) keys[deviceDocKey(ood)] = docJwt;
   }

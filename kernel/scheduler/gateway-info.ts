@@ -1,6 +1,7 @@
 // nodes/<n>/gateway_info (spec 50 §2.1): which node and port serve each app and service, and how to
 // reach the other nodes. The same zone-wide tables go to every node; only node_info and routes differ.
 import { DEFAULT_PORTS } from '../lib/ports.js';
+import { canonicalJson } from './canonical.js';
 import type { AppRoute, GatewayRoute, NodeGatewayInfo, NodeItem, ServiceAlias, ServiceInfo } from './types.js';
 
 export interface GatewayTables {
@@ -31,18 +32,46 @@ export function routesTo(node: NodeItem): GatewayRoute[] {
     .map((ip, i) => ({ id: `${node.name}-direct-${i}`, kind: 'direct' as const, url: `http://${urlHost(ip)}:${DEFAULT_PORTS.gateway}`, backup: i > 0 }));
 }
 
-export function deriveGatewayInfo(nodeName: string, tables: GatewayTables, nodes: Record<string, NodeItem>): NodeGatewayInfo {
-  const routes: Record<string, GatewayRoute[]> = {};
-  for (const other of Object.keys(nodes).sort()) {
-    if (other === nodeName) continue;
-    const list = routesTo(nodes[other]);
-    if (list.length > 0) routes[other] = list;
+export interface RenderedGatewayInfo {
+  text: string;
+  /** section name → its canonical JSON inside `text` */
+  sections: Record<'app_info' | 'node_info' | 'routes' | 'service_info', string>;
+}
+
+/**
+ * Renders nodes/<n>/gateway_info as canonical JSON. The zone-wide tables are serialised once and
+ * spliced into every node's value (keys in canonical order), which keeps a pass over many nodes and
+ * apps cheap: only node_info and routes differ between nodes.
+ */
+export function gatewayInfoRenderer(tables: GatewayTables, nodes: Record<string, NodeItem>): (nodeName: string) => RenderedGatewayInfo {
+  const appInfo = canonicalJson(tables.appInfo);
+  const serviceInfo = canonicalJson(tables.serviceInfo);
+  // `"<node>":[routes]` members, in canonical order; a node's routes are every member but its own.
+  const routeMembers: Array<[string, string]> = [];
+  for (const name of Object.keys(nodes).sort()) {
+    const list = routesTo(nodes[name]);
+    if (list.length > 0) routeMembers.push([name, `${JSON.stringify(name)}:${canonicalJson(list)}`]);
   }
-  return {
-    node_info: { this_node_id: nodeName, this_zone_host: tables.zoneHost },
-    app_info: tables.appInfo,
-    service_info: tables.serviceInfo,
-    routes,
-    trust_key: {},
+  return (nodeName) => {
+    const routes = `{${routeMembers.filter(([name]) => name !== nodeName).map(([, member]) => member).join(',')}}`;
+    const nodeInfo: NodeGatewayInfo['node_info'] = { this_node_id: nodeName, this_zone_host: tables.zoneHost };
+    const sections = { app_info: appInfo, node_info: canonicalJson(nodeInfo), routes, service_info: serviceInfo };
+    return {
+      text: `{"app_info":${sections.app_info},"node_info":${sections.node_info},"routes":${sections.routes},"service_info":${sections.service_info},"trust_key":{}}`,
+      sections,
+    };
   };
+}
+
+/** Which sections of a stored gateway_info differ from a freshly rendered one (for the action's reason). */
+export function changedGatewaySections(current: string | undefined, next: RenderedGatewayInfo): string {
+  if (current === undefined) return 'new gateway info';
+  const { app_info, node_info, routes, service_info } = next.sections;
+  const changed: string[] = [];
+  // The big zone-wide tables sit at the two ends of the canonical text: compare them in place.
+  if (!current.startsWith(`{"app_info":${app_info},`)) changed.push('app_info');
+  if (!current.includes(`"node_info":${node_info},`)) changed.push('node_info');
+  if (!current.includes(`"routes":${routes},`)) changed.push('routes');
+  if (!current.endsWith(`,"service_info":${service_info},"trust_key":{}}`)) changed.push('service_info');
+  return changed.length > 0 ? `changed ${changed.join(', ')}` : 'rewritten in canonical form';
 }

@@ -186,8 +186,7 @@ function parseReport(specId: string, node: string, text: string): ReportItem {
   };
 }
 
-function parseNodeConfig(name: string, text: string): NodeConfig {
-  const c = parseObject(text);
+function parseNodeConfig(name: string, c: Json): NodeConfig {
   for (const field of ['kernel', 'apps', 'frame_services'] as const) {
     if (c[field] !== undefined && !isObj(c[field])) throw bad(`${field} is not an object`);
   }
@@ -241,7 +240,7 @@ function familyOf(seg: string[]): KeyFamily | undefined {
 export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInputOptions = {}): SchedulerInput {
   const input: SchedulerInput = {
     zone: { host: '', oods: [] },
-    nodes: {}, users: {}, specs: {}, reports: {}, nodeConfigs: {}, gatewayShortcuts: {}, current: {}, skipped: [],
+    nodes: {}, users: {}, specs: {}, reports: {}, nodeConfigs: {}, gatewayShortcuts: {}, current: {}, currentNodeConfigs: {}, skipped: [],
     goneAfterS: opts.goneAfterS ?? DEFAULT_GONE_AFTER_S,
   };
   const skip = (key: string, reason: string) => input.skipped.push({ key, reason });
@@ -293,10 +292,13 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
         case 'report':
           (input.reports[seg[1]] ??= {})[seg[3]] = parseReport(seg[1], seg[3], text);
           break;
-        case 'node-config':
+        case 'node-config': {
           input.current[key] = text;
-          input.nodeConfigs[seg[1]] = parseNodeConfig(seg[1], text);
+          const raw = parseObject(text);
+          input.nodeConfigs[seg[1]] = parseNodeConfig(seg[1], raw);
+          input.currentNodeConfigs[key] = raw;
           break;
+        }
       }
     } catch (e) {
       if (!(e instanceof Malformed)) throw e;

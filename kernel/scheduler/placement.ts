@@ -62,6 +62,9 @@ function placeFilter(spec: SpecItem, node: NodeView, userPool: string): string |
 }
 
 const SPREAD_WEIGHT = 5;
+/** Reason details are for people; past this length they are cut so the snapshot stays small. */
+const MAX_DETAIL = 240;
+export const clipDetail = (detail: string) => (detail.length <= MAX_DETAIL ? detail : `${detail.slice(0, MAX_DETAIL - 1)}…`);
 
 interface Scored {
   node: NodeView;
@@ -115,13 +118,13 @@ export function chooseNode(spec: SpecItem, nodes: NodeView[], exclude: ReadonlyS
   const filtered = filteredSummary(rejected);
   if (!best) {
     const considered = nodes.length - exclude.size;
-    return { node: undefined, reason: { code: 'filter:no-candidate', detail: `none of ${Math.max(0, considered)} nodes can run ${spec.id}${filtered}` } };
+    return { node: undefined, reason: { code: 'filter:no-candidate', detail: clipDetail(`none of ${Math.max(0, considered)} nodes can run ${spec.id}${filtered}`) } };
   }
-  if (!second) return { node: best.node, reason: { code: 'filter:only-candidate', detail: `${best.node.name} is the only node that passes every filter${filtered}` } };
+  if (!second) return { node: best.node, reason: { code: 'filter:only-candidate', detail: clipDetail(`${best.node.name} is the only node that passes every filter${filtered}`) } };
   const memEdge = best.memPct - second.memPct;
   const spreadEdge = SPREAD_WEIGHT * (second.node.instances - best.node.instances);
   const code = best.score === second.score ? 'score:tie-by-name' : memEdge >= spreadEdge ? 'score:most-free-memory' : 'score:spread';
-  return { node: best.node, reason: { code, detail: `${describe(best)} beats ${describe(second)}${filtered}` } };
+  return { node: best.node, reason: { code, detail: clipDetail(`${describe(best)} beats ${describe(second)}${filtered}`) } };
 }
 
 export function commitPlacement(spec: SpecItem, node: NodeView): void {

@@ -3,10 +3,10 @@
 // written as canonical JSON, so the same input gives the same output byte for byte, and a value is
 // written only when it differs from what the dump holds (unchanged input → zero writes).
 import { appPortHint } from '../lib/ports.js';
-import { canonicalJson, sameJsonValue } from './canonical.js';
-import { deriveGatewayInfo, selectorOf, type GatewayTables } from './gateway-info.js';
+import { canonicalJson, sameJson, sameJsonValue } from './canonical.js';
+import { changedGatewaySections, gatewayInfoRenderer, selectorOf, type GatewayTables } from './gateway-info.js';
 import { RBAC_POLICY_KEY, instanceIdOf, nodeConfigKey, nodeGatewayInfoKey, serviceInfoKey } from './keys.js';
-import { chooseNode, commitPlacement, hardFilter, nodeViewOf, type NodeView } from './placement.js';
+import { chooseNode, clipDetail, commitPlacement, hardFilter, nodeViewOf, type NodeView } from './placement.js';
 import { deriveRbacLines, renderPolicy, userManagedSection } from './rbac.js';
 import { deriveServiceInfo, isLive } from './service-info.js';
 import type {
@@ -39,6 +39,9 @@ interface Planned {
   removing?: boolean;
   drop?: boolean;
 }
+
+/** The snapshot keeps this many of a pass's actions (a cold start of a big zone has thousands). */
+export const MAX_SNAPSHOT_ACTIONS = 200;
 
 const RUN_STATES = new Set(['new', 'running', 'deployed', 'restarting', 'updating']);
 const STOP_STATES = new Set(['stopped', 'stopping', 'disable', 'disabled']);
@@ -201,12 +204,12 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
           const replace = `replace:${filterName(code)}`;
           plan.push({
             node: d.node.name, key: keyFor(d.node.name), kind: spec.kind, target: 'started', source: 'spec', action: 'place_instance',
-            reason: { code: replace, detail: `moved from ${e.node} (${code}); ${d.reason.code}: ${d.reason.detail}` },
+            reason: { code: replace, detail: clipDetail(`moved from ${e.node} (${code}); ${d.reason.code}: ${d.reason.detail}`) },
           });
           retire(e, { code: replace, detail: `moved to ${d.node.name} because ${e.node} fails ${code}` }, false);
         } else {
           hosting.add(e.node);
-          plan.push({ node: e.node, key: e.key, kind: e.kind, target: 'started', source: 'spec', reason: { code: 'hold:no-candidate', detail: `${e.node} fails ${code}, but ${d.reason.detail}` } });
+          plan.push({ node: e.node, key: e.key, kind: e.kind, target: 'started', source: 'spec', reason: { code: 'hold:no-candidate', detail: clipDetail(`${e.node} fails ${code}, but ${d.reason.detail}`) } });
         }
       }
       while (hosting.size < spec.count) {
@@ -269,9 +272,8 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
       ? { ...current, kernel: next.kernel as NodeConfig['kernel'], apps: next.apps as NodeConfig['apps'] }
       : { node_id: node, node_did: item?.did ?? `did:bns:${node}`, kernel: next.kernel as NodeConfig['kernel'], apps: next.apps as NodeConfig['apps'], frame_services: {}, state: 'running' };
     const key = nodeConfigKey(node);
-    const text = canonicalJson(config);
-    if (sameJsonValue(input.current[key], text)) continue;
-    writes[key] = { action: 'update', value: text };
+    if (Object.hasOwn(input.currentNodeConfigs, key) && sameJson(config, input.currentNodeConfigs[key])) continue;
+    writes[key] = { action: 'update', value: canonicalJson(config) };
     if (!current) act('create_node_config', key, { code: 'node:joined', detail: `devices/${node}/info exists but nodes/${node}/config did not` });
     else noteEntryUpdates(current, config, node, act);
   }
@@ -313,23 +315,27 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
   }
 
   // ---- gateway info ------------------------------------------------------------------------
-  const tables = gatewayTables(input, hostingBySpec, serviceInfos, now);
+  const gatewayInfo = gatewayInfoRenderer(gatewayTables(input, hostingBySpec, serviceInfos, now), input.nodes);
   for (const node of configNodes) {
     const key = nodeGatewayInfoKey(node);
-    const text = canonicalJson(deriveGatewayInfo(node, tables, input.nodes));
-    if (sameJsonValue(input.current[key], text)) continue;
-    writes[key] = { action: 'update', value: text };
-    act('update_gateway_info', key, { code: 'gateway:derived', detail: gatewayDiff(input.current[key], text) });
+    const rendered = gatewayInfo(node);
+    // Plain string comparison: what we wrote is canonical, and parsing every node's copy of the
+    // zone-wide tables would cost more than the rare rewrite of a value someone else formatted.
+    if (input.current[key] === rendered.text) continue;
+    writes[key] = { action: 'update', value: rendered.text };
+    act('update_gateway_info', key, { code: 'gateway:derived', detail: changedGatewaySections(input.current[key], rendered) });
   }
 
   // ---- snapshot ----------------------------------------------------------------------------
   const nodesView: SchedulerSnapshot['nodes'] = {};
   for (const v of viewList) nodesView[v.name] = { type: v.type, status: v.status, reason: v.statusReason };
   const body: SchedulerSnapshot = {
-    format: 'buckyos.scheduler.snapshot.v1', rev: 0, schedule_time: 0, nodes: nodesView, placements, services, actions: [], skipped: input.skipped,
+    format: 'buckyos.scheduler.snapshot.v1', rev: 0, schedule_time: 0, nodes: nodesView, placements, services, actions: [], actions_total: 0, skipped: input.skipped,
   };
-  const changed = Object.keys(writes).length > 0 || !last || canonicalJson(body) !== canonicalJson({ ...last, rev: 0, schedule_time: 0, actions: [] });
-  const snapshot = changed ? { ...body, rev: (last?.rev ?? 0) + 1, schedule_time: now, actions } : last!;
+  const changed = Object.keys(writes).length > 0 || !last || !sameJson(body, { ...last, rev: 0, schedule_time: 0, actions: [], actions_total: 0 });
+  const snapshot = changed
+    ? { ...body, rev: (last?.rev ?? 0) + 1, schedule_time: now, actions: actions.slice(0, MAX_SNAPSHOT_ACTIONS), actions_total: actions.length }
+    : last!;
   return { actions, writes, snapshot, changed, nextDeadline: nextDeadlineOf(input, views, now) };
 }
 
@@ -341,7 +347,7 @@ function noteEntryUpdates(current: NodeConfig, next: NodeConfig, node: string, a
       if (!Object.hasOwn(before, key)) continue;
       const prev = before[key] as Json;
       if (prev.target_state !== after[key].target_state) continue;
-      if (canonicalJson(prev) !== canonicalJson(after[key])) {
+      if (!sameJson(prev, after[key])) {
         act('update_instance', field === 'kernel' ? `${key}@${node}` : key, { code: 'update:spec-changed', detail: `the spec changed since this instance was configured on ${node}` });
       }
     }
@@ -380,19 +386,6 @@ function lineDiff(before: string, after: string): string {
   const removed = [...a].filter((l) => !b.has(l));
   const show = (list: string[]) => list.slice(0, 3).map((l) => `"${l}"`).join(', ') + (list.length > 3 ? ` and ${list.length - 3} more` : '');
   return [added.length ? `added ${show(added)}` : '', removed.length ? `removed ${show(removed)}` : ''].filter(Boolean).join('; ') || 'layout only';
-}
-
-function gatewayDiff(current: string | undefined, next: string): string {
-  if (current === undefined) return 'new gateway info';
-  let before: Json;
-  try {
-    before = JSON.parse(current) as Json;
-  } catch {
-    return 'the stored value was not valid JSON';
-  }
-  const after = JSON.parse(next) as Json;
-  const changed = Object.keys(after).filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k]));
-  return changed.length > 0 ? `changed ${changed.join(', ')}` : 'formatting only';
 }
 
 function nextDeadlineOf(input: SchedulerInput, views: Map<string, NodeView>, now: number): number | undefined {

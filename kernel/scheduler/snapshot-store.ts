@@ -14,7 +14,8 @@ export function parseSnapshot(text: string | undefined): SchedulerSnapshot | und
     const s = JSON.parse(text) as SchedulerSnapshot;
     const ok = s && s.format === SNAPSHOT_FORMAT && Number.isInteger(s.rev) && typeof s.placements === 'object' && s.placements !== null
       && typeof s.nodes === 'object' && s.nodes !== null && Array.isArray(s.actions);
-    return ok ? s : undefined;
+    if (!ok) return undefined;
+    return typeof s.actions_total === 'number' ? s : { ...s, actions_total: s.actions.length };
   } catch {
     return undefined;
   }

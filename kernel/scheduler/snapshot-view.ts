@@ -24,6 +24,8 @@ export interface SnapshotJson {
   unplaced: Array<{ spec_id: string; desired: number; placed: number; reason: Reason }>;
   services: Array<{ service_id: string; node: string; ports: Record<string, number> }>;
   actions: SchedulerAction[];
+  /** how many actions the pass took; `actions` holds the first ones */
+  actions_total: number;
   skipped: SkippedInput[];
 }
 
@@ -41,7 +43,7 @@ export function snapshotJson(s: SchedulerSnapshot): SnapshotJson {
     rev: s.rev,
     schedule_time: s.schedule_time,
     nodes: sorted(s.nodes).map(([node, n]) => ({ node, type: n.type, status: n.status, reason: n.reason })),
-    placements, unplaced, services, actions: s.actions, skipped: s.skipped,
+    placements, unplaced, services, actions: s.actions, actions_total: s.actions_total, skipped: s.skipped,
   };
 }
 
@@ -66,6 +68,7 @@ export function formatSnapshot(s: SchedulerSnapshot): string[] {
   lines.push('', `changes made by rev ${s.rev}:`);
   if (s.actions.length === 0) lines.push('  (none)');
   for (const a of s.actions) lines.push(`  ${a.type} ${a.target} because ${why(a.reason)}`);
+  if (s.actions_total > s.actions.length) lines.push(`  … and ${s.actions_total - s.actions.length} more`);
   if (s.skipped.length > 0) {
     lines.push('', 'skipped input (fix these keys):');
     for (const k of s.skipped) lines.push(`  ${k.key}: ${k.reason}`);

@@ -229,6 +229,8 @@ export interface SchedulerInput {
   gatewayShortcuts: Record<string, string>;
   /** Current raw values of every key the scheduler may write, for the changed-only diff. */
   current: Record<string, string>;
+  /** The stored node configs exactly as parsed (before any cleaning), for a cheap deep comparison. */
+  currentNodeConfigs: Record<string, unknown>;
   skipped: SkippedInput[];
   /** A node whose info is older than this (s) is gone. */
   goneAfterS: number;
@@ -290,8 +292,9 @@ export interface SchedulerSnapshot {
   placements: Record<string, SnapshotPlacement>;
   /** service id → node → ports, from live reports */
   services: Record<string, Record<string, Record<string, number>>>;
-  /** the actions of the pass that wrote this snapshot */
+  /** the actions of the pass that wrote this snapshot (the first MAX_SNAPSHOT_ACTIONS of them) */
   actions: SchedulerAction[];
+  actions_total: number;
   skipped: SkippedInput[];
 }
 
