@@ -121,8 +121,9 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       session: newSessionId(),
       appInstanceId: identity.appInstanceId ?? p.app_instance_id,
     };
-    // Single use per signer and jti, whatever app_instance_id the caller adds.
-    const replay = replayMarker(['jwt', identity.iss, identity.jti], identity.exp, 'this login JWT was already used; sign a new one with a fresh jti');
+    // Single use per signer and jti, whatever app_instance_id the caller adds; the marker outlives
+    // the JWT by the clock skew verification tolerates.
+    const replay = replayMarker(['jwt', identity.iss, identity.jti], identity.exp + 60, 'this login JWT was already used; sign a new one with a fresh jti');
     const pair = await openSession(subject, now, replay);
     log.info('JWT login', { sub: subject.sub, appid: subject.appid, kind: subject.kind, iss: identity.iss, session: subject.session });
     return pair;
