@@ -15,7 +15,7 @@ import {
   type LoginByJwtParams, type LoginByPasswordParams, type LoginByPasswordResult,
   type RefreshTokenParams, type TokenPairResult, type VerifyTokenParams,
 } from './schema.js';
-import { replayMarker, subjectOf, type SessionStore } from './sessions.js';
+import { replayMarker, subjectOf, type ReplayMarker, type SessionStore } from './sessions.js';
 import type { LoginThrottle } from './throttle.js';
 import { newSessionId, type SessionSubject, type TokenIssuer } from './tokens.js';
 
@@ -59,7 +59,7 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
   const { kv, log, issuer, sessions, throttle } = deps;
   const nowS = () => Math.floor(deps.nowMs() / 1000);
 
-  async function openSession(subject: SessionSubject, now: number, replay: Parameters<SessionStore['open']>[4]) {
+  async function openSession(subject: SessionSubject, now: number, replay: ReplayMarker) {
     const pair = await issuer.mintPair(subject, now);
     await sessions.open(subject, pair.refreshJti, pair.refreshExp, now, replay);
     return { session_token: pair.session_token, refresh_token: pair.refresh_token };
