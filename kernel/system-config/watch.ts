@@ -42,6 +42,8 @@ export class WatchHub {
       if (left <= 0 || this.closed || signal?.aborted) return result;
       // Everything up to result.revision was invisible to this caller; wait for newer commits only.
       cursor = result.revision;
+      // A commit may have landed while collect() awaited permission checks: look again before sleeping.
+      if (this.store.globalRevision() > cursor) continue;
       if (this.waiters.size >= MAX_WAITING) throw new KrpcError('RATE_LIMITED', 'too many watches are waiting on this node; retry in a few seconds');
       await this.nextCommit(left, signal);
     }
