@@ -293,7 +293,6 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
           (input.reports[seg[1]] ??= {})[seg[3]] = parseReport(seg[1], seg[3], text);
           break;
         case 'node-config': {
-          input.current[key] = text;
           const raw = parseObject(text);
           input.nodeConfigs[seg[1]] = parseNodeConfig(seg[1], raw);
           input.currentNodeConfigs[key] = raw;

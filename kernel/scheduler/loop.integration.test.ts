@@ -11,7 +11,7 @@ import { nowSeconds, signJwt } from '../lib/identity/jwt.js';
 import { isKrpcError } from '../lib/errors.js';
 import { silentLogger } from '../lib/log.js';
 import { buildBootKeys } from './boot.js';
-import { splitTx, startScheduler, type SchedulerHandle } from './loop.js';
+import { startScheduler, type SchedulerHandle } from './loop.js';
 import { parseSnapshot } from './snapshot-store.js';
 import { appSpec, bootInputFor, deviceInfo, instanceReport } from './fixtures/zone.js';
 import type { NodeConfig, ServiceInfo } from './types.js';
@@ -115,14 +115,4 @@ test('a pass that cannot reach system-config fails without stopping the loop', a
   await assert.rejects(broken.runOnce(), (e) => isKrpcError(e, 'UNAVAILABLE'));
   await assert.rejects(broken.runOnce(), (e) => isKrpcError(e, 'UNAVAILABLE'));
   await broken.stop();
-});
-
-test('a write set too large for one exec_tx is split, snapshot keys last', () => {
-  const writes = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`services/s${i}/info`, { action: 'update' as const, value: '{}' }]));
-  writes['system/scheduler/snapshot'] = { action: 'update', value: '{}' };
-  const parts = splitTx(writes);
-  assert.deepEqual(parts.map((p) => Object.keys(p).length), [1000, 1000, 501]);
-  assert.ok(Object.hasOwn(parts[2], 'system/scheduler/snapshot'));
-  const big = splitTx({ a: { action: 'update', value: 'x'.repeat(1_000_000) }, b: { action: 'update', value: 'y'.repeat(1_000_000) } });
-  assert.equal(big.length, 2);
 });

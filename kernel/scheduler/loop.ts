@@ -4,6 +4,7 @@
 // next wake and never stops the loop.
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { canonicalJson } from './canonical.js';
 import { DEFAULT_GONE_AFTER_S, buildSchedulerInput } from './input.js';
 import { BOOT_CONFIG_KEY, SCHEDULER_SNAPSHOT_KEY } from './keys.js';
 import { schedule } from './schedule.js';
@@ -16,7 +17,7 @@ export interface SchedulerKv {
   execTx(actions: Record<string, ExecTxAction>): Promise<void>;
   watchLoop(
     prefix: string,
-    onChange: (event: { changes: Array<{ key: string }>; resync: boolean }) => void | Promise<void>,
+    onChange: (event: { changes: Array<{ key: string; value?: string | null }>; resync: boolean }) => void | Promise<void>,
     opts?: { onError?: (e: unknown) => void },
   ): { stop(): Promise<void> };
 }
@@ -49,7 +50,49 @@ const TX_MAX_ACTIONS = 1000;
 const TX_MAX_BYTES = 1536 * 1024;
 /** Watch events that cannot change a pass: our own snapshot writes, and keys outside the dump. */
 const DUMPED = ['boot/', 'devices/', 'users/', 'services/', 'system/', 'nodes/'];
-const relevant = (key: string) => DUMPED.some((p) => key.startsWith(p)) && !key.startsWith('system/scheduler/');
+/** Fields of device info and instance reports that move on every refresh; time is handled by deadlines. */
+const VOLATILE = new Set(['update_time', 'last_update_time', 'observed_at', 'expires_at', 'mem_usage', 'cpu_usage', 'cpu_ratio', 'disk_usage']);
+const HEARTBEAT_KEY = /^(?:devices\/[^/]+\/info|services\/[^/]+\/instances\/[^/]+)$/;
+
+/**
+ * Decides which watched changes deserve a pass. Heartbeats (a node or an instance re-reporting the
+ * same facts with fresh timestamps) do not: every node-daemon rewrites them every few seconds, and
+ * what their timestamps mean is a deadline the loop already keeps. A heartbeat that arrives after
+ * the previous one had lapsed (a node back from silence) does deserve one.
+ */
+export class ChangeFilter {
+  private readonly seen = new Map<string, { facts: string; lapsesAt: number }>();
+
+  constructor(private readonly now: () => number, private readonly goneAfterS: number) {}
+
+  wants(change: { key: string; value?: string | null }): boolean {
+    const { key } = change;
+    if (!DUMPED.some((p) => key.startsWith(p)) || key.startsWith('system/scheduler/')) return false;
+    const heartbeat = HEARTBEAT_KEY.test(key) && typeof change.value === 'string' ? this.read(key, change.value) : undefined;
+    if (!heartbeat) {
+      this.seen.delete(key);
+      return true;
+    }
+    const before = this.seen.get(key);
+    this.seen.set(key, heartbeat);
+    return !before || before.facts !== heartbeat.facts || this.now() >= before.lapsesAt;
+  }
+
+  private read(key: string, text: string): { facts: string; lapsesAt: number } | undefined {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    const r = v as Record<string, unknown>;
+    const lapsesAt = key.startsWith('devices/')
+      ? (typeof r.update_time === 'number' ? r.update_time + this.goneAfterS : 0)
+      : (typeof r.expires_at === 'number' ? r.expires_at : 0);
+    return { facts: canonicalJson(Object.fromEntries(Object.entries(r).filter(([k]) => !VOLATILE.has(k)))), lapsesAt };
+  }
+}
 
 /**
  * Splits a write set that is too big for one exec_tx, keeping the snapshot keys in the last part:
@@ -143,8 +186,11 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
     return run;
   };
 
+  const changes = new ChangeFilter(now, goneAfterS);
   const watcher = opts.watch === false ? undefined : kv.watchLoop('', (event) => {
-    if (event.resync || event.changes.some((c) => relevant(c.key))) arm(debounceMs);
+    // Every change goes through the filter (no short-circuit), so it remembers the latest facts.
+    const wanted = event.changes.filter((c) => changes.wants(c)).length > 0;
+    if (event.resync || wanted) arm(debounceMs);
   }, { onError: (e) => log.debug('watch failed; falling back to timed passes', { err: describeError(e) }) });
   arm(0);
 

@@ -227,7 +227,7 @@ export interface SchedulerInput {
   nodeConfigs: Record<string, NodeConfig>;
   /** `services/gateway/settings` shortcuts: host key → service id */
   gatewayShortcuts: Record<string, string>;
-  /** Current raw values of every key the scheduler may write, for the changed-only diff. */
+  /** Current raw values of the RBAC policy, services/<s>/info and nodes/<n>/gateway_info, for the changed-only diff. */
   current: Record<string, string>;
   /** The stored node configs exactly as parsed (before any cleaning), for a cheap deep comparison. */
   currentNodeConfigs: Record<string, unknown>;
