@@ -13,7 +13,7 @@ import type { NodeKv } from './kv.js';
 import { fsName, sameLaunch, type AppTarget } from './node-config.js';
 import type { PkgInstallProgress, PkgSource } from './pkg-source.js';
 import { launchProcess, type Health, type ProcessExit, type RunningProcess } from './process-runtime.js';
-import { ReportChannel, buildReport, reportKey, type InstancePhase, type ReportingNode } from './report.js';
+import { ReportChannel, buildReport, reportKey, type InstallProgressReport, type InstancePhase, type ReportingNode } from './report.js';
 import { RotatingLog, type RotationPolicy } from './rotating-log.js';
 
 export type SignBootstrapToken = (claims: { appid: string; sub: string }) => Promise<string>;
@@ -69,7 +69,7 @@ export class AppInstance {
   private phase: InstancePhase = 'stopped';
   private error: KrpcError | undefined;
   private health: Health = 'unknown';
-  private progress: PkgInstallProgress | undefined;
+  private progress: InstallProgressReport | undefined;
   private lastProgressPush = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly backoff: RestartBackoff;
@@ -246,11 +246,13 @@ export class AppInstance {
     }
   }
 
-  /** Install progress goes into the report, at most a few times a second (the last one always). */
+  /** Install progress goes into the report at most a few times a second, and at once when a phase ends. */
   private onInstallProgress(p: PkgInstallProgress): void {
-    this.progress = { phase: p.phase, bytes: p.bytes, total: p.total };
+    const phaseChanged = this.progress?.phase !== p.phase;
+    const byPhase = { ...this.progress?.by_phase, [p.phase]: { bytes: p.bytes, total: p.total } };
+    this.progress = { phase: p.phase, bytes: p.bytes, total: p.total, by_phase: byPhase };
     const now = Date.now();
-    if (now - this.lastProgressPush < PROGRESS_PUSH_MS && p.bytes < p.total) return;
+    if (now - this.lastProgressPush < PROGRESS_PUSH_MS && !phaseChanged && p.bytes < p.total) return;
     this.lastProgressPush = now;
     void this.report.push();
   }

@@ -35,6 +35,8 @@ export interface InstallProgressReport {
   phase: string;
   bytes: number;
   total: number;
+  /** the last figures of every phase so far, so a phase that ended between two writes is not lost */
+  by_phase: Record<string, { bytes: number; total: number }>;
 }
 
 /** The internal life of an instance; every phase maps to one report state (or to no report). */
