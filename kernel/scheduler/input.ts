@@ -238,9 +238,12 @@ function familyOf(seg: string[]): KeyFamily | undefined {
 }
 
 export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInputOptions = {}): SchedulerInput {
+  // Tables keyed by names from the dump have no prototype: a node called "constructor" is just a node.
+  const table = <T>() => Object.create(null) as Record<string, T>;
   const input: SchedulerInput = {
     zone: { host: '', oods: [] },
-    nodes: {}, users: {}, specs: {}, reports: {}, nodeConfigs: {}, gatewayShortcuts: {}, current: {}, currentNodeConfigs: {}, skipped: [],
+    nodes: table(), users: table(), specs: table(), reports: table(), nodeConfigs: table(), gatewayShortcuts: table(),
+    current: table(), currentNodeConfigs: table(), skipped: [],
     goneAfterS: opts.goneAfterS ?? DEFAULT_GONE_AFTER_S,
   };
   const skip = (key: string, reason: string) => input.skipped.push({ key, reason });
@@ -290,7 +293,7 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
           input.current[key] = text;
           break;
         case 'report':
-          (input.reports[seg[1]] ??= {})[seg[3]] = parseReport(seg[1], seg[3], text);
+          (input.reports[seg[1]] ??= table())[seg[3]] = parseReport(seg[1], seg[3], text);
           break;
         case 'node-config': {
           const raw = parseObject(text);

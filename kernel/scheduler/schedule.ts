@@ -136,7 +136,7 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
   specIds.sort((a, b) => (kindOf(a) === kindOf(b) ? cmp(a, b) : kindOf(a) === 'kernel' ? -1 : 1));
 
   const lastReason = (specId: string, node: string, fallback: Reason): Reason =>
-    last?.placements[specId]?.instances.find((i) => i.node === node)?.reason ?? fallback;
+    (last && Object.hasOwn(last.placements, specId) ? last.placements[specId].instances?.find((i) => i.node === node)?.reason : undefined) ?? fallback;
   const keptReason = (specId: string, node: string) =>
     lastReason(specId, node, { code: 'keep:existing-placement', detail: `found in nodes/${node}/config` });
 

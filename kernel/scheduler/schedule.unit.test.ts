@@ -383,3 +383,16 @@ test('memory numbers in a pass are shadowed so one pass does not overcommit a no
   assert.equal(apps.filter((p) => p.unplaced?.code === 'filter:no-candidate').length, 2);
   assert.match(apps.find((p) => p.unplaced)!.unplaced!.detail, /filter:insufficient-memory: a, b/);
 });
+
+test('names that are also Object.prototype members are ordinary names', () => {
+  const dump = converge(zoneWithNas({
+    'devices/constructor/info': deviceInfo('constructor', { type: 'node', updateTime: NOW - 5 }),
+    'services/toString/spec': JSON.stringify({ enable: true, app_index: 0, expected_instance_count: 1, state: 'new', service_doc: { name: 'toString', pkg_list: {} }, spec_config: { service_config: { www: { protocol: 'http', inner_port: 4999 } } } }),
+    'services/toString/instances/constructor': instanceReport('toString', 'constructor', { port: 4999, now: NOW }),
+    'users/alice/apps/valueOf/spec': appSpec('alice', 'valueOf', { appIndex: 10, affinity: 'constructor' }),
+  }));
+  assert.ok(Object.hasOwn(nodeConfig(dump, 'constructor').apps, 'valueOf@alice@constructor'));
+  assert.ok(Object.hasOwn(nodeConfig(dump, 'ood1').kernel, 'toString'));
+  assert.deepEqual(Object.keys((JSON.parse(dump['services/toString/info']) as ServiceInfo).node_list), ['constructor']);
+  assert.equal(run(dump).changed, false);
+});
