@@ -1,0 +1,82 @@
+// The device side of joining: check what the owner sent against the device's own key and the owner key
+// the bundle names, then write the identity files. etc/node_identity.json goes last and exclusively,
+// as at activation, so a crash leaves an unjoined device and only one enrolment can win.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileExclusive } from '../activation/files.js';
+import { KrpcError } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { defaultKey, type DeviceDocument, type ZoneDocument } from '../lib/identity/documents.js';
+import { verifyOwnerSigned, verifyZoneBootConfig } from '../lib/identity/document-jwt.js';
+import { readJsonFile } from '../lib/identity/files.js';
+import { sameKey, isEd25519PublicJwk, type Ed25519PublicJwk } from '../lib/identity/keys.js';
+import { parseOodString } from '../lib/identity/ood-string.js';
+import type { DataPaths } from '../lib/paths.js';
+import type { JoinBundle } from './schema.js';
+
+/** Device types a joined (non-OOD) node may have; system-config trusts these (trust.ts). */
+export const NODE_DEVICE_TYPES = new Set(['server', 'node']);
+
+/** etc/zone_join.json: where this node reaches its zone. */
+export interface JoinedZoneFile {
+  schema: 'buckyos.zone_join.v1';
+  ood_url: string;
+  joined_at: number;
+}
+
+export const joinedZonePath = (paths: DataPaths) => join(paths.etc, 'zone_join.json');
+
+export async function readJoinedZone(paths: DataPaths): Promise<JoinedZoneFile | undefined> {
+  try {
+    const file = await readJsonFile<JoinedZoneFile>(joinedZonePath(paths));
+    return file.schema === 'buckyos.zone_join.v1' && typeof file.ood_url === 'string' ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** http(s)://host[:port] with nothing after it; a path would be silently ignored otherwise. */
+export function normalizeZoneUrl(value: string, what = 'zone URL'): string {
+  let url: URL;
+  try {
+    url = new URL(String(value).trim());
+  } catch {
+    throw new KrpcError('INVALID_PARAMS', `the ${what} "${String(value).slice(0, 80)}" is not a URL; use e.g. http://192.168.1.10:3180`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    throw new KrpcError('INVALID_PARAMS', `the ${what} must be http(s)://host[:port] and nothing more, e.g. http://192.168.1.10:3180`);
+  return `${url.protocol}//${url.host}`;
+}
+
+/** Checks every document in `bundle` against its owner key and this device's key; returns the parsed documents. */
+export async function verifyJoinBundle(bundle: JoinBundle, deviceKey: Ed25519PublicJwk, now: number): Promise<{ device: DeviceDocument; zone: ZoneDocument }> {
+  const id = bundle.node_identity;
+  const refuse = (what: string) => new KrpcError('INTEGRITY', `the enrolment does not fit this device (${what}); nothing was written`);
+  if (!isEd25519PublicJwk(id.owner_public_key)) throw refuse('owner key');
+  const owner = id.owner_public_key;
+
+  const device = await verifyOwnerSigned<DeviceDocument>(bundle.device_document_jwt, owner, { now, what: 'device document' });
+  if (!sameKey(defaultKey(device), deviceKey)) throw refuse("the device document names another device's key");
+  if (device.name !== id.device_name || device.id !== id.device_did) throw refuse('device name or DID');
+  if (!NODE_DEVICE_TYPES.has(device.device_type)) throw refuse(`device type "${String(device.device_type).slice(0, 32)}" is not a node type`);
+  if (device.owner !== id.owner_did || (device.zone_did !== undefined && device.zone_did !== id.zone_did)) throw refuse('device owner or zone');
+
+  const boot = await verifyZoneBootConfig(bundle.zone_boot_config_jwt, owner, { now });
+  if ((boot.id !== undefined && boot.id !== id.zone_did) || (boot.iat ?? 0) !== id.zone_iat) throw refuse('zone boot config');
+  if (boot.oods.some((o) => parseOodString(o).name === id.device_name)) throw refuse('the zone lists this name as an OOD');
+
+  const zone = await verifyOwnerSigned<ZoneDocument>(bundle.zone_document_jwt, owner, { now, what: 'zone document' });
+  if (zone.id !== id.zone_did || zone.owner !== id.owner_did || !sameKey(defaultKey(zone), owner)) throw refuse('zone document');
+  normalizeZoneUrl(bundle.ood_url, 'OOD URL');
+  return { device, zone };
+}
+
+export async function persistJoin(paths: DataPaths, bundle: JoinBundle, now: number): Promise<void> {
+  await mkdir(paths.etc, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(paths.deviceDocJwt, bundle.device_document_jwt);
+  await writeFileAtomic(paths.zoneBootJwt, bundle.zone_boot_config_jwt);
+  await writeFileAtomic(paths.zoneDocJwt, bundle.zone_document_jwt);
+  const zoneFile: JoinedZoneFile = { schema: 'buckyos.zone_join.v1', ood_url: normalizeZoneUrl(bundle.ood_url, 'OOD URL'), joined_at: now };
+  await writeFileAtomic(joinedZonePath(paths), JSON.stringify(zoneFile, null, 2) + '\n');
+  await writeFileExclusive(paths.nodeIdentity, JSON.stringify(bundle.node_identity, null, 2) + '\n');
+}

@@ -1,0 +1,63 @@
+// The enrolment kRPC methods of an unjoined node (POST /kapi/join). No token: whoever reaches the
+// device may try, as with activation; a commit is only accepted for documents the bundle's owner key
+// signed over this device's own key. Calls run one at a time so two commits cannot both win.
+import { machineFacts } from '../activation/device-info.js';
+import { alreadyActivated, readActivationState } from '../activation/files.js';
+import { KrpcError } from '../lib/errors.js';
+import type { KrpcMethods } from '../lib/krpc/server.js';
+import type { Logger } from '../lib/log.js';
+import type { DataPaths } from '../lib/paths.js';
+import { ensureDeviceKey, keyFingerprint } from './device-key.js';
+import { persistJoin, verifyJoinBundle } from './files.js';
+import { commitJoinSchema, emptyParams, type CommitJoinResult, type JoinBundle, type JoinRequest } from './schema.js';
+
+export interface JoinRuntime {
+  paths: DataPaths;
+  log: Logger;
+  /** Unix seconds. */
+  now: () => number;
+  onJoined: () => void;
+}
+
+export async function joinRequestOf(paths: DataPaths, now: number): Promise<JoinRequest> {
+  const key = await ensureDeviceKey(paths);
+  const facts = machineFacts(now);
+  return { device_public_key: key, join_code: keyFingerprint(key), hostname: facts.sys_hostname ?? '', arch: facts.arch, os: facts.os };
+}
+
+/** Verifies `bundle` against this device's key and writes the identity files (device side of enrolment). */
+export async function acceptJoinBundle(paths: DataPaths, bundle: JoinBundle, now: number): Promise<CommitJoinResult> {
+  const state = await readActivationState(paths);
+  if (state === 'actived') throw alreadyActivated();
+  if (state === 'error') throw new KrpcError('FAILED_PRECONDITION', 'etc/node_identity.json exists but cannot be read; reset this device before enrolling it');
+  await verifyJoinBundle(bundle, await ensureDeviceKey(paths), now);
+  await persistJoin(paths, bundle, now);
+  return { status: 'joined', device_name: bundle.node_identity.device_name };
+}
+
+export function createJoinMethods(rt: JoinRuntime): KrpcMethods {
+  let tail: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    get_join_request: {
+      params: emptyParams,
+      handler: () => serialized(async () => {
+        if ((await readActivationState(rt.paths)) === 'actived') throw alreadyActivated();
+        return joinRequestOf(rt.paths, rt.now());
+      }),
+    },
+    commit_join: {
+      params: commitJoinSchema,
+      handler: (bundle: JoinBundle) => serialized(async () => {
+        const result = await acceptJoinBundle(rt.paths, bundle, rt.now());
+        rt.log.info('joined the zone', { zone: bundle.node_identity.zone_did, device: result.device_name, ood: bundle.ood_url });
+        rt.onJoined();
+        return result;
+      }),
+    },
+  };
+}

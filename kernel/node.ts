@@ -1,0 +1,162 @@
+// The headless node entry (NAS, router, a second PC): the same kernel code as the OOD with a smaller
+// composition (spec 30 §5 "non-OOD"). A node keeps no zone state: it reaches system-config through
+// the OOD's gateway with device-signed tokens. Start order:
+//   not joined → enrolment server only (:3182) until the owner enrols it (kernel/join/), then boot;
+//   joined     → gateway (:3180, routes from nodes/<self>/gateway_info, /kapi/system_config → the OOD)
+//                → node-daemon (device info, instance reports, apps bound to the node's internal address).
+import { mkdir } from 'node:fs/promises';
+import { createLogger, type Logger } from './lib/log.js';
+import { KrpcError } from './lib/errors.js';
+import { isActivated } from './lib/identity/files.js';
+import { verifyOwnerSigned } from './lib/identity/document-jwt.js';
+import type { ZoneDocument } from './lib/identity/documents.js';
+import { parseOodString } from './lib/identity/ood-string.js';
+import { dataPaths, type DataPaths } from './lib/paths.js';
+import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
+import { loadNodeIdentity, deviceTokenSource, signDeviceToken } from './node-identity.js';
+import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
+import { SystemConfigClient } from './system-config/client.js';
+import { startGateway } from './gateway/service.js';
+import { StaticResolver, chainResolvers } from './gateway/resolver.js';
+import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
+import { startNodeDaemon } from './node-daemon/daemon.js';
+import { localDirPkgSource } from './node-daemon/pkg-source.js';
+import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
+import { startJoinServer } from './join/service.js';
+
+export interface NodeOptions {
+  dataDir: string;
+  /** Address the gateway (and, while unjoined, the enrolment server) binds; default 127.0.0.1. */
+  host?: string;
+  /** The OOD's gateway, e.g. http://192.168.1.10:3180; default the address given at enrolment. */
+  oodUrl?: string;
+  log?: Logger;
+  ports?: Partial<PortMap>;
+  /** Folder of app packages used as the local pkg source until the repo serves them. */
+  localPkgsDir?: string;
+  /** Timing knobs; unset ones come from the environment (node-tuning.ts), then the defaults. */
+  tuning?: NodeTuning;
+}
+
+export type NodePhase = 'waiting-to-join' | 'booting' | 'running' | 'stopped';
+
+export interface NodeHandle {
+  readonly paths: DataPaths;
+  phase(): NodePhase;
+  /** While waiting to join: the code the owner confirms when enrolling this device. */
+  joinCode(): string | undefined;
+  /** Resolves when the node runs (after enrolment, if it had to wait for one). */
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Stoppable { stop(): Promise<void> }
+
+export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
+  const paths = dataPaths(opts.dataDir);
+  const host = opts.host ?? '127.0.0.1';
+  const ports: PortMap = { ...DEFAULT_PORTS, ...opts.ports };
+  const log = opts.log ?? createLogger('node');
+  await Promise.all([paths.etc, paths.pkgs, paths.data, paths.logs, paths.run].map((d) => mkdir(d, { recursive: true })));
+
+  let phase: NodePhase = 'booting';
+  let joinCode: string | undefined;
+  const running: Stoppable[] = [];
+  let stopping = false;
+  let resolveRunning!: () => void;
+  let rejectRunning!: (e: unknown) => void;
+  const runningPromise = new Promise<void>((res, rej) => { resolveRunning = res; rejectRunning = rej; });
+  runningPromise.catch(() => {});
+
+  const boot = async () => {
+    phase = 'booting';
+    joinCode = undefined;
+    await bootNode({ paths, host, ports, log, opts, running });
+    if (stopping) return;
+    phase = 'running';
+    resolveRunning();
+  };
+
+  if (await isActivated(paths)) {
+    await boot();
+  } else {
+    phase = 'waiting-to-join';
+    const server = await startJoinServer({
+      paths, host, port: ports.activation, log,
+      onJoined: () => {
+        // Let the commit response reach the owner before the port closes.
+        setTimeout(() => {
+          server.stop()
+            .then(() => { running.splice(running.indexOf(server), 1); return stopping ? undefined : boot(); })
+            .catch((e) => { log.error('boot after enrolment failed', { err: (e as Error).message }); rejectRunning(e); });
+        }, 100);
+      },
+    });
+    joinCode = server.joinCode;
+    running.push(server);
+  }
+
+  return {
+    paths,
+    phase: () => phase,
+    joinCode: () => joinCode,
+    running: runningPromise,
+    async stop() {
+      stopping = true;
+      for (const s of running.reverse()) await s.stop().catch((e) => log.warn('stop failed', { err: (e as Error).message }));
+      running.length = 0;
+      phase = 'stopped';
+    },
+  };
+}
+
+interface BootContext {
+  paths: DataPaths;
+  host: string;
+  ports: PortMap;
+  log: Logger;
+  opts: NodeOptions;
+  running: Stoppable[];
+}
+
+async function bootNode({ paths, host, ports, log, opts, running }: BootContext): Promise<void> {
+  const id = await loadNodeIdentity(paths);
+  if (((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName))
+    throw new KrpcError('FAILED_PRECONDITION', `${id.deviceName} is an OOD of its zone; start it with "buckyos ood"`);
+  const oodUrl = normalizeZoneUrl(opts.oodUrl ?? (await readJoinedZone(paths))?.ood_url ?? missingOodUrl(), 'OOD URL');
+  const zone = await verifyOwnerSigned<ZoneDocument>(id.zoneDocumentJwt, id.ownerPublicJwk, { what: 'zone document' });
+  const internalHost = internalHostFor(host);
+  const tuning = { ...tuningFromEnv(), ...opts.tuning };
+  const kvFor = (appid: string) => new SystemConfigClient(`${oodUrl}/kapi/system_config`, deviceTokenSource(id, appid));
+
+  // Before the scheduler has written this node's gateway_info, system-config is still reachable: it
+  // lives behind the OOD's gateway (spec 30 §5.4, the boot node_gateway_info).
+  const ood = new URL(oodUrl);
+  const bootstrap = new StaticResolver();
+  bootstrap.setService('system-config', { host: ood.hostname.replace(/^\[|\]$/g, ''), port: Number(ood.port || 80), viaGateway: true });
+  const derived = new GatewayInfoResolver({ kv: kvFor('cyfs-gateway'), nodeName: id.deviceName, localHost: internalHost, log: log.child('gateway-info') });
+  running.push(derived);
+  const gateway = await startGateway({
+    host, port: ports.gateway, log: log.child('gateway'), resolver: chainResolvers(bootstrap, derived), zoneHost: zone.hostname,
+    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: id.deviceName })); } },
+  });
+  running.push(gateway);
+
+  const daemon = await startNodeDaemon({
+    nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
+    pkgSource: localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
+    signBootstrapToken: ({ appid, sub }) => signDeviceToken(id, appid, sub),
+    zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
+    thisDeviceJson: JSON.stringify(id.deviceDoc),
+    deviceDoc: id.deviceDoc,
+    bindHost: internalHost,
+    advertiseIps: host === '0.0.0.0' || host === '::' ? [] : [host],
+    reportIntervalMs: tuning.reportIntervalMs,
+  });
+  running.push(daemon);
+  log.info('node running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName, ood: oodUrl });
+}
+
+function missingOodUrl(): never {
+  throw new KrpcError('FAILED_PRECONDITION', 'this node does not know where its OOD is; start it with --ood http://<ood address>:3180');
+}
