@@ -4,6 +4,8 @@ import { describeError, KrpcError } from './lib/errors.js';
 const usage = `usage: buckyos <command> [options]
 
   ood [--data DIR] [--host ADDR]        run an OOD headless (activation on :3182 until activated)
+  node [--data DIR] [--host ADDR] [--ood URL]   run a headless node (waits on :3182 until enrolled)
+  enroll --zone URL --name NAME (--device URL --code CODE | --device-data DIR) [--mnemonic "WORDS"]
   activate --device URL --zone NAME --owner NAME --password PW [--mnemonic "WORDS"]
   kv get|set|list|delete|watch KEY [VALUE]   (--zone URL --user NAME --password PW, or BUCKYOS_ZONE/USER/PASSWORD)
   snapshot [--diff REV] [--json]        what the scheduler decided and why
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
   switch (verb) {
     case 'ood': return (await import('./cli/ood.js')).oodCommand(rest);
+    case 'node': return (await import('./cli/node.js')).nodeCommand(rest);
+    case 'enroll': return (await import('./cli/enroll.js')).enrollCommand(rest);
     case 'activate': return (await import('./cli/activate.js')).activateCommand(rest);
     case 'kv': return (await import('./cli/kv.js')).kvCommand(rest);
     case 'snapshot': return (await import('./cli/snapshot.js')).snapshotCommand(rest);
