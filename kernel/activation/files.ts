@@ -61,7 +61,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Like writeFileAtomic, but link(2) instead of rename(2): fails with ALREADY_ACTIVATED if the target exists. */
-async function writeFileExclusive(path: string, data: string): Promise<void> {
+export async function writeFileExclusive(path: string, data: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
