@@ -65,7 +65,16 @@ export interface NodeProcess {
 
 /** Starts `buckyos ood --data DIR --host HOST` as a child process. */
 export function spawnOod(dataDir: string, host: string, extraArgs: string[] = [], env: Record<string, string> = {}): NodeProcess {
-  const child = spawn(process.execPath, [cliEntry, 'ood', '--data', dataDir, '--host', host, ...extraArgs], {
+  return spawnKernel('ood', dataDir, host, extraArgs, env);
+}
+
+/** Starts `buckyos node --data DIR --host HOST` (a headless, non-OOD node) as a child process. */
+export function spawnNode(dataDir: string, host: string, extraArgs: string[] = [], env: Record<string, string> = {}): NodeProcess {
+  return spawnKernel('node', dataDir, host, extraArgs, env);
+}
+
+function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraArgs: string[], env: Record<string, string>): NodeProcess {
+  const child = spawn(process.execPath, [cliEntry, verb, '--data', dataDir, '--host', host, ...extraArgs], {
     env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
