@@ -358,10 +358,15 @@ function gatewayTables(input: SchedulerInput, hostingBySpec: Map<string, string[
   const appInfo: Record<string, AppRoute | ServiceAlias> = {};
   for (const id of [...hostingBySpec.keys()].sort()) {
     const spec = input.specs[id];
-    const node = hostingBySpec.get(id)![0];
-    if (spec.kind !== 'app' || node === undefined) continue;
-    const reported = input.reports[id]?.[node];
-    const port = reported && isLive(reported, now) ? reported.ports.www : undefined;
+    const hosts = hostingBySpec.get(id)!;
+    if (spec.kind !== 'app' || hosts.length === 0) continue;
+    // Route to an instance that is serving (its real port) before one that is still starting (the hint).
+    const liveReport = (n: string) => {
+      const r = input.reports[id]?.[n];
+      return r && isLive(r, now) && r.ports.www !== undefined ? r : undefined;
+    };
+    const node = hosts.find((n) => liveReport(n)) ?? hosts[0];
+    const port = liveReport(node)?.ports.www;
     const route: AppRoute = { app_id: spec.appId, access_mode: 'private', node_id: node, port: port ?? appPortHint(spec.appIndex) };
     const host = Object.hasOwn(appInfo, spec.appId) ? `${spec.appId}-${spec.owner}` : spec.appId;
     appInfo[host] = route;
