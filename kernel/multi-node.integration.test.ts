@@ -5,12 +5,14 @@
 // node-gone threshold and the gateway answers again.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activatedOod, cli, portIsOpen, randomLoopback, repoRoot, spawnNode, tempDir, waitForPort } from './testing/harness.js';
 import { login } from './cli/session.js';
 import { generateMnemonic } from './lib/identity/mnemonic.js';
+import { dataPaths } from './lib/paths.js';
+import { loadNodeIdentity } from './node-identity.js';
 
 const GONE_AFTER_S = 5;
 const TUNING = { BUCKYOS_NODE_GONE_AFTER_S: String(GONE_AFTER_S), BUCKYOS_REPORT_INTERVAL_MS: '1000' };
@@ -94,6 +96,26 @@ test('the owner enrols the node with its join code; it joins and the scheduler s
   await waitFor('nas1 ready in the scheduler snapshot', async () => ((await snapshotNodes())?.nas1?.status === 'ready' ? true : undefined));
   const again = await enroll(['--code', joinCode, '--mnemonic', mnemonic]);
   assert.notEqual(again.code, 0, 'a joined node no longer accepts an enrolment');
+});
+
+test('a device on this machine is enrolled from its data folder; same key again is fine, another key under that name is not', async () => {
+  const [local, impostor] = await Promise.all([tempDir('buckyos-node2-'), tempDir('buckyos-node3-')]);
+  try {
+    const byDir = (path: string) => cli(['enroll', '--zone', env.BUCKYOS_ZONE, '--name', 'nas2', '--device-data', path, '--mnemonic', mnemonic]);
+    const first = await byDir(local.path);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /Start it with: buckyos node --data /);
+    const id = await loadNodeIdentity(dataPaths(local.path));
+    assert.equal(id.deviceName, 'nas2');
+    assert.equal(id.deviceDoc.device_type, 'server');
+    await rm(join(local.path, 'etc/node_identity.json'));
+    assert.equal((await byDir(local.path)).code, 0, 're-enrolling the same device key');
+    const other = await byDir(impostor.path);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /ALREADY_EXISTS: the zone already has a device named "nas2" with another key/);
+  } finally {
+    await Promise.all([local.remove(), impostor.remove()]);
+  }
 });
 
 let onNode: Report;
