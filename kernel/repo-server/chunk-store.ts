@@ -1,0 +1,129 @@
+// The repo's content-addressed chunk store: `<root>/chunks/<aa>/<sha256>`, each chunk written once
+// (tmp + fsync + rename) after its hash is checked, so a chunk file is always complete and correct and
+// two pkgs that share a chunk share one file.
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { KrpcError } from '../lib/errors.js';
+import { fsyncDir } from '../lib/fs-atomic.js';
+import { sha256Hex } from '../pkg/canonical-json.js';
+
+export const SHA256_RE = /^[0-9a-f]{64}$/;
+
+const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+export class ChunkStore {
+  private count = 0;
+  private bytes = 0;
+  private readonly writing = new Map<string, Promise<boolean>>();
+  /** Fan-out dirs that got a new entry since the last flush(). */
+  private readonly unsynced = new Set<string>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly tmpDir: string,
+  ) {}
+
+  /** Opens (creating) the store under `root`; `tmpDir` must be on the same file system. */
+  static async open(root: string, tmpDir: string): Promise<ChunkStore> {
+    const store = new ChunkStore(join(root, 'chunks'), tmpDir);
+    await mkdir(store.dir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true });
+    for await (const c of store.list()) {
+      store.count++;
+      store.bytes += c.size;
+    }
+    return store;
+  }
+
+  path(sha: string): string {
+    if (!SHA256_RE.test(sha)) throw new KrpcError('INVALID_PARAMS', `${JSON.stringify(sha.slice(0, 80))} is not a sha256 chunk id (64 lower-case hex digits)`);
+    return join(this.dir, sha.slice(0, 2), sha);
+  }
+
+  /** The chunk's size, or undefined when the store does not hold it. */
+  async size(sha: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(sha))).size;
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async has(sha: string): Promise<boolean> {
+    return (await this.size(sha)) !== undefined;
+  }
+
+  /** Stores `data` as chunk `sha` unless it is already there; resolves true when it was new. */
+  put(sha: string, data: Uint8Array): Promise<boolean> {
+    const target = this.path(sha);
+    if (sha256Hex(data) !== sha) return Promise.reject(new KrpcError('INTEGRITY', `chunk ${sha} is damaged: its content does not match its hash`));
+    const pending = this.writing.get(sha);
+    if (pending) return pending;
+    const write = this.write(sha, target, data).finally(() => this.writing.delete(sha));
+    this.writing.set(sha, write);
+    return write;
+  }
+
+  private async write(sha: string, target: string, data: Uint8Array): Promise<boolean> {
+    if (await this.has(sha)) return false;
+    const tmp = join(this.tmpDir, `chunk-${sha.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } catch (e) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+    const fanout = join(this.dir, sha.slice(0, 2));
+    await mkdir(fanout, { recursive: true });
+    await rename(tmp, target);
+    this.unsynced.add(fanout);
+    this.count++;
+    this.bytes += data.length;
+    return true;
+  }
+
+  /** Makes the renames of every chunk stored so far durable (one fsync per touched directory). */
+  async flush(): Promise<void> {
+    const dirs = [...this.unsynced];
+    this.unsynced.clear();
+    for (const d of dirs) await fsyncDir(d);
+    if (dirs.length > 0) await fsyncDir(this.dir);
+  }
+
+  /** Deletes the chunk; resolves with the bytes freed (0 when it was not there). */
+  async remove(sha: string): Promise<number> {
+    const path = this.path(sha);
+    const size = await this.size(sha);
+    if (size === undefined) return 0;
+    try {
+      await unlink(path);
+    } catch (e) {
+      if (isMissing(e)) return 0;
+      throw e;
+    }
+    this.count--;
+    this.bytes -= size;
+    return size;
+  }
+
+  async *list(): AsyncIterable<{ sha: string; size: number }> {
+    for (const fan of await readdir(this.dir)) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+      for (const sha of await readdir(join(this.dir, fan)).catch(() => [] as string[])) {
+        if (!SHA256_RE.test(sha) || sha.slice(0, 2) !== fan) continue;
+        const size = await stat(join(this.dir, fan, sha)).then((s) => s.size, () => undefined);
+        if (size !== undefined) yield { sha, size };
+      }
+    }
+  }
+
+  stats(): { chunks: number; bytes: number } {
+    return { chunks: this.count, bytes: this.bytes };
+  }
+}

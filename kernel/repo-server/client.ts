@@ -1,0 +1,248 @@
+// Typed client of the repo-server: the kRPC methods, the streaming upload and chunk downloads that
+// resume with a Range request after a broken connection and always end with a verified sha256.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KrpcError } from '../lib/errors.js';
+import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
+import { sha256Hex } from '../pkg/canonical-json.js';
+import {
+  CHUNK_PATH, REPO_PATH, UPLOAD_PATH,
+  type GcResult, type ListEntry, type MetaInfo, type PrepareResult, type PublishResult, type RepoSource, type RepoStats,
+  type ResolveResult, type SyncResult, type VersionInfo,
+} from './wire.js';
+
+export interface FetchChunkOptions {
+  /** Bytes of this chunk already received (e.g. by a killed process); the download continues after them. */
+  resumeFrom?: Uint8Array;
+  /** Bytes of the chunk held so far (resumed bytes included), after every piece. */
+  onBytes?: (received: number) => void;
+  /**
+   * Every piece as it arrives, with its offset in the chunk, so a caller can persist a partial download.
+   * An offset below what was already given means the download restarted there (truncate first).
+   */
+  onData?: (piece: Buffer, offset: number) => void | Promise<void>;
+  /** Connection attempts before giving up (default 6). */
+  maxAttempts?: number;
+  /** Per-attempt limit (default 60 s); a stalled attempt resumes in the next one. */
+  attemptTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface UploadOptions {
+  /** The pkg name inside the file: the server checks the publish permission on it before reading the body. */
+  name: string;
+  forceAuthorChange?: boolean;
+  onProgress?: (sent: number, total: number) => void;
+  /** How long to wait for the answer once the file is sent (the repo verifies it first; default 10 min). */
+  timeoutMs?: number;
+}
+
+const LONG_CALL_MS = 10 * 60_000;
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/** `http://host:port`, `http://host:port/` and `http://host:port/kapi/repo` all name the same repo. */
+export function repoBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new KrpcError('INVALID_PARAMS', `${JSON.stringify(url)} is not a URL like http://127.0.0.1:3180`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new KrpcError('INVALID_PARAMS', `${url} must be an http:// or https:// URL`);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '').replace(new RegExp(`${REPO_PATH}$`), '')}`;
+}
+
+async function errorFromResponse(status: number, text: string, what: string): Promise<KrpcError> {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return KrpcError.fromWire(body.error);
+  } catch {
+    // not one of our JSON errors: fall through
+  }
+  return new KrpcError(status === 404 ? 'NOT_FOUND' : 'UNAVAILABLE', `${what} answered HTTP ${status}`);
+}
+
+const networkError = (e: unknown, what: string) => {
+  const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as NodeJS.ErrnoException).code;
+  return new KrpcError('UNAVAILABLE', `cannot reach ${what}${cause ? ` (${cause})` : ''}`);
+};
+
+export class RepoClient {
+  readonly base: string;
+  private readonly krpc: KrpcClient;
+
+  constructor(url: string, private readonly token?: TokenSource, opts: { timeoutMs?: number } = {}) {
+    this.base = repoBaseUrl(url);
+    this.krpc = new KrpcClient(`${this.base}${REPO_PATH}`, { token, timeoutMs: opts.timeoutMs });
+  }
+
+  list(): Promise<ListEntry[]> {
+    return this.krpc.call('list', {});
+  }
+
+  versions(name: string): Promise<VersionInfo[]> {
+    return this.krpc.call('versions', { name });
+  }
+
+  getMeta(id: string): Promise<MetaInfo> {
+    return this.krpc.call('get_meta', { id });
+  }
+
+  /** The exact version an id means and its dependency closure; ready versions only unless asked. */
+  resolve(id: string, opts: { includeUnready?: boolean } = {}): Promise<ResolveResult> {
+    return this.krpc.call('resolve', { id, ...(opts.includeUnready ? { include_unready: true } : {}) });
+  }
+
+  prepareReady(id: string): Promise<PrepareResult> {
+    return this.krpc.call('prepare_ready', { id }, { timeoutMs: LONG_CALL_MS });
+  }
+
+  setSources(sources: RepoSource[]): Promise<{ sources: number }> {
+    return this.krpc.call('set_sources', { sources });
+  }
+
+  sync(): Promise<SyncResult> {
+    return this.krpc.call('sync', {}, { timeoutMs: LONG_CALL_MS });
+  }
+
+  gc(keep: Record<string, string[]>): Promise<GcResult> {
+    return this.krpc.call('gc', { keep }, { timeoutMs: LONG_CALL_MS });
+  }
+
+  stats(): Promise<RepoStats> {
+    return this.krpc.call('stats', {});
+  }
+
+  private async bearer(): Promise<Record<string, string>> {
+    const t = typeof this.token === 'function' ? await this.token() : this.token;
+    return t ? { authorization: `Bearer ${t}` } : {};
+  }
+
+  chunkUrl(sha256: string): string {
+    return `${this.base}${CHUNK_PATH}/${sha256}`;
+  }
+
+  /** Downloads chunk `sha256`, resuming with Range after broken connections; the result is verified. */
+  async fetchChunk(sha256: string, opts: FetchChunkOptions = {}): Promise<Buffer> {
+    const url = this.chunkUrl(sha256);
+    const maxAttempts = opts.maxAttempts ?? 6;
+    const resumed = opts.resumeFrom ? Buffer.from(opts.resumeFrom) : undefined;
+    let parts: Buffer[] = resumed && resumed.length > 0 ? [resumed] : [];
+    let have = resumed?.length ?? 0;
+    let lastError: KrpcError | undefined;
+    const restart = () => {
+      parts = [];
+      have = 0;
+    };
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1 && lastError) await sleep(Math.min(100 * 2 ** (attempt - 2), 2000), undefined, { signal: opts.signal }).catch(() => {});
+      if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', `download of chunk ${sha256} was cancelled`);
+      const timeout = AbortSignal.timeout(opts.attemptTimeoutMs ?? 60_000);
+      const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+      const headers = { ...(await this.bearer()), ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+      let res: Response;
+      try {
+        res = await fetch(url, { headers, signal });
+      } catch (e) {
+        lastError = networkError(e, url);
+        continue;
+      }
+      if (res.status === 416 && have > 0) {
+        // What we hold is not a prefix the repo recognises (e.g. longer than the chunk): start over.
+        await res.body?.cancel();
+        restart();
+        lastError = undefined;
+        continue;
+      }
+      if (res.status !== 200 && res.status !== 206) {
+        const err = await errorFromResponse(res.status, await res.text().catch(() => ''), url);
+        if (!RETRYABLE_STATUS.has(res.status)) throw err;
+        lastError = err;
+        continue;
+      }
+      if (res.status === 200) restart();
+      else if (!new RegExp(`^bytes ${have}-`).test(res.headers.get('content-range') ?? '')) {
+        await res.body?.cancel();
+        restart();
+        lastError = new KrpcError('UNAVAILABLE', `${url} answered a range request with the wrong range`);
+        continue;
+      }
+      try {
+        for await (const piece of res.body as AsyncIterable<Uint8Array>) {
+          const buf = Buffer.from(piece);
+          await opts.onData?.(buf, have);
+          parts.push(buf);
+          have += buf.length;
+          opts.onBytes?.(have);
+        }
+      } catch (e) {
+        if (e instanceof KrpcError) throw e;
+        lastError = new KrpcError('UNAVAILABLE', `download of chunk ${sha256} broke off after ${have} bytes`);
+        continue;
+      }
+      const chunk = Buffer.concat(parts);
+      if (sha256Hex(chunk) === sha256) return chunk;
+      if (resumed && resumed.length > 0 && parts[0] === resumed) {
+        // The bytes we resumed from were not a true prefix (a torn write): fetch the whole chunk once.
+        restart();
+        lastError = undefined;
+        continue;
+      }
+      throw new KrpcError('INTEGRITY', `chunk ${sha256} from ${this.base} is damaged: its content does not match its hash`);
+    }
+    throw lastError ?? new KrpcError('UNAVAILABLE', `could not download chunk ${sha256} from ${this.base}`);
+  }
+
+  /** Streams a .pkg file to the repo's upload route. */
+  async upload(file: string, opts: UploadOptions): Promise<PublishResult> {
+    const total = (await stat(file)).size;
+    const query = new URLSearchParams({ name: opts.name, ...(opts.forceAuthorChange ? { force_author_change: 'true' } : {}) });
+    const url = new URL(`${this.base}${UPLOAD_PATH}?${query}`);
+    const headers = { ...(await this.bearer()), 'content-type': 'application/octet-stream', 'content-length': String(total) };
+    const transport = url.protocol === 'https:' ? https : http;
+
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const body = createReadStream(file);
+      let answered = false;
+      const req = transport.request(url, { method: 'PUT', headers, timeout: opts.timeoutMs ?? LONG_CALL_MS });
+      req.on('response', (res) => {
+        answered = true;
+        // The repo may answer before it has the whole body (a refusal): stop sending.
+        body.unpipe(req);
+        body.destroy();
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => {
+          // A refusal answered before the whole body was sent: this connection has nothing more to carry.
+          if (!req.writableFinished) req.destroy();
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') });
+        });
+        res.on('error', (e) => reject(networkError(e, url.origin)));
+      });
+      req.on('timeout', () => req.destroy(new KrpcError('TIMEOUT', `${url.origin} did not answer the upload in time`)));
+      req.on('error', (e) => {
+        if (answered) return;
+        reject(e instanceof KrpcError ? e : networkError(e, url.origin));
+      });
+      let sent = 0;
+      body.on('data', (d) => {
+        sent += d.length;
+        opts.onProgress?.(sent, total);
+      });
+      body.on('error', (e) => req.destroy(e));
+      body.pipe(req);
+    });
+    if (status === 200) {
+      try {
+        return (JSON.parse(text) as { result: PublishResult }).result;
+      } catch {
+        throw new KrpcError('UNAVAILABLE', `${url.origin} answered the upload with a body that is not JSON`);
+      }
+    }
+    throw await errorFromResponse(status, text, url.origin);
+  }
+}

@@ -1,0 +1,157 @@
+// The node-daemon's repo-backed PkgSource: resolve a pkg id at the zone's repo (ready versions only),
+// check every meta's publisher signature, and install it and its dependencies into the node's pkg-env,
+// downloading only chunks the env does not already hold. Chunk downloads are written as they arrive to
+// `<env>/.partial/<sha256>`, so a node-daemon killed mid-download resumes where it stopped.
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KrpcError } from '../lib/errors.js';
+import type { TokenSource } from '../lib/krpc/client.js';
+import type { Logger } from '../lib/log.js';
+import type { InstalledPkg, PkgInstallProgress, PkgSource } from '../node-daemon/pkg-source.js';
+import { sha256Hex } from '../pkg/canonical-json.js';
+import type { PkgEnv } from '../pkg/env.js';
+import { metaIdOf, uniqueChunks, type PkgMeta } from '../pkg/format.js';
+import { parsePkgId } from '../pkg/id.js';
+import { KeyedMutex } from '../pkg/lock.js';
+import { readManifest } from '../pkg/manifest.js';
+import { validateMeta, verifyMetaSignature } from '../pkg/verify.js';
+import { RepoClient } from './client.js';
+import type { MetaInfo } from './wire.js';
+
+export interface RepoPkgSourceOptions {
+  /** The repo as this node reaches it: the local gateway (http://127.0.0.1:3180) or the repo itself. */
+  repoUrl: string;
+  /** A device-signed service token (appid node-daemon). */
+  token: TokenSource;
+  env: PkgEnv;
+  log?: Logger;
+}
+
+export const PARTIAL_DIR = '.partial';
+/** Partial downloads nobody resumed for this long are dropped. */
+const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** A partial chunk on disk: bytes [0, length) are a prefix of the chunk as received so far. */
+class PartialFile {
+  private constructor(private readonly fh: FileHandle, private length: number) {}
+
+  static async open(path: string, keep: number): Promise<PartialFile> {
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    await fh.truncate(keep);
+    return new PartialFile(fh, keep);
+  }
+
+  async write(piece: Buffer, offset: number): Promise<void> {
+    if (offset < this.length) await this.fh.truncate(offset);
+    else if (offset > this.length) throw new KrpcError('INTERNAL', `partial chunk write at ${offset} leaves a gap after ${this.length} bytes`);
+    await this.fh.write(piece, 0, piece.length, offset);
+    this.length = offset + piece.length;
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+async function verifiedMeta(info: MetaInfo): Promise<PkgMeta> {
+  const meta = validateMeta(info.meta);
+  const metaId = await verifyMetaSignature(info.meta, meta, info.signature);
+  if (metaId !== info.meta_id || meta.name !== info.name || meta.version !== info.version) {
+    throw new KrpcError('INTEGRITY', `the repo sent a meta for ${meta.name}#${meta.version} (${metaId}) as ${info.name}#${info.version} (${info.meta_id}); refusing to install it`);
+  }
+  return meta;
+}
+
+export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
+  const { env } = opts;
+  const client = new RepoClient(opts.repoUrl, opts.token);
+  const partialDir = join(env.root, PARTIAL_DIR);
+  const byPkg = new KeyedMutex();
+  const byChunk = new KeyedMutex();
+  let swept: Promise<void> | undefined;
+
+  async function sweepStalePartials(): Promise<void> {
+    await mkdir(partialDir, { recursive: true });
+    for (const name of await readdir(partialDir)) {
+      const path = join(partialDir, name);
+      const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > PARTIAL_MAX_AGE_MS) await unlink(path).catch(() => {});
+    }
+  }
+
+  /** The chunk, from a complete partial file or downloaded (resuming any partial one). */
+  function download(sha: string, length: number, onBytes: (received: number) => void): Promise<Buffer> {
+    return byChunk.run(sha, async () => {
+      const path = join(partialDir, sha);
+      let have: Buffer | undefined;
+      try {
+        have = await readFile(path);
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+      }
+      if (have && have.length === length && sha256Hex(have) === sha) {
+        onBytes(length);
+        return have;
+      }
+      if (have && have.length >= length) have = undefined;
+      const file = await PartialFile.open(path, have?.length ?? 0);
+      try {
+        const chunk = await client.fetchChunk(sha, { resumeFrom: have, onData: (piece, offset) => file.write(piece, offset), onBytes });
+        if (chunk.length !== length) throw new KrpcError('INTEGRITY', `chunk ${sha} is ${chunk.length} bytes but its meta says ${length}`);
+        return chunk;
+      } finally {
+        await file.close();
+      }
+    });
+  }
+
+  async function install(meta: PkgMeta, progress: { bytes: number; total: number }, onProgress?: (p: PkgInstallProgress) => void): Promise<void> {
+    const lengths = uniqueChunks(meta);
+    const fetch = async (sha: string, onBytes?: (n: number) => void) => {
+      const length = lengths.get(sha);
+      if (length === undefined) throw new KrpcError('INTEGRITY', `${meta.name}#${meta.version} asked for chunk ${sha}, which its meta does not list`);
+      const chunk = await download(sha, length, (n) => {
+        onBytes?.(n);
+        onProgress?.({ phase: 'download', bytes: progress.bytes + n, total: progress.total });
+      });
+      progress.bytes += chunk.length;
+      return chunk;
+    };
+    const result = await env.install(meta, fetch);
+    opts.log?.info('pkg installed', { id: `${meta.name}#${meta.version}`, fetched_bytes: result.fetchedBytes, reused_chunks: result.reusedChunks, already: result.alreadyInstalled });
+    // The env now holds these chunks in its own cache; the partial copies are done with.
+    for (const sha of lengths.keys()) await unlink(join(partialDir, sha)).catch(() => {});
+  }
+
+  return {
+    async ensureInstalled(pkgId: string, onProgress?: (p: PkgInstallProgress) => void): Promise<InstalledPkg> {
+      const wanted = parsePkgId(pkgId);
+      return byPkg.run(wanted.name, async () => {
+        swept ??= sweepStalePartials();
+        await swept;
+        const resolved = await client.resolve(pkgId);
+        if (wanted.objid && resolved.meta_id !== wanted.objid && resolved.meta_id !== `sha256:${wanted.objid}`) {
+          throw new KrpcError('INTEGRITY', `the repo resolved ${pkgId} to ${resolved.meta_id}, not the pinned object id`);
+        }
+        const chain: { info: MetaInfo; meta: PkgMeta }[] = [];
+        for (const info of [...resolved.deps, resolved]) chain.push({ info, meta: await verifiedMeta(info) });
+
+        const todo: PkgMeta[] = [];
+        for (const { info, meta } of chain) {
+          const installed = await env.meta(meta.name, meta.version);
+          if (!installed || metaIdOf(installed) !== info.meta_id) todo.push(meta);
+        }
+        const progress = { bytes: 0, total: todo.reduce((n, m) => n + m.size, 0) };
+        for (const meta of todo) await install(meta, progress, onProgress);
+        for (const { meta } of chain) await env.activate(meta.name, meta.version);
+        onProgress?.({ phase: 'installed', bytes: progress.total, total: progress.total });
+
+        const dir = env.dir(resolved.name, resolved.version);
+        return { dir, manifest: await readManifest(dir) };
+      });
+    },
+  };
+}
