@@ -95,6 +95,9 @@ console.log(`1. cold pass (everything new), parse + schedule: ${fmt(cold.ms)}`);
 console.log(`   schedule() alone: ${fmt(schedulePartOnly(dump, NOW))}`);
 console.log(`   ${cold.result.actions.length} actions, ${placed} instances placed, ${unplaced} specs unplaced, ${Object.keys(coldTx).length} keys written in ${splitTx(coldTx).length} exec_tx part(s); snapshot ${(canonicalJson(cold.result.snapshot).length / 1024).toFixed(0)} KiB`);
 dump = apply(dump, cold.result);
+const bytesOf = (test: (k: string) => boolean) => Object.entries(dump).filter(([k]) => test(k)).reduce((n, [, v]) => n + v.length, 0);
+const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+console.log(`   converged dump: ${kib(bytesOf(() => true))} (gateway_info ${kib(bytesOf((k) => k.endsWith('/gateway_info')))}, node configs ${kib(bytesOf((k) => /^nodes\/[^/]+\/config$/.test(k)))}, each history entry ${kib(dump['system/scheduler/snapshot'].length)})`);
 
 const same = timePass(dump, NOW);
 console.log(`2. unchanged input, parse + schedule: ${fmt(same.ms)}`);
@@ -111,7 +114,7 @@ console.log(`   writes: ${Object.keys(steady.result.writes).length}, changed: ${
 if (steady.result.changed) throw new Error('memory and report-time noise must give 0 writes');
 
 const gone = { ...noisy };
-const victim = nodeName(7);
+const victim = nodeName(Math.min(7, NODES - 1));
 gone[`devices/${victim}/info`] = deviceInfo(victim, { type: 'node', updateTime: NOW - 100, totalMem: 8 * GiB, allIp: ['10.0.0.7'] });
 const heal = timePass(gone, NOW + 10);
 const replaced = heal.result.actions.filter((a) => a.type === 'place_instance' && a.reason.code === 'replace:node-gone').length;
