@@ -62,7 +62,7 @@ async function runChild(dir: string, round: number, compactAfterBytes: number, k
         log.ops.set(ev.i, ops);
       } else if ('a' in ev) {
         const op = log.ops.get(ev.a)?.at(-1);
-        assert.equal(op?.n, ev.n, 'an ack answers the worker\'s latest intent');
+        assert.ok(op && op.n === ev.n, 'an ack answers the worker\'s latest intent');
         op.acked = ev.g;
       }
     }

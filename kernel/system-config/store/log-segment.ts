@@ -1,6 +1,9 @@
-// Log segment files: `wal-<first global revision, 16 digits>.log`, appended with write + fdatasync.
+// Log segment files: `wal-<first global revision, 16 digits>.log`, appended durably: opened with
+// O_DSYNC where the platform has it (each write returns once it is on stable storage, as if followed
+// by fdatasync: one syscall and one thread-pool round trip instead of two), else write + fdatasync.
 // A new segment is created exclusively and its directory entry fsynced before any record in it is
 // acknowledged, so the file cannot vanish after a power cut while the records it holds were promised.
+import { constants } from 'node:fs';
 import { open, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../../lib/fs-atomic.js';
@@ -10,6 +13,9 @@ export interface SegmentInfo {
   path: string;
   bytes: number;
 }
+
+const DSYNC: number | undefined = constants.O_DSYNC;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | (DSYNC ?? 0);
 
 export const segmentFileName = (start: number) => `wal-${String(start).padStart(16, '0')}.log`;
 
@@ -23,7 +29,7 @@ export class SegmentWriter {
 
   static async create(dir: string, start: number): Promise<SegmentWriter> {
     const path = join(dir, segmentFileName(start));
-    const fh = await open(path, 'ax', 0o600);
+    const fh = await open(path, APPEND_FLAGS | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
       await fsyncDir(dir);
     } catch (e) {
@@ -40,7 +46,7 @@ export class SegmentWriter {
       const fh = await open(info.path, 'r+');
       try { await fh.sync(); } finally { await fh.close(); }
     }
-    return new SegmentWriter(await open(info.path, 'a', 0o600), info);
+    return new SegmentWriter(await open(info.path, APPEND_FLAGS), info);
   }
 
   /** Appends `data` and returns once it is on stable storage. */
@@ -51,7 +57,7 @@ export class SegmentWriter {
       written += bytesWritten;
     }
     this.info.bytes += data.length;
-    await this.fh.datasync();
+    if (DSYNC === undefined) await this.fh.datasync();
   }
 
   close(): Promise<void> {
