@@ -102,6 +102,10 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
         const chunk = await client.fetchChunk(sha, { resumeFrom: have, onData: (piece, offset) => file.write(piece, offset), onBytes });
         if (chunk.length !== length) throw new KrpcError('INTEGRITY', `chunk ${sha} is ${chunk.length} bytes but its meta says ${length}`);
         return chunk;
+      } catch (e) {
+        // Damaged bytes are no prefix worth resuming from.
+        if (e instanceof KrpcError && e.code === 'INTEGRITY') await unlink(path).catch(() => {});
+        throw e;
       } finally {
         await file.close();
       }
