@@ -1,0 +1,88 @@
+// Params of the app-manager's kRPC methods. Names end up in KV keys, URLs (/apps/<id>/) and file
+// names, so they are held to small alphabets before anything else looks at them.
+
+/** Installation ids: what the gateway routes at /apps/<id>/ and <id>.<zone host>. */
+export const INSTALLATION_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
+const PKG_NAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const VERSION_PATTERN = '^[0-9A-Za-z.^~<>=*| +-]{1,64}$';
+const NODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$';
+const TASK_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,80}$';
+export const MAX_HEALTH_TIMEOUT_S = 3600;
+
+export const isSafeUserName = (s: string) => USER_NAME.test(s) && !s.includes('..');
+const installationIdRe = new RegExp(INSTALLATION_ID_PATTERN);
+export const isInstallationId = (s: string) => installationIdRe.test(s);
+
+/** The installation id a first install of pkg `name` gets (pkg names may hold dots, routes may not). */
+export const defaultInstallationId = (name: string) => name.replace(/\./g, '-');
+
+const healthTimeout = { type: 'integer', minimum: 1, maximum: MAX_HEALTH_TIMEOUT_S };
+const which = {
+  installation_id: { type: 'string', pattern: INSTALLATION_ID_PATTERN },
+  name: { type: 'string', pattern: PKG_NAME_PATTERN },
+};
+const oneApp = { anyOf: [{ required: ['installation_id'] }, { required: ['name'] }] };
+
+export const installParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: which.name,
+    version: { type: 'string', pattern: VERSION_PATTERN },
+    node: { type: 'string', pattern: NODE_PATTERN },
+    installation_id: which.installation_id,
+    health_timeout_s: healthTimeout,
+  },
+};
+
+export const upgradeParams = {
+  type: 'object',
+  additionalProperties: false,
+  ...oneApp,
+  properties: { ...which, version: { type: 'string', pattern: VERSION_PATTERN }, health_timeout_s: healthTimeout },
+};
+
+export const rollbackParams = {
+  type: 'object',
+  additionalProperties: false,
+  ...oneApp,
+  properties: { ...which, keep_data: { type: 'boolean' }, health_timeout_s: healthTimeout },
+};
+
+export const uninstallParams = {
+  type: 'object',
+  additionalProperties: false,
+  ...oneApp,
+  properties: which,
+};
+
+export const listParams = { type: 'object', additionalProperties: false, properties: {} };
+
+export const getTaskParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['task_id'],
+  properties: { task_id: { type: 'string', pattern: TASK_ID_PATTERN } },
+};
+
+export interface InstallParams {
+  name: string;
+  version?: string;
+  node?: string;
+  installation_id?: string;
+  health_timeout_s?: number;
+}
+export interface AppRef {
+  installation_id?: string;
+  name?: string;
+}
+export interface UpgradeParams extends AppRef {
+  version?: string;
+  health_timeout_s?: number;
+}
+export interface RollbackParams extends AppRef {
+  keep_data?: boolean;
+  health_timeout_s?: number;
+}

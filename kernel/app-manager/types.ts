@@ -1,0 +1,113 @@
+// What the app-manager keeps in KV and returns over kRPC. The install record
+// (`users/<u>/apps/<installation_id>/install_record`, spec 10 §2) is the lifecycle's durable state: it
+// is written before the spec, carries the running task step by step, and is what a restarted OOD
+// resumes from.
+
+export type TaskKind = 'install' | 'upgrade' | 'rollback' | 'uninstall';
+
+/**
+ * Where a task's pipeline stands (persisted, resumed after a restart):
+ * prepare → switch → converge → done, and on failure of an upgrade rollback → converge-rollback → done;
+ * an uninstall is remove → done.
+ */
+export type TaskStep = 'prepare' | 'switch' | 'converge' | 'rollback' | 'converge-rollback' | 'remove' | 'done';
+
+export type TaskOutcome = 'succeeded' | 'failed' | 'rolled-back';
+
+/** How a person sees the app (the `app list` state column). */
+export type AppState = 'installing' | 'upgrading' | 'rolling-back' | 'uninstalling' | 'running' | 'starting' | 'rolled-back' | 'stopped' | 'failed';
+
+export interface AppTask {
+  id: string;
+  kind: TaskKind;
+  step: TaskStep;
+  /** What a person sees: preparing, waiting-for-node, downloading, starting, health-check, rolling-back, restoring, removing, done, failed. */
+  phase: string;
+  /** The version before the task (upgrade, rollback). */
+  from?: string;
+  /** The version the task goes to (for uninstall: the version being removed). */
+  to: string;
+  /** The data snapshot taken before switching (upgrade) or restored (rollback). */
+  snapshot_id?: string;
+  /** Restore the snapshot when rolling back (manual rollback may keep the current data). */
+  restore_data?: boolean;
+  /** Bytes of the package moved to the node for this task, and the package's size. */
+  bytes: number;
+  total: number;
+  health_timeout_ms: number;
+  /** ms since the epoch */
+  started_at: number;
+  updated_at: number;
+  /** the current wait ends here (ms since the epoch) */
+  deadline_at?: number;
+  /** when a report first said the new version's process is up */
+  up_at?: number;
+  /** observed_at (s) of the report with the first failed health probe */
+  unhealthy_at?: number;
+  outcome?: TaskOutcome;
+  /** why an upgrade was rolled back */
+  reason?: string;
+  error?: string;
+}
+
+export interface RollbackRecord {
+  from: string;
+  to: string;
+  reason: string;
+  at: number;
+  automatic: boolean;
+  task_id: string;
+  data_restored: boolean;
+}
+
+export interface InstallRecord {
+  installation_id: string;
+  user_id: string;
+  pkg_name: string;
+  /** The version the spec is committed to (during an upgrade: still the old one). */
+  version: string;
+  /** node_affinity asked for at install */
+  node?: string;
+  app_index: number;
+  state: AppState;
+  /** Set by a successful upgrade: what a manual rollback goes back to, and the data taken before it. */
+  previous_version?: string;
+  previous_snapshot?: string;
+  last_rollback?: RollbackRecord;
+  task: AppTask;
+  installed_at: number;
+  updated_at: number;
+}
+
+/** What `get_task` and the progress of `list_apps` return. */
+export interface TaskView {
+  task_id: string;
+  installation_id: string;
+  kind: TaskKind;
+  phase: string;
+  done: boolean;
+  outcome?: TaskOutcome;
+  from?: string;
+  to: string;
+  bytes: number;
+  total: number;
+  state: AppState;
+  reason?: string;
+  error?: string;
+}
+
+export interface AppListEntry {
+  installation_id: string;
+  name: string;
+  version: string;
+  /** Nodes running or placed to run the app ("" while unplaced). */
+  node: string;
+  state: AppState;
+  progress?: TaskView;
+  last_rollback?: RollbackRecord;
+}
+
+export interface StartedTask {
+  installation_id: string;
+  task_id: string;
+}
