@@ -20,7 +20,9 @@ import { startGateway } from './gateway/service.js';
 import { StaticResolver, chainResolvers } from './gateway/resolver.js';
 import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
 import { startNodeDaemon } from './node-daemon/daemon.js';
-import { localDirPkgSource } from './node-daemon/pkg-source.js';
+import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
+import { openPkgEnv } from './pkg/env.js';
+import { repoPkgSource } from './repo-server/pkg-source.js';
 import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
 import { startJoinServer } from './join/service.js';
 
@@ -32,7 +34,7 @@ export interface NodeOptions {
   oodUrl?: string;
   log?: Logger;
   ports?: Partial<PortMap>;
-  /** Folder of app packages used as the local pkg source until the repo serves them. */
+  /** Folder of unpublished app packages, used when the zone's repo does not have a package (dev mode). */
   localPkgsDir?: string;
   /** Timing knobs; unset ones come from the environment (node-tuning.ts), then the defaults. */
   tuning?: NodeTuning;
@@ -144,7 +146,11 @@ async function bootNode({ paths, host, ports, log, opts, running }: BootContext)
 
   const daemon = await startNodeDaemon({
     nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
-    pkgSource: localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
+    // Packages come from the zone's repo behind the OOD's gateway, chunks this node lacks only.
+    pkgSource: firstFoundPkgSource(
+      repoPkgSource({ repoUrl: oodUrl, token: deviceTokenSource(id, 'node-daemon'), env: await openPkgEnv(paths.pkgs), log: log.child('pkg') }),
+      localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
+    ),
     signBootstrapToken: ({ appid, sub }) => signDeviceToken(id, appid, sub),
     zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
     thisDeviceJson: JSON.stringify(id.deviceDoc),

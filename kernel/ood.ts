@@ -3,8 +3,10 @@
 // Start order matters:
 //   unactivated → activation server only (:3182); after commit it stops and we boot in-process.
 //   activated   → store → system-config (everything reads from it) → first boot (one exec_tx, only if
-//                 boot/config is missing) → verify-hub (needs its key from boot) → gateway (the entry
-//                 everyone reaches services through) → scheduler → node-daemon (reports and apps).
+//                 boot/config is missing) → verify-hub (needs its key from boot) → repo (nodes install
+//                 from it) → gateway (the entry everyone reaches services through) → scheduler →
+//                 node-daemon (reports and apps) → app-manager (resumes unfinished installs and upgrades,
+//                 which need all of the above).
 import { mkdir } from 'node:fs/promises';
 import { dataPaths, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
@@ -15,13 +17,20 @@ import { nowSeconds } from './lib/identity/jwt.js';
 import { loadNodeIdentity, deviceTokenSource, signDeviceToken, type NodeIdentity } from './node-identity.js';
 import { openLogStore } from './system-config/store/log-store.js';
 import { startSystemConfig } from './system-config/service.js';
+import type { Principal } from './system-config/principal.js';
 import { SystemConfigClient } from './system-config/client.js';
 import { startVerifyHub } from './verify-hub/service.js';
 import { startActivationServer } from './activation/service.js';
 import { buildBootKeys } from './scheduler/boot.js';
 import { startScheduler } from './scheduler/loop.js';
 import { startNodeDaemon } from './node-daemon/daemon.js';
-import { localDirPkgSource } from './node-daemon/pkg-source.js';
+import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
+import { openPkgEnv } from './pkg/env.js';
+import { startRepoServer } from './repo-server/service.js';
+import { rbacAuthorize } from './repo-server/access.js';
+import { repoPkgSource } from './repo-server/pkg-source.js';
+import { startAppManager } from './app-manager/service.js';
+import { repoOverKrpc } from './app-manager/repo.js';
 import { startGateway } from './gateway/service.js';
 import { StaticResolver, chainResolvers } from './gateway/resolver.js';
 import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
@@ -34,7 +43,7 @@ export interface OodOptions {
   host?: string;
   ports?: Partial<PortMap>;
   log?: Logger;
-  /** Folder of app packages used as the local pkg source until the repo serves them. */
+  /** Folder of unpublished app packages, used when the zone's repo does not have a package (dev mode). */
   localPkgsDir?: string;
   /** Built control panel to serve at the gateway root. */
   staticDir?: string;
@@ -142,9 +151,18 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
   });
   running.push(verifyHub);
 
+  const repo = await startRepoServer<Principal>({
+    host: internalHost, port: ports.repo, log: log.child('repo'), root: paths.repo,
+    verifyToken: (token) => systemConfig.authenticate(token),
+    authorize: rbacAuthorize((principal: Principal, resource, action) => systemConfig.enforce(principal, resource, action)),
+  });
+  running.push(repo);
+  const repoUrl = `http://${internalHost}:${repo.port}`;
+
   const bootstrap = new StaticResolver();
   bootstrap.setService('system-config', { host: internalHost, port: systemConfig.port });
   bootstrap.setService('verify-hub', { host: internalHost, port: verifyHub.port });
+  bootstrap.setService('repo-service', { host: internalHost, port: repo.port });
   const derived = new GatewayInfoResolver({ kv: kvFor('cyfs-gateway'), nodeName: id.deviceName, localHost: internalHost, log: log.child('gateway-info') });
   running.push(derived);
   const gateway = await startGateway({
@@ -161,8 +179,14 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
   const inProcess = (port: number) => ({ start: async () => ({ ports: { www: port } }), stop: async () => {}, running: () => true });
   const daemon = await startNodeDaemon({
     nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
-    pkgSource: localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
-    kernelServices: { 'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(ports.scheduler), 'system-config': inProcess(systemConfig.port) },
+    pkgSource: firstFoundPkgSource(
+      repoPkgSource({ repoUrl, token: deviceTokenSource(id, 'node-daemon'), env: await openPkgEnv(paths.pkgs), log: log.child('pkg') }),
+      localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
+    ),
+    kernelServices: {
+      'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(ports.scheduler), 'system-config': inProcess(systemConfig.port),
+      'repo-service': inProcess(repo.port),
+    },
     signBootstrapToken: ({ appid, sub }: { appid: string; sub: string }) => signDeviceToken(id, appid, sub),
     zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
     thisDeviceJson: JSON.stringify(id.deviceDoc),
@@ -173,6 +197,13 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
     reportIntervalMs: tuning.reportIntervalMs,
   });
   running.push(daemon);
+
+  const appManager = await startAppManager({
+    host: internalHost, port: ports.appManager, log: log.child('app-manager'), kvUrl,
+    serviceToken: deviceTokenSource(id, 'app-manager'), repo: repoOverKrpc(repoUrl, deviceTokenSource(id, 'app-manager')),
+  });
+  running.push(appManager);
+  bootstrap.setService('app-manager', { host: internalHost, port: appManager.port });
   log.info('OOD running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName });
 }
 

@@ -6,6 +6,8 @@ export const DEFAULT_PORTS = {
   verifyHub: 3300,
   scheduler: 3400,
   repo: 4000,
+  /** ours: the app lifecycle service (/kapi/app_manager) */
+  appManager: 4010,
   controlPanel: 4020,
   rtcp: 2980,
   /** First app port hint: 10000 + 16·app_index (spec 20 §8). */

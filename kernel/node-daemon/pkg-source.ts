@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
-import { KrpcError } from '../lib/errors.js';
+import { isKrpcError, KrpcError } from '../lib/errors.js';
 import type { PkgEnv } from '../pkg/env.js';
 import { parsePkgId, resolveVersion } from '../pkg/id.js';
 import { readManifest, validateManifest, type PkgManifest } from '../pkg/manifest.js';
@@ -41,6 +41,24 @@ export function localDirPkgSource(root: string): PkgSource {
       if (version !== '*' && !semver.satisfies(manifest.version, version))
         throw new KrpcError('NOT_FOUND', `package ${name} ${version} is not installed on this node (the local folder has ${manifest.version})`);
       return { dir, manifest };
+    },
+  };
+}
+
+/** The first source that has the package: the zone's repo, then (dev mode) a folder of unpublished apps. */
+export function firstFoundPkgSource(...sources: PkgSource[]): PkgSource {
+  return {
+    async ensureInstalled(pkgId, onProgress) {
+      let missing: KrpcError | undefined;
+      for (const source of sources) {
+        try {
+          return await source.ensureInstalled(pkgId, onProgress);
+        } catch (e) {
+          if (!isKrpcError(e, 'NOT_FOUND')) throw e;
+          missing ??= e;
+        }
+      }
+      throw missing ?? new KrpcError('NOT_FOUND', `no package source knows ${pkgId}`);
     },
   };
 }

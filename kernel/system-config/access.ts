@@ -69,6 +69,11 @@ export class AccessControl {
     return this.rbac.enforce(principal, configResource(key, opts), action);
   }
 
+  /** RBAC on any resource (e.g. `obj://repo/<pkg>`), for services in this process that share the zone's policy. */
+  enforce(principal: Principal, resource: string, action: string): Promise<boolean> {
+    return this.rbac.enforce(principal, resource, action);
+  }
+
   async require(principal: Principal, key: string, action: Action, opts: KeyOptions = {}): Promise<void> {
     if (!(await this.can(principal, key, action, opts)))
       throw permissionDenied(

@@ -6,6 +6,7 @@ import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
 import { AccessControl } from './access.js';
+import type { Principal } from './principal.js';
 import { WatchHub } from './watch.js';
 import { systemConfigRoute } from './methods.js';
 
@@ -32,6 +33,10 @@ export interface SystemConfigHandle {
   stop(): Promise<void>;
   /** Rebuilds trust keys and RBAC from the store (what sys_refresh_trust_keys does). */
   refreshTrustKeys(): Promise<void>;
+  /** The caller of a token, verified against the zone's trust keys (for other services in this process). */
+  authenticate(token: string): Promise<Principal>;
+  /** The zone's RBAC decision on any resource. */
+  enforce(principal: Principal, resource: string, action: string): Promise<boolean>;
 }
 
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -62,5 +67,7 @@ export async function startSystemConfig(opts: SystemConfigOptions): Promise<Syst
       access.close();
     },
     refreshTrustKeys: () => access.reload(Number.POSITIVE_INFINITY),
+    authenticate: (token) => access.authenticate(token),
+    enforce: (principal, resource, action) => access.enforce(principal, resource, action),
   };
 }

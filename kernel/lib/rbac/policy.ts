@@ -82,6 +82,8 @@ g, buckycli, kernel
 g, task-manager, system
 g, kmsg, system
 g, control-panel, system
+# ours: the app-manager installs, upgrades and removes apps (upstream: the control-panel's installer).
+g, app-manager, system
 
 g, repo-service, frame
 g, aicc, frame
