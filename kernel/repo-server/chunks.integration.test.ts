@@ -187,7 +187,7 @@ test('a node refuses a damaged chunk and an unready version, and installs nothin
   try {
     await assert.rejects(source.ensureInstalled('victim'), (e) => isKrpcError(e, 'INTEGRITY') && /damaged/.test((e as Error).message));
     assert.deepEqual(await env.installed('victim'), []);
-    assert.deepEqual(await readdir(join(env.root, PARTIAL_DIR)), [], 'damaged bytes are not kept as a partial download');
+    assert.ok(!(await readdir(join(env.root, PARTIAL_DIR))).includes(sha), 'damaged bytes are not kept as a partial download');
   } finally {
     await writeFile(stored, good);
   }

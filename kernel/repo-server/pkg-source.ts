@@ -17,6 +17,7 @@ import { KeyedMutex } from '../pkg/lock.js';
 import { readManifest } from '../pkg/manifest.js';
 import { validateMeta, verifyMetaSignature } from '../pkg/verify.js';
 import { RepoClient } from './client.js';
+import { forEachLimit } from './each-limit.js';
 import type { MetaInfo } from './wire.js';
 
 export interface RepoPkgSourceOptions {
@@ -31,6 +32,7 @@ export interface RepoPkgSourceOptions {
 export const PARTIAL_DIR = '.partial';
 /** Partial downloads nobody resumed for this long are dropped. */
 const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600_000;
+const PREFETCH_CONCURRENCY = 4;
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -112,17 +114,36 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
     });
   }
 
+  /** Chunks of every installed version: what the env already holds, so they are never downloaded. */
+  async function installedChunks(): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const name of await env.names()) {
+      for (const version of await env.installed(name)) (await env.meta(name, version))?.files.forEach((f) => f.chunks.forEach((c) => held.add(c)));
+    }
+    return held;
+  }
+
   async function install(meta: PkgMeta, progress: { bytes: number; total: number }, onProgress?: (p: PkgInstallProgress) => void): Promise<void> {
     const lengths = uniqueChunks(meta);
-    const fetch = async (sha: string, onBytes?: (n: number) => void) => {
+    const counting = () => {
+      let counted = 0;
+      return (received: number) => {
+        progress.bytes += received - counted;
+        counted = received;
+        onProgress?.({ phase: 'download', bytes: progress.bytes, total: progress.total });
+      };
+    };
+    // Several downloads at once keep the link busy while the env writes files; each lands in .partial/.
+    const held = await installedChunks();
+    const prefetched = new Set<string>();
+    await forEachLimit([...lengths].filter(([sha]) => !held.has(sha)), PREFETCH_CONCURRENCY, async ([sha, length]) => {
+      await download(sha, length, counting());
+      prefetched.add(sha);
+    });
+    const fetch = async (sha: string) => {
       const length = lengths.get(sha);
       if (length === undefined) throw new KrpcError('INTEGRITY', `${meta.name}#${meta.version} asked for chunk ${sha}, which its meta does not list`);
-      const chunk = await download(sha, length, (n) => {
-        onBytes?.(n);
-        onProgress?.({ phase: 'download', bytes: progress.bytes + n, total: progress.total });
-      });
-      progress.bytes += chunk.length;
-      return chunk;
+      return download(sha, length, prefetched.has(sha) ? () => {} : counting());
     };
     const result = await env.install(meta, fetch);
     opts.log?.info('pkg installed', { id: `${meta.name}#${meta.version}`, fetched_bytes: result.fetchedBytes, reused_chunks: result.reusedChunks, already: result.alreadyInstalled });

@@ -10,6 +10,7 @@ import { parsePkgId, type PkgId } from '../pkg/id.js';
 import type { PkgFile } from '../pkg/reader.js';
 import { DEFAULT_LIMITS, type PkgLimits } from '../pkg/verify.js';
 import { ChunkStore } from './chunk-store.js';
+import { forEachLimit } from './each-limit.js';
 import { IndexDb, type VersionRow } from './index-db.js';
 import { dependencyClosure, selectVersion, type ResolveView } from './resolve.js';
 import { RwLock } from './rw-lock.js';
@@ -29,14 +30,6 @@ export interface RepoOptions {
 const MISSING_SHOWN = 50;
 const IMPORT_CONCURRENCY = 4;
 const idOf = (r: { name: string; version: string }) => `${r.name}#${r.version}`;
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export class Repo {
   private readonly lock = new RwLock();
