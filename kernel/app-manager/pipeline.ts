@@ -388,7 +388,8 @@ export class AppPipeline {
     while (!this.stopped) {
       const nowMs = this.now();
       const reports = Object.values(await this.apps.reports(user, id));
-      const active = reports.filter((rep) => rep.state !== 'stopped' && (rep.expires_at ?? Infinity) * 1000 > nowMs);
+      // node-daemon deletes its report once the process has exited ("stopped" is also written while stopping).
+      const active = reports.filter((rep) => (rep.expires_at ?? Infinity) * 1000 > nowMs);
       if (active.length === 0 || nowMs >= deadlineAt) {
         if (active.length > 0) this.o.log.warn('app still reported running after uninstall; its spec is gone, so the node stops it', { app: `${user}/${id}` });
         await this.commit(user, id, cur, null);
