@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
 import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
+import { CHUNK_SIZE } from '../pkg/format.js';
 import {
   CHUNK_PATH, REPO_PATH, UPLOAD_PATH,
   type GcResult, type ListEntry, type MetaInfo, type PrepareResult, type PublishResult, type RepoSource, type RepoStats,
@@ -55,7 +56,7 @@ export function repoBaseUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '').replace(new RegExp(`${REPO_PATH}$`), '')}`;
 }
 
-async function errorFromResponse(status: number, text: string, what: string): Promise<KrpcError> {
+function errorFromResponse(status: number, text: string, what: string): KrpcError {
   try {
     const body = JSON.parse(text) as { error?: unknown };
     if (typeof body.error === 'string') return KrpcError.fromWire(body.error);
@@ -159,7 +160,7 @@ export class RepoClient {
         continue;
       }
       if (res.status !== 200 && res.status !== 206) {
-        const err = await errorFromResponse(res.status, await res.text().catch(() => ''), url);
+        const err = errorFromResponse(res.status, await res.text().catch(() => ''), url);
         if (!RETRYABLE_STATUS.has(res.status)) throw err;
         lastError = err;
         continue;
@@ -171,16 +172,29 @@ export class RepoClient {
         lastError = new KrpcError('UNAVAILABLE', `${url} answered a range request with the wrong range`);
         continue;
       }
-      try {
-        for await (const piece of res.body as AsyncIterable<Uint8Array>) {
-          const buf = Buffer.from(piece);
-          await opts.onData?.(buf, have);
-          parts.push(buf);
-          have += buf.length;
-          opts.onBytes?.(have);
+      const body = (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      let broke = false;
+      for (;;) {
+        let step: IteratorResult<Uint8Array>;
+        try {
+          step = await body.next();
+        } catch {
+          broke = true;
+          break;
         }
-      } catch (e) {
-        if (e instanceof KrpcError) throw e;
+        if (step.done) break;
+        const buf = Buffer.from(step.value.buffer, step.value.byteOffset, step.value.byteLength);
+        if (have + buf.length > CHUNK_SIZE) {
+          await body.return?.();
+          throw new KrpcError('INTEGRITY', `${this.base} sent more than ${CHUNK_SIZE} bytes for chunk ${sha256}; no chunk is that large`);
+        }
+        // A failure to keep the piece (e.g. a full disk) is the caller's, not the network's: no retry.
+        await opts.onData?.(buf, have);
+        parts.push(buf);
+        have += buf.length;
+        opts.onBytes?.(have);
+      }
+      if (broke) {
         lastError = new KrpcError('UNAVAILABLE', `download of chunk ${sha256} broke off after ${have} bytes`);
         continue;
       }
@@ -243,6 +257,6 @@ export class RepoClient {
         throw new KrpcError('UNAVAILABLE', `${url.origin} answered the upload with a body that is not JSON`);
       }
     }
-    throw await errorFromResponse(status, text, url.origin);
+    throw errorFromResponse(status, text, url.origin);
   }
 }

@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type PkgLimits } from '../pkg/verify.js';
 import { ChunkStore } from './chunk-store.js';
 import { forEachLimit } from './each-limit.js';
 import { IndexDb, type VersionRow } from './index-db.js';
-import { dependencyClosure, selectVersion, type ResolveView } from './resolve.js';
+import { dependencyClosure, describeUnresolved, selectVersion, type ResolveView } from './resolve.js';
 import { RwLock } from './rw-lock.js';
 import { openUpstream, sourceLabel, type Upstream } from './upstream.js';
 import type {
@@ -103,7 +103,7 @@ export class Repo {
     const row = this.findRow(parsePkgId(id), readyOnly);
     const closure = dependencyClosure(this.view(), row, readyOnly);
     if (closure.unresolved.length > 0) {
-      throw notFound(`${idOf(row)} needs ${closure.unresolved.join(', ')}, which ${readyOnly ? 'has no ready version here; prepare it with prepare_ready' : 'is not in this repo'}`);
+      throw notFound(`${idOf(row)} needs ${closure.unresolved.map(describeUnresolved).join(', ')}, which ${readyOnly ? 'has no ready version here; prepare it with prepare_ready' : 'is not in this repo'}`);
     }
     const deps = await Promise.all(closure.order.slice(0, -1).map((r) => this.metaInfo(r)));
     return { ...(await this.metaInfo(row)), deps };
@@ -174,7 +174,7 @@ export class Repo {
     let closure = dependencyClosure(this.view(), root, false);
     const tried = new Set<string>();
     while (upstreams.length > 0 && closure.unresolved.length > 0) {
-      const names = closure.unresolved.map((u) => u.split('#')[0]).filter((n) => !tried.has(n));
+      const names = closure.unresolved.map((u) => u.name).filter((n) => !tried.has(n));
       if (names.length === 0) break;
       for (const n of names) {
         tried.add(n);
@@ -216,7 +216,7 @@ export class Repo {
       fetched_chunks: fetchedChunks,
       fetched_bytes: fetchedBytes,
       ...(missing.length > 0 ? { missing_chunks: missing.slice(0, MISSING_SHOWN), missing_count: missing.length } : {}),
-      ...(closure.unresolved.length > 0 ? { unresolved: closure.unresolved } : {}),
+      ...(closure.unresolved.length > 0 ? { unresolved: closure.unresolved.map(describeUnresolved) } : {}),
     };
   }
 

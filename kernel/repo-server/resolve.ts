@@ -15,9 +15,18 @@ export interface ResolveView {
 export interface Closure {
   /** The root and everything it needs, dependencies before their dependents, each version once. */
   order: VersionRow[];
-  /** Dependencies no version satisfies, as "dep#range (needed by pkg#version)". */
-  unresolved: string[];
+  /** Dependencies no version satisfies. */
+  unresolved: UnresolvedDep[];
 }
+
+export interface UnresolvedDep {
+  name: string;
+  range: string;
+  /** `pkg#version` that needs it. */
+  neededBy: string;
+}
+
+export const describeUnresolved = (u: UnresolvedDep) => `${u.name}#${u.range} (needed by ${u.neededBy})`;
 
 const bareHex = (metaId: string) => metaId.replace(/^[a-z][a-z0-9]*:/, '');
 
@@ -34,7 +43,7 @@ export function selectVersion(rows: readonly VersionRow[], id: Pick<PkgId, 'vers
 
 export function dependencyClosure(view: ResolveView, root: VersionRow, readyOnly: boolean): Closure {
   const order: VersionRow[] = [];
-  const unresolved: string[] = [];
+  const unresolved: UnresolvedDep[] = [];
   const seen = new Set<string>();
   const visit = (row: VersionRow) => {
     const key = `${row.name}#${row.version}`;
@@ -44,7 +53,7 @@ export function dependencyClosure(view: ResolveView, root: VersionRow, readyOnly
     for (const name of Object.keys(deps).sort()) {
       const pick = selectVersion(view.versions(name), { version: deps[name] }, readyOnly);
       if (pick) visit(pick);
-      else unresolved.push(`${name}#${deps[name]} (needed by ${key})`);
+      else unresolved.push({ name, range: deps[name], neededBy: key });
     }
     order.push(row);
   };

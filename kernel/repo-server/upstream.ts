@@ -43,6 +43,7 @@ class DirUpstream implements Upstream {
   readonly label: string;
   /** Checked pkg files by path, valid while size and mtime stay the same. */
   private readonly checked = new Map<string, { stamp: string; pkg?: PkgFile; problem?: string }>();
+  private scanning: Promise<{ pkgs: PkgFile[]; refused: UpstreamListing['refused'] }> | undefined;
 
   constructor(private readonly dir: string, private readonly limits: PkgLimits) {
     this.label = `dir:${dir}`;
@@ -89,17 +90,15 @@ class DirUpstream implements Upstream {
     return { pkgs, refused };
   }
 
-  async entries(name?: string): Promise<UpstreamListing> {
-    const { pkgs, refused } = await this.scan();
-    const entries = pkgs
-      .filter((p) => name === undefined || p.meta.name === name)
-      .map((p) => ({ meta: p.meta, metaId: p.metaId, signature: p.signature }));
-    return { entries, refused: name === undefined ? refused : [] };
+  /** One scan at a time; callers arriving meanwhile share it (a new file is hashed once). */
+  private rescan(): Promise<{ pkgs: PkgFile[]; refused: UpstreamListing['refused'] }> {
+    this.scanning ??= this.scan().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
   }
 
-  async fetchChunk(sha256: string): Promise<Buffer | undefined> {
-    // Files added or changed since the last scan are checked first (unchanged ones cost one stat).
-    await this.scan().catch(() => undefined);
+  private async readChecked(sha256: string): Promise<Buffer | undefined> {
     for (const hit of this.checked.values()) {
       if (!hit.pkg?.chunkReader.has(sha256)) continue;
       try {
@@ -109,6 +108,22 @@ class DirUpstream implements Upstream {
       }
     }
     return undefined;
+  }
+
+  async entries(name?: string): Promise<UpstreamListing> {
+    const { pkgs, refused } = await this.rescan();
+    const entries = pkgs
+      .filter((p) => name === undefined || p.meta.name === name)
+      .map((p) => ({ meta: p.meta, metaId: p.metaId, signature: p.signature }));
+    return { entries, refused: name === undefined ? refused : [] };
+  }
+
+  async fetchChunk(sha256: string): Promise<Buffer | undefined> {
+    const known = await this.readChecked(sha256);
+    if (known) return known;
+    // Not in the files checked so far: look for files added or changed since.
+    await this.rescan().catch(() => undefined);
+    return this.readChecked(sha256);
   }
 }
 
