@@ -15,6 +15,11 @@ const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT'
 export class ChunkStore {
   private count = 0;
   private bytes = 0;
+  /** Counting what is on disk runs in the background so a big store does not slow the OOD's start. */
+  private counted: Promise<void> = Promise.resolve();
+  /** Chunks written or removed while that count runs; they are counted (if present) once it is done. */
+  private touched: Set<string> | undefined;
+  private countProblem: string | undefined;
   private readonly writing = new Map<string, Promise<boolean>>();
   /** Fan-out dirs that got a new entry since the last flush(). */
   private readonly unsynced = new Set<string>();
@@ -29,11 +34,28 @@ export class ChunkStore {
     const store = new ChunkStore(join(root, 'chunks'), tmpDir);
     await mkdir(store.dir, { recursive: true });
     await mkdir(tmpDir, { recursive: true });
-    for await (const c of store.list()) {
-      store.count++;
-      store.bytes += c.size;
-    }
+    store.touched = new Set();
+    store.counted = store.countExisting().catch((e) => {
+      store.touched = undefined;
+      store.countProblem = `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    });
     return store;
+  }
+
+  private async countExisting(): Promise<void> {
+    const touched = this.touched!;
+    for await (const c of this.list()) {
+      if (touched.has(c.sha)) continue;
+      this.count++;
+      this.bytes += c.size;
+    }
+    for (const sha of touched) {
+      const size = await this.size(sha);
+      if (size === undefined) continue;
+      this.count++;
+      this.bytes += size;
+    }
+    this.touched = undefined;
   }
 
   path(sha: string): string {
@@ -83,8 +105,11 @@ export class ChunkStore {
     await mkdir(fanout, { recursive: true });
     await rename(tmp, target);
     this.unsynced.add(fanout);
-    this.count++;
-    this.bytes += data.length;
+    if (this.touched) this.touched.add(sha);
+    else {
+      this.count++;
+      this.bytes += data.length;
+    }
     return true;
   }
 
@@ -107,8 +132,11 @@ export class ChunkStore {
       if (isMissing(e)) return 0;
       throw e;
     }
-    this.count--;
-    this.bytes -= size;
+    if (this.touched) this.touched.add(sha);
+    else {
+      this.count--;
+      this.bytes -= size;
+    }
     return size;
   }
 
@@ -123,7 +151,9 @@ export class ChunkStore {
     }
   }
 
-  stats(): { chunks: number; bytes: number } {
+  async stats(): Promise<{ chunks: number; bytes: number }> {
+    await this.counted;
+    if (this.countProblem) throw new KrpcError('UNAVAILABLE', `the chunk store at ${this.dir} could not be counted (${this.countProblem}); check the folder and restart the repo`);
     return { chunks: this.count, bytes: this.bytes };
   }
 }

@@ -324,3 +324,14 @@ test('GC keeps current + previous of what is installed, the newest of the rest, 
   assert.equal((await admin.gc(keep)).removed_versions.includes('notes#1.0.0'), true);
   assert.ok((await readdir(join(repo.root, 'metas'))).length >= 7);
 });
+
+test('a restarted repo has the same index, store and readiness', async () => {
+  const before = { list: await admin.list(), stats: await admin.stats(), meta: await admin.getMeta('notes#1.1.0') };
+  await repo.stop();
+  repo = await startTestRepo(auth, repo.root, host);
+  admin = new RepoClient(repo.url, adminToken);
+  assert.deepEqual(await admin.list(), before.list);
+  assert.deepEqual(await admin.stats(), before.stats);
+  assert.deepEqual(await admin.getMeta('notes#1.1.0'), before.meta);
+  assert.equal((await admin.resolve('web')).deps[0].name, 'lib');
+});

@@ -109,9 +109,9 @@ export class Repo {
     return { ...(await this.metaInfo(row)), deps };
   }
 
-  stats(): RepoStats {
+  async stats(): Promise<RepoStats> {
     const rows = this.index.allRows();
-    const { chunks, bytes } = this.store.stats();
+    const { chunks, bytes } = await this.store.stats();
     return {
       pkgs: this.index.names().length,
       versions: rows.length,
