@@ -23,10 +23,12 @@ const parseObject = (text: string): Record<string, unknown> | undefined => {
 export class AppKv {
   constructor(readonly kv: SystemConfigClient) {}
 
+  /** The record at users/<user>/apps/<id>/install_record, if it is one and names that same user and id. */
   async record(user: string, id: string): Promise<Versioned<InstallRecord> | undefined> {
     const got = await this.kv.get(installRecordKey(user, id));
     const record = parseInstallRecord(got?.value);
-    return got && record ? { value: record, revision: got.version } : undefined;
+    if (!got || !record || record.installation_id !== id || record.user_id !== user) return undefined;
+    return { value: record, revision: got.version };
   }
 
   async spec(user: string, id: string): Promise<Versioned<Record<string, unknown>> | undefined> {

@@ -251,8 +251,7 @@ export class AppPipeline {
   }
 
   /** The stored spec pointed at another version, with the rollout fields of this step. */
-  private async respec(user: string, r: InstallRecord, version: string, deploymentId: string, snapshot: DataSnapshotRequest | undefined) {
-    const id = r.installation_id;
+  private async respec(user: string, id: string, r: InstallRecord, version: string, deploymentId: string, snapshot: DataSnapshotRequest | undefined) {
     const stored = await this.apps.spec(user, id);
     if (!stored) throw new KrpcError('NOT_FOUND', `${appSpecKey(user, id)} is gone; uninstall the app and install it again`);
     const pkg = await this.ready(r.pkg_name, version);
@@ -269,7 +268,7 @@ export class AppPipeline {
     const r = cur.value;
     const t = r.task;
     const snapshot: DataSnapshotRequest = { op_id: `${t.id}:take`, action: 'take', snapshot_id: t.id };
-    const { action } = await this.respec(user, r, t.to, t.id, snapshot);
+    const { action } = await this.respec(user, id, r, t.to, t.id, snapshot);
     const next = this.withTask(r, { step: 'converge', phase: 'deploying', snapshot_id: t.id, deadline_at: this.now() + this.deployTimeoutMs, up_at: undefined, unhealthy_at: undefined });
     await this.commit(user, id, cur, next, { [appSpecKey(user, id)]: action });
   }
@@ -280,7 +279,7 @@ export class AppPipeline {
     const target = rollbackTarget(t);
     const restore = t.restore_data !== false && t.snapshot_id !== undefined;
     const snapshot: DataSnapshotRequest | undefined = restore ? { op_id: `${t.id}:restore`, action: 'restore', snapshot_id: t.snapshot_id! } : undefined;
-    const { action } = await this.respec(user, r, target, `${t.id}:rollback`, snapshot);
+    const { action } = await this.respec(user, id, r, target, `${t.id}:rollback`, snapshot);
     const next = this.withTask(r, {
       step: 'converge-rollback', phase: restore ? 'restoring' : 'rolling-back', restore_data: restore,
       deadline_at: this.now() + this.deployTimeoutMs, up_at: undefined, unhealthy_at: undefined, bytes: 0,

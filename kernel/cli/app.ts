@@ -2,7 +2,7 @@
 // app-manager. Each change follows its task with a progress bar until it is done and exits non-zero
 // with the reason when it failed (an upgrade that was rolled back by itself counts as failed).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KrpcError } from '../lib/errors.js';
+import { isKrpcError, KrpcError } from '../lib/errors.js';
 import { AppManagerClient, type AppListEntry, type StartedTask, type TaskView } from '../app-manager/client.js';
 import { isInstallationId } from '../app-manager/schema.js';
 import { parse, zoneLogin, zoneOptions, type Options } from './args.js';
@@ -69,11 +69,26 @@ async function change(
   report(view, await client.list().catch(() => [] as AppListEntry[]));
 }
 
+/** A restarting OOD is not a failed task: keep asking for this long. */
+const UNREACHABLE_GRACE_MS = 60_000;
+
 async function follow(client: AppManagerClient, started: StartedTask): Promise<TaskView> {
   const bar = progressBar(started.installation_id);
+  let unreachableSince: number | undefined;
   try {
     for (;;) {
-      const view = await client.task(started.task_id);
+      let view: TaskView;
+      try {
+        view = await client.task(started.task_id);
+        unreachableSince = undefined;
+      } catch (e) {
+        if (!isKrpcError(e, 'UNAVAILABLE') && !isKrpcError(e, 'TIMEOUT')) throw e;
+        unreachableSince ??= Date.now();
+        if (Date.now() - unreachableSince > UNREACHABLE_GRACE_MS) throw e;
+        bar.update({ phase: 'waiting for the zone to answer' });
+        await sleep(1000);
+        continue;
+      }
       bar.update({ phase: view.done ? 'done' : view.phase, bytes: view.bytes, total: view.total });
       if (view.done) return view;
       await sleep(POLL_MS);
