@@ -140,54 +140,50 @@ async function storeLevel(): Promise<{ runs: StoreRun[]; floorUs: number[] }> {
   return { runs, floorUs };
 }
 
+type Kind = 'write' | 'read';
+
 interface Target {
   name: string;
-  url(kind: 'write' | 'read'): string;
-  body(kind: 'write' | 'read', seq: number): string;
-  ok(kind: 'write' | 'read', status: number, body: string): boolean;
+  url(kind: Kind): string;
+  body(kind: Kind, seq: number): string;
+  ok(kind: Kind, status: number, body: string): boolean;
 }
 
-async function loadRuns(target: Target): Promise<Record<string, LoadResult>> {
-  const run = (kind: 'write' | 'read', connections: number, durationSec = DURATION) =>
-    runLoad({ url: target.url(kind), connections, durationSec, body: () => target.body(kind, ++seq), ok: (s, b) => target.ok(kind, s, b) });
-  const out: Record<string, LoadResult> = {};
-  // Warm-up of both paths (JIT, connections, caches); without it the first run of each is ~40% slower.
-  await run('write', CONCURRENCY, 2);
-  await run('read', CONCURRENCY, 2);
-  out[`writes c1`] = await run('write', 1);
-  out[`writes c${CONCURRENCY}`] = await run('write', CONCURRENCY);
-  out[`reads c${CONCURRENCY}`] = await run('read', CONCURRENCY);
-  for (const [name, r] of Object.entries(out))
-    if (r.failures > 0) throw new Error(`${target.name} ${name}: ${r.failures} failed requests, first: ${r.firstFailure}`);
-  return out;
-}
+interface Running { target: Target; stop(): Promise<void> }
 
-async function ours(host: string): Promise<Record<string, LoadResult>> {
+async function startOurs(host: string): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-kv-krpc-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib/kv-server.ts'), host, dir, String(KRPC_KEYS), String(VALUE_BYTES)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     const first = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);
       child.once('exit', () => reject(new Error('the system-config bench server exited before listening')));
     });
     const { url, token } = JSON.parse(first) as { url: string; token: string };
-    return await loadRuns({
-      name: 'system-config',
-      url: () => url,
-      body: (kind, seq) => JSON.stringify(kind === 'write'
-        ? { method: 'sys_config_set', params: { key: randomKey(KRPC_KEYS), value: benchValue(seq, VALUE_BYTES) }, sys: [seq, token] }
-        : { method: 'sys_config_get', params: { key: randomKey(KRPC_KEYS) }, sys: [seq, token] }),
-      ok: (kind, status, body) => status === 200 && body.startsWith(kind === 'write' ? '{"result":null' : '{"result":{"value"'),
-    });
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
+    return {
+      stop,
+      target: {
+        name: 'system-config',
+        url: () => url,
+        body: (kind, seq) => JSON.stringify(kind === 'write'
+          ? { method: 'sys_config_set', params: { key: randomKey(KRPC_KEYS), value: benchValue(seq, VALUE_BYTES) }, sys: [seq, token] }
+          : { method: 'sys_config_get', params: { key: randomKey(KRPC_KEYS) }, sys: [seq, token] }),
+        ok: (kind, status, body) => status === 200 && body.startsWith(kind === 'write' ? '{"result":null' : '{"result":{"value"'),
+      },
+    };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
 
-async function etcd(host: string): Promise<{ runs: Record<string, LoadResult>; version: string }> {
+async function startEtcdTarget(host: string): Promise<Running & { version: string }> {
   const server = await startEtcd(host);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   try {
@@ -197,18 +193,54 @@ async function etcd(host: string): Promise<{ runs: Record<string, LoadResult>; v
       body: () => JSON.stringify({ key: b64(benchKey(next++)), value: b64(benchValue(0, VALUE_BYTES)) }), ok: (s) => s === 200,
     });
     if (loaded.failures > 0) throw new Error(`etcd preload failed: ${loaded.firstFailure}`);
-    const runs = await loadRuns({
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  return {
+    version: server.version,
+    stop: server.stop,
+    target: {
       name: 'etcd',
       url: (kind) => `${server.url}/v3/kv/${kind === 'write' ? 'put' : 'range'}`,
       body: (kind, seq) => JSON.stringify(kind === 'write'
         ? { key: b64(randomKey(KRPC_KEYS)), value: b64(benchValue(seq, VALUE_BYTES)) }
         : { key: b64(randomKey(KRPC_KEYS)) }),
       ok: (kind, status, body) => status === 200 && (kind === 'write' || body.includes('"kvs"')),
-    });
-    return { runs, version: server.version };
-  } finally {
-    await server.stop();
+    },
+  };
+}
+
+const LOADS: Array<{ name: string; kind: Kind; connections: number }> = [
+  { name: 'writes c1', kind: 'write', connections: 1 },
+  { name: `writes c${CONCURRENCY}`, kind: 'write', connections: CONCURRENCY },
+  { name: `reads c${CONCURRENCY}`, kind: 'read', connections: CONCURRENCY },
+];
+
+/**
+ * Every load against every target in TRIALS short trials, the targets alternating within a trial
+ * (both servers stay up; only one is loaded at a time), so the noise of a shared machine hits both
+ * alike. Returns, per load and target, each trial's result.
+ */
+async function compareLoads(targets: Target[]): Promise<Map<string, LoadResult[]>> {
+  const run = async (target: Target, kind: Kind, connections: number, durationSec: number) => {
+    const r = await runLoad({ url: target.url(kind), connections, durationSec, body: () => target.body(kind, ++seq), ok: (st, b) => target.ok(kind, st, b) });
+    if (r.failures > 0) throw new Error(`${target.name} ${kind}s: ${r.failures} failed requests, first: ${r.firstFailure}`);
+    return r;
+  };
+  // Warm-up of both paths (JIT, connections, caches); without it a first run is up to 40% slower.
+  for (const target of targets) for (const kind of ['write', 'read'] as const) await run(target, kind, CONCURRENCY, 2);
+  const results = new Map<string, LoadResult[]>();
+  for (let trial = 0; trial < TRIALS; trial++) {
+    for (const load of LOADS) {
+      const order = trial % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const key = `${load.name}|${target.name}`;
+        results.set(key, [...(results.get(key) ?? []), await run(target, load.kind, load.connections, DURATION / TRIALS)]);
+      }
+    }
   }
+  return results;
 }
 
 function crashRounds(rounds: number): string {
@@ -222,7 +254,7 @@ function crashRounds(rounds: number): string {
 
 console.log(`# bench/kv — ${new Date().toISOString()}`);
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, tmp dir ${tmpdir()}`);
-console.log(`settings: ${DURATION} s per run, concurrency ${CONCURRENCY}, values of ${VALUE_BYTES} bytes`);
+console.log(`settings: ${DURATION} s per run, concurrency ${CONCURRENCY}, values of ${VALUE_BYTES} bytes; load average ${os.loadavg().map((l) => fmt(l, 1)).join(' ')}`);
 
 console.log(`\n## (a) store level: durable write cost (transact resolved = on disk), ${TRIALS} interleaved trials per row, median`);
 const { runs: storeRuns, floorUs } = await storeLevel();
@@ -239,31 +271,42 @@ for (const concurrency of [1, CONCURRENCY]) {
 }
 
 const host = randomLoopbackHost();
-console.log(`\n## (b) through kRPC vs (c) etcd — ${fmt(KRPC_KEYS)} keys preloaded, loopback ${host}, client: autocannon`);
-const oursRuns = await ours(host);
-let etcdResult: { runs: Record<string, LoadResult>; version: string } | undefined;
-if (WITH_ETCD) {
-  console.log(ensureEtcdInstalled());
-  etcdResult = await etcd(host);
-  console.log(`etcd: ${etcdResult.version}, single member, default fsync, v3 JSON gateway, linearizable reads (the default)`);
-}
-// Mean latency by Little's law (connections / throughput); autocannon's percentiles have 1 ms resolution.
-const latency = (r: LoadResult, connections: number) => `${fmt((connections * 1000) / r.perSecond, 2)} / ${fmt(r.p99ms)}`;
-console.log('| load | system-config req/s | mean / p99 ms | etcd req/s | mean / p99 ms | ours / etcd |');
-console.log('|---|---:|---:|---:|---:|---:|');
-for (const [name, r] of Object.entries(oursRuns)) {
-  const connections = Number(/c(\d+)$/.exec(name)![1]);
-  const e = etcdResult?.runs[name];
-  const ratio = e ? r.perSecond / e.perSecond : undefined;
-  console.log(`| ${name} | ${fmt(r.perSecond)} | ${latency(r, connections)} | ${e ? fmt(e.perSecond) : '-'} | ${e ? latency(e, connections) : '-'} | ${ratio !== undefined ? `${fmt(ratio, 2)}×` : '-'} |`);
-}
-if (etcdResult) {
-  const w = `writes c${CONCURRENCY}`;
-  const ratio = oursRuns[w].perSecond / etcdResult.runs[w].perSecond;
-  console.log(`durable writes at concurrency ${CONCURRENCY}: ${fmt(ratio, 2)}× etcd (target ≥ 1.0×) ${ratio >= 1 ? 'OK' : 'MISSED'}`);
+console.log(`\n## (b) through kRPC vs (c) etcd — ${fmt(KRPC_KEYS)} keys preloaded, loopback ${host}, client: autocannon, ${TRIALS} alternating trials per row, median`);
+const running: Array<Running & { version?: string }> = [await startOurs(host)];
+try {
+  if (WITH_ETCD) {
+    console.log(ensureEtcdInstalled());
+    const etcdServer = await startEtcdTarget(host);
+    running.push(etcdServer);
+    console.log(`etcd: ${etcdServer.version}, single member, default fsync, v3 JSON gateway, linearizable reads (the default)`);
+  }
+  const results = await compareLoads(running.map((r) => r.target));
+  const rate = (load: string, target: string) => results.get(`${load}|${target}`)?.map((r) => r.perSecond);
+  // Mean latency by Little's law (connections / throughput); autocannon's percentiles have 1 ms resolution.
+  const cell = (load: (typeof LOADS)[number], target: string) => {
+    const rs = results.get(`${load.name}|${target}`);
+    if (!rs) return '- | -';
+    const perSecond = median(rs.map((r) => r.perSecond));
+    return `${fmt(perSecond)} | ${fmt((load.connections * 1000) / perSecond, 2)} / ${fmt(median(rs.map((r) => r.p99ms)))}`;
+  };
+  console.log('| load | system-config req/s | mean / p99 ms | etcd req/s | mean / p99 ms | ours / etcd (median of paired trials) | trial ratios |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  const verdicts: string[] = [];
+  for (const load of LOADS) {
+    const ours = rate(load.name, 'system-config')!;
+    const theirs = rate(load.name, 'etcd');
+    const ratios = theirs?.map((e, i) => ours[i] / e);
+    console.log(`| ${load.name} | ${cell(load, 'system-config')} | ${cell(load, 'etcd')} | ${ratios ? `${fmt(median(ratios), 2)}×` : '-'} | ${ratios ? ratios.map((r) => fmt(r, 2)).join(' / ') : '-'} |`);
+    if (ratios && load.kind === 'write')
+      verdicts.push(`durable writes at concurrency ${load.connections}: ${fmt(median(ratios), 2)}× etcd (target ≥ 1.0×) ${median(ratios) >= 1 ? 'OK' : 'MISSED'}`);
+  }
+  for (const v of verdicts) console.log(v);
+} finally {
+  for (const r of running) await r.stop();
 }
 
 if (CRASH_ROUNDS > 0) {
   console.log(`\n## (d) crash test: ${CRASH_ROUNDS} kill -9 rounds`);
   console.log(crashRounds(CRASH_ROUNDS));
 }
+console.log(`\nload average at the end: ${os.loadavg().map((l) => fmt(l, 1)).join(' ')}`);

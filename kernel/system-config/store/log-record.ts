@@ -1,13 +1,15 @@
 // The on-disk record of one transaction in a log segment:
 //   [u32 LE payload length][u32 LE crc32(payload)][payload = UTF-8 JSON {"r": globalRevision, "p": [[key, value|null], …]}]
-// Scanning stops at the first record that is incomplete or fails its checksum and reports how many
-// bytes are valid; the caller decides whether that tail can be a torn write (see log-store.ts).
+// Segments are preallocated with zeros (see log-segment.ts), so the data ends where a zero length
+// field begins. Scanning stops there, or at the first record that is incomplete or fails its
+// checksum, and reports how many bytes are valid and how far non-zero bytes reach after them; the
+// caller decides whether that dirty tail can be a torn write (see log-store.ts).
 import { crc32 } from 'node:zlib';
 import { KrpcError } from '../../lib/errors.js';
 import type { KvPut } from './types.js';
 
 const HEADER_BYTES = 8;
-/** Upper bound of one group-commit write (a larger backlog goes out in several), unless a single record is larger. */
+/** Upper bound of one group-commit write and so of one record; a larger backlog goes out in several writes. */
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export interface LogRecord {
@@ -28,31 +30,25 @@ export interface SegmentScan {
   records: LogRecord[];
   /** Bytes from the start of the segment up to the end of the last intact record. */
   validBytes: number;
-  /**
-   * Why the bytes after validBytes are not an intact record: 'short' when the record runs past the end
-   * of the file (what a write cut short by a crash leaves), 'checksum' when it is complete but wrong.
-   */
-  tear: 'short' | 'checksum' | undefined;
-  /** The length the first bad record claims, for telling one torn huge record from damage. */
-  tornRecordBytes: number;
+  /** End of the last non-zero byte of the file; beyond validBytes this is a torn write or damage. */
+  dirtyEnd: number;
 }
 
 export function scanSegment(data: Buffer, segmentName: string): SegmentScan {
   const records: LogRecord[] = [];
   let offset = 0;
-  while (offset < data.length) {
-    if (data.length - offset < HEADER_BYTES) return { records, validBytes: offset, tear: 'short', tornRecordBytes: 0 };
+  while (data.length - offset >= HEADER_BYTES) {
     const length = data.readUInt32LE(offset);
-    const checksum = data.readUInt32LE(offset + 4);
+    if (length === 0) break;
     const start = offset + HEADER_BYTES;
-    // Zero length: pages of a tail that never reached the disk read back as zeros.
-    if (length === 0 || start + length > data.length) return { records, validBytes: offset, tear: 'short', tornRecordBytes: HEADER_BYTES + length };
-    const payload = data.subarray(start, start + length);
-    if (crc32(payload) !== checksum) return { records, validBytes: offset, tear: 'checksum', tornRecordBytes: HEADER_BYTES + length };
+    const payload = start + length <= data.length ? data.subarray(start, start + length) : undefined;
+    if (!payload || crc32(payload) !== data.readUInt32LE(offset + 4)) break;
     records.push(decodePayload(payload, segmentName, offset));
     offset = start + length;
   }
-  return { records, validBytes: offset, tear: undefined, tornRecordBytes: 0 };
+  let dirtyEnd = data.length;
+  while (dirtyEnd > offset && data[dirtyEnd - 1] === 0) dirtyEnd--;
+  return { records, validBytes: offset, dirtyEnd: Math.max(dirtyEnd, offset) };
 }
 
 function decodePayload(payload: Buffer, segmentName: string, offset: number): LogRecord {

@@ -2,7 +2,7 @@
 // and the leftovers of interrupted compactions, damaged files, the folder lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -57,25 +57,44 @@ test('a put with a non-string value or a non-array plan result is refused and no
   await reopened.close();
 });
 
-test('a torn tail is cut on open and later writes survive another reopen', async (t) => {
+async function writeAt(path: string, position: number, bytes: number[]): Promise<void> {
+  const fh = await open(path, 'r+');
+  try { await fh.write(Buffer.from(bytes), 0, bytes.length, position); } finally { await fh.close(); }
+}
+
+test('a torn tail is zeroed on open and later writes survive another reopen', async (t) => {
   const dir = await tempDir(t);
   let store = await openLogStore(dir);
   await writeMany(store, 40);
   const before = dump(store);
+  const valid = store.stats().logBytes;
   await store.close();
   const [wal] = await walFiles(dir);
-  const intact = (await stat(join(dir, wal))).size;
-  // Half a record: a length that promises more bytes than follow, then a full header with a bad checksum.
-  await appendFile(join(dir, wal), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 123, 34]));
+  const path = join(dir, wal);
+  // Half a record in the preallocated zeros: a length that promises more bytes than were written.
+  await writeAt(path, valid, [200, 0, 0, 0, 1, 2, 3, 4, 123, 34]);
   store = await openLogStore(dir);
   assert.deepEqual(dump(store), before);
-  assert.equal((await stat(join(dir, wal))).size, intact);
+  assert.ok((await readFile(path)).subarray(valid).every((b) => b === 0), 'the torn bytes are zeroed');
   await store.transact(() => [{ key: 'after', value: 'tear' }]);
+  const validNow = store.stats().logBytes;
   await store.close();
-  await appendFile(join(dir, wal), Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 49, 50, 51, 52, 53]));
+  // A complete header whose payload does not match its checksum, and junk appended past the preallocation.
+  await writeAt(path, validNow, [5, 0, 0, 0, 0, 0, 0, 0, 49, 50, 51, 52, 53]);
+  await appendFile(path, Buffer.from('junk'));
   store = await openLogStore(dir);
   assert.equal(store.globalRevision(), before.revision + 1);
   assert.deepEqual(store.get('after'), { value: 'tear', revision: 1 });
+  await store.close();
+});
+
+test('a transaction bigger than one log write is refused and nothing is written', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openLogStore(dir);
+  const big = 'x'.repeat(1024 * 1024);
+  await assert.rejects(store.transact(() => Array.from({ length: 9 }, (_, i) => ({ key: `big/${i}`, value: big }))), (e) => isKrpcError(e, 'PAYLOAD_TOO_LARGE'));
+  assert.equal(await store.transact(() => [{ key: 'small', value: 'ok' }]), 1);
+  assert.equal(store.revisionOf('big/0'), 0);
   await store.close();
 });
 

@@ -66,13 +66,15 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
     .sort((a, b) => a.start - b.start)
     .map((s) => ({ start: s.start, path: join(dir, s.name), bytes: 0 }));
 
-  let lastFileBytes = 0;
+  const chunkBytes = preallocChunkBytes(opts);
+  let lastFile = { bytes: 0, dirtyEnd: 0 };
   for (const [i, segment] of segments.entries()) {
     const data = await readFile(segment.path);
     const scan = scanSegment(data, segment.path);
     const isLast = i === segments.length - 1;
-    if (scan.tear && !(isLast && canBeTornWrite(scan, data.length)))
-      throw new KrpcError('INTEGRITY', `KV log ${segment.path} is damaged at byte ${scan.validBytes} (${scan.tear === 'short' ? 'a record runs past its end' : 'checksum mismatch'}) with acknowledged data after it; restore the kv folder from a backup`);
+    const torn = scan.dirtyEnd > scan.validBytes;
+    if (torn && !(isLast && canBeTornWrite(scan)))
+      throw new KrpcError('INTEGRITY', `KV log ${segment.path} is damaged at byte ${scan.validBytes}, with ${scan.dirtyEnd - scan.validBytes} bytes of data after it that may hold acknowledged writes; restore the kv folder from a backup`);
     if (scan.records.length > 0 && scan.records[0].revision !== segment.start)
       throw new KrpcError('INTEGRITY', `KV log ${segment.path} starts at revision ${scan.records[0].revision}, not at the one in its name; restore the kv folder from a backup`);
     for (const record of scan.records) {
@@ -84,8 +86,8 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
       history.add(record.revision, changes);
     }
     segment.bytes = scan.validBytes;
-    if (isLast) lastFileBytes = data.length;
-    if (scan.tear) log.warn('cut a torn tail off the KV log (a write that was never acknowledged)', { segment: segment.path, validBytes: scan.validBytes, fileBytes: data.length });
+    if (isLast) lastFile = { bytes: data.length, dirtyEnd: scan.dirtyEnd };
+    if (torn) log.warn('cut a torn tail off the KV log (a write that was never acknowledged)', { segment: segment.path, validBytes: scan.validBytes, tornBytes: scan.dirtyEnd - scan.validBytes });
   }
 
   // Segments wholly covered by the snapshot are leftovers of a compaction interrupted after its rename.
@@ -96,28 +98,30 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
   let active: SegmentWriter;
   const last = segments.at(-1);
   if (last && last.bytes > 0) {
-    active = await SegmentWriter.reopen(last, lastFileBytes);
+    active = await SegmentWriter.reopen(last, lastFile.bytes, lastFile.dirtyEnd, chunkBytes);
   } else {
     if (last) {
       await rm(last.path, { force: true });
       segments.pop();
     }
-    active = await SegmentWriter.create(dir, state.revision + 1);
+    active = await SegmentWriter.create(dir, state.revision + 1, chunkBytes);
     segments.push(active.info);
   }
   log.info('KV store opened', { dir, revision: state.revision, keys: state.entries.size, snapshotRevision: snapshot.revision, segments: segments.length });
-  return new DurableLogStore(dir, state, history, segments, active, snapshot, opts, log, unlock);
+  return new DurableLogStore(dir, state, history, segments, active, snapshot, opts, chunkBytes, log, unlock);
 }
 
 /**
- * Only the last group-commit write can be torn: at most MAX_BATCH_BYTES, or one record bigger than
- * that. After kill -9 the torn record runs past the end of the file; after a power cut the unsynced
- * pages of that write may also come back partly, hence a checksum mismatch within it is allowed too.
- * Anything larger is damage to acknowledged records, which must not be cut silently.
+ * Only the last group-commit write can be torn (kill -9 cuts it short; after a power cut any of its
+ * unsynced pages may be missing), and one write is at most MAX_BATCH_BYTES. Non-zero bytes reaching
+ * further are damage to acknowledged records, never cut silently.
  */
-function canBeTornWrite(scan: SegmentScan, fileBytes: number): boolean {
-  const tail = fileBytes - scan.validBytes;
-  return tail <= MAX_BATCH_BYTES || (scan.tear === 'short' && scan.tornRecordBytes >= tail);
+const canBeTornWrite = (scan: SegmentScan) => scan.dirtyEnd - scan.validBytes <= MAX_BATCH_BYTES;
+
+/** Zero-fill granularity of log segments: a quarter of the compaction threshold, within 64 KiB–4 MiB. */
+function preallocChunkBytes(opts: LogStoreOptions): number {
+  const quarter = Math.floor((opts.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES) / 4);
+  return Math.min(4 * 1024 * 1024, Math.max(64 * 1024, quarter));
 }
 
 /** The changes `puts` make, with per-key revisions counted from `revisionOf` (a key may repeat). */
@@ -191,6 +195,7 @@ class DurableLogStore implements KvStore {
     private active: SegmentWriter,
     snapshot: { revision: number; bytes: number },
     opts: LogStoreOptions,
+    private readonly chunkBytes: number,
     private readonly log: Logger,
     private readonly unlock: () => Promise<void>,
   ) {
@@ -233,10 +238,13 @@ class DurableLogStore implements KvStore {
       const seen = this.queuedRevision;
       return seen === this.state.revision ? Promise.resolve(seen) : this.lastQueued.then(() => seen);
     }
-    const revision = ++this.queuedRevision;
+    const revision = this.queuedRevision + 1;
+    const record = encodeRecord(revision, puts);
+    if (record.length > MAX_BATCH_BYTES)
+      return Promise.reject(new KrpcError('PAYLOAD_TOO_LARGE', `one transaction may write at most ${MAX_BATCH_BYTES >> 20} MiB; split it into several`));
+    this.queuedRevision = revision;
     const changes = planChanges(this.latest.revisionOf, puts, revision);
     for (const c of changes) this.overlay.set(c.key, c);
-    const record = encodeRecord(revision, puts);
     const done = new Promise<number>((resolve, reject) => this.queue.push({ revision, changes, record, resolve, reject }));
     this.lastQueued = done;
     this.committing ??= this.commitLoop();
@@ -334,7 +342,7 @@ class DurableLogStore implements KvStore {
     const revision = this.state.revision;
     try {
       if (this.active.info.bytes > 0) {
-        const next = await SegmentWriter.create(this.dir, revision + 1);
+        const next = await SegmentWriter.create(this.dir, revision + 1, this.chunkBytes);
         await this.active.close();
         this.active = next;
         this.segments.push(next.info);
