@@ -36,6 +36,7 @@ export interface PipelineOptions {
 
 const TRANSIENT = new Set(['UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED']);
 const RETRY_MS = 1000;
+const CONFLICT_RETRY_MS = 20;
 /** Progress (bytes) is written to the record at most this often; phase changes at once. */
 const PROGRESS_WRITE_MS = 500;
 /** Longest single watch wait, so deadlines and pokes are never missed by much. */
@@ -138,7 +139,11 @@ export class AppPipeline {
         retryMs = 0;
       } catch (e) {
         if (this.stopped) return;
-        if (isKrpcError(e, 'VERSION_CONFLICT') || isKrpcError(e, 'ALREADY_EXISTS')) continue;
+        if (isKrpcError(e, 'VERSION_CONFLICT') || isKrpcError(e, 'ALREADY_EXISTS')) {
+          // Someone else wrote first (a request, a concurrent install): re-read, without spinning.
+          retryMs = CONFLICT_RETRY_MS;
+          continue;
+        }
         if (e instanceof KrpcError && TRANSIENT.has(e.code)) {
           this.o.log.warn('app pipeline step failed; retrying', { app: `${user}/${id}`, err: e.toWire() });
           retryMs = Math.min(Math.max(retryMs * 2, RETRY_MS), 8 * RETRY_MS);
@@ -251,7 +256,7 @@ export class AppPipeline {
   }
 
   /** The stored spec pointed at another version, with the rollout fields of this step. */
-  private async respec(user: string, id: string, r: InstallRecord, version: string, deploymentId: string, snapshot: DataSnapshotRequest | undefined) {
+  private async respec(user: string, id: string, r: InstallRecord, version: string, deploymentId: string, snapshot: DataSnapshotRequest | undefined): Promise<TxAction> {
     const stored = await this.apps.spec(user, id);
     if (!stored) throw new KrpcError('NOT_FOUND', `${appSpecKey(user, id)} is gone; uninstall the app and install it again`);
     const pkg = await this.ready(r.pkg_name, version);
@@ -261,14 +266,14 @@ export class AppPipeline {
     });
     const { data_snapshot: _old, ...kept } = stored.value;
     const spec = { ...kept, app_doc: fresh.app_doc, deployment: fresh.deployment, ...(snapshot ? { data_snapshot: snapshot } : {}) };
-    return { action: { action: 'update', value: JSON.stringify(spec) } as TxAction };
+    return { action: 'update', value: JSON.stringify(spec) };
   }
 
   private async switchVersion(user: string, id: string, cur: Versioned<InstallRecord>): Promise<void> {
     const r = cur.value;
     const t = r.task;
     const snapshot: DataSnapshotRequest = { op_id: `${t.id}:take`, action: 'take', snapshot_id: t.id };
-    const { action } = await this.respec(user, id, r, t.to, t.id, snapshot);
+    const action = await this.respec(user, id, r, t.to, t.id, snapshot);
     const next = this.withTask(r, { step: 'converge', phase: 'deploying', snapshot_id: t.id, deadline_at: this.now() + this.deployTimeoutMs, up_at: undefined, unhealthy_at: undefined });
     await this.commit(user, id, cur, next, { [appSpecKey(user, id)]: action });
   }
@@ -279,7 +284,7 @@ export class AppPipeline {
     const target = rollbackTarget(t);
     const restore = t.restore_data !== false && t.snapshot_id !== undefined;
     const snapshot: DataSnapshotRequest | undefined = restore ? { op_id: `${t.id}:restore`, action: 'restore', snapshot_id: t.snapshot_id! } : undefined;
-    const { action } = await this.respec(user, id, r, target, `${t.id}:rollback`, snapshot);
+    const action = await this.respec(user, id, r, target, `${t.id}:rollback`, snapshot);
     const next = this.withTask(r, {
       step: 'converge-rollback', phase: restore ? 'restoring' : 'rolling-back', restore_data: restore,
       deadline_at: this.now() + this.deployTimeoutMs, up_at: undefined, unhealthy_at: undefined, bytes: 0,
