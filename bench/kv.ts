@@ -1,4 +1,6 @@
-// bench/kv: the durable KV store, three ways.
+// bench/kv: the durable KV store, four ways. The build machine is shared and its disk is noisy, so
+// every comparison runs as short interleaved trials (sizes, or ours/etcd, alternating) and reports
+// the median; --duration is the total per row, split into --trials trials.
 //  (a) store level: cost of a durable write (transact → fsynced) at concurrency 1 and N with 1k, 10k
 //      and 100k keys preloaded; target: flat (100k costs ≤ 1.5× of 1k).
 //  (b) through kRPC: durable writes/s (sys_config_set) and reads/s (sys_config_get) against the real
@@ -83,7 +85,7 @@ async function driveWrites(b: BenchStore, concurrency: number, ms: number): Prom
   return { latencies, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-/** The disk's own floor: one O_DSYNC append of a record-sized buffer at a time, no store at all. */
+/** Reference: one O_DSYNC append of a record-sized buffer at a time to a growing file, no store. */
 async function diskFloorUs(ms: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-kv-floor-'));
   const fh = await open(join(dir, 'floor'), fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_APPEND | fsConstants.O_DSYNC);
@@ -258,7 +260,7 @@ console.log(`settings: ${DURATION} s per run, concurrency ${CONCURRENCY}, values
 
 console.log(`\n## (a) store level: durable write cost (transact resolved = on disk), ${TRIALS} interleaved trials per row, median`);
 const { runs: storeRuns, floorUs } = await storeLevel();
-console.log(`disk floor (one ${VALUE_BYTES + 40}-byte O_DSYNC append at a time, no store): median ${fmt(median(floorUs), 1)} µs, trials ${floorUs.map((u) => fmt(u)).join(' / ')}`);
+console.log(`reference, no store: one ${VALUE_BYTES + 40}-byte O_DSYNC append at a time to a growing file: median ${fmt(median(floorUs), 1)} µs, trials ${floorUs.map((u) => fmt(u)).join(' / ')}`);
 console.log('| keys | concurrency | writes/s | µs per write (median) | trials µs | p99 latency ms | compactions |');
 console.log('|---:|---:|---:|---:|---|---:|---:|');
 for (const r of storeRuns)
