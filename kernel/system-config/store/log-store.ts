@@ -1,17 +1,18 @@
 // The embedded durable KvStore: an append-only log of transaction records plus a lowdb-format JSON
 // snapshot, in one folder (<data>/kv):
 //   snapshot.json        state at some global revision S (see snapshot.ts)
-//   wal-<start>.log      records of revisions start, start+1, … (see log-record.ts); replay applies those > S
+//   wal-<start>.log      records of revisions start, start+1, … (log-record.ts), in zero-preallocated
+//                        files written with O_DSYNC (log-segment.ts); replay applies those > S
 //   LOCK                 pid of the one process that may write here
 // Writes: transact() plans against committed + queued state, encodes its record and queues it. One
-// commit loop writes everything queued as ONE append + fdatasync (group commit), then applies the
-// batch to the readable state, notifies subscribers and resolves the callers, in order.
+// commit loop writes everything queued as ONE durable write (group commit), then applies the batch
+// to the readable state, notifies subscribers and resolves the callers, in order.
 // Compaction: once the log outgrows max(compactAfterBytes, 2 × snapshot size), the loop starts a new
 // segment at R+1 and a copy of the state at R is written as the new snapshot in the background while
 // writes keep flowing; then segments before R+1 are deleted. Snapshot cost is proportional to the store
 // size and happens once per that many log bytes, so the amortized cost of a write stays flat.
 // A crash at any point leaves either the old snapshot with all segments or the new snapshot with
-// segments that replay skips up to S; open() removes leftovers and cuts a torn log tail.
+// segments that replay skips up to S; open() removes leftovers and zeroes a torn log tail.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KrpcError } from '../../lib/errors.js';
