@@ -18,7 +18,7 @@ import { taskView } from './records.js';
 import type { AppRepo, ResolvedPkg } from './repo.js';
 import { judgeRollout, type RolloutVerdict } from './rollout.js';
 import {
-  APP_INDEX_SEQ_KEY, FIRST_APP_INDEX, MAX_APP_INDEX, appSpecKey, buildAppSpec, installRecordKey, instancesPrefix, type DataSnapshotRequest,
+  APP_INDEX_SEQ_KEY, FIRST_APP_INDEX, MAX_APP_INDEX, appSpecIdOf, appSpecKey, buildAppSpec, installRecordKey, instancesPrefix, type DataSnapshotRequest,
 } from './spec.js';
 import type { AppState, AppTask, InstallRecord, TaskView } from './types.js';
 
@@ -41,6 +41,9 @@ const CONFLICT_RETRY_MS = 20;
 const PROGRESS_WRITE_MS = 500;
 /** Longest single watch wait, so deadlines and pokes are never missed by much. */
 const WATCH_SLICE_MS = 5000;
+/** While nothing reports yet, the scheduler's snapshot says why, read at most this often. */
+const PLACEMENT_CHECK_MS = 2000;
+const SCHEDULER_SNAPSHOT_KEY = 'system/scheduler/snapshot';
 const FINISHED_KEPT = 200;
 
 interface Runner {
@@ -301,6 +304,8 @@ export class AppPipeline {
     const { hasHealthCheck } = await this.pkg(rec.value.pkg_name, version);
     let watchRev = (await this.o.kv.watch(prefix, Number.MAX_SAFE_INTEGER, 0)).revision;
     let lastProgressWrite = 0;
+    let lastPlacementCheck = 0;
+    let unplaced: string | undefined;
 
     while (!this.stopped) {
       const t = rec.value.task;
@@ -311,8 +316,13 @@ export class AppPipeline {
       if (verdict.kind === 'healthy') return this.succeed(user, id, rec, verdict);
       if (verdict.kind === 'failed') return this.fail(user, id, rec, verdict.reason);
 
-      const next = this.progressed(t, verdict);
-      const changed = next.phase !== t.phase || next.up_at !== t.up_at || next.unhealthy_at !== t.unhealthy_at;
+      if (verdict.phase !== 'scheduling') unplaced = undefined;
+      else if (this.now() - lastPlacementCheck >= PLACEMENT_CHECK_MS) {
+        lastPlacementCheck = this.now();
+        unplaced = await this.unplacedReason(user, id);
+      }
+      const next = { ...this.progressed(t, verdict), waiting_for: unplaced && `no node can run it yet (${unplaced})` };
+      const changed = next.phase !== t.phase || next.up_at !== t.up_at || next.unhealthy_at !== t.unhealthy_at || next.waiting_for !== t.waiting_for;
       const moved = next.bytes !== t.bytes || next.total !== t.total;
       if (changed || (moved && this.now() - lastProgressWrite >= PROGRESS_WRITE_MS)) {
         await this.commit(user, id, rec, this.withTask(rec.value, next));
@@ -326,7 +336,7 @@ export class AppPipeline {
       const fresh = await this.apps.record(user, id);
       if (!fresh || fresh.revision !== rec.revision) return;
 
-      const waitMs = Math.max(0, Math.min(deadlineAt - this.now(), WATCH_SLICE_MS, moved ? PROGRESS_WRITE_MS : WATCH_SLICE_MS));
+      const waitMs = Math.max(0, Math.min(deadlineAt - this.now(), WATCH_SLICE_MS, moved ? PROGRESS_WRITE_MS : WATCH_SLICE_MS, verdict.phase === 'scheduling' ? PLACEMENT_CHECK_MS : WATCH_SLICE_MS));
       const signal = AbortSignal.any([this.stopping.signal, runner.poke.signal]);
       if (runner.poke.signal.aborted) return;
       const r = await this.o.kv.watch(prefix, watchRev, waitMs, signal).catch((e) => {
@@ -335,6 +345,19 @@ export class AppPipeline {
       });
       if (!r) return;
       watchRev = r.revision;
+    }
+  }
+
+  /** Why the scheduler placed no instance of the app, from its last snapshot (its own words). */
+  private async unplacedReason(user: string, id: string): Promise<string | undefined> {
+    const text = (await this.o.kv.get(SCHEDULER_SNAPSHOT_KEY))?.value;
+    if (!text) return undefined;
+    try {
+      const placement = (JSON.parse(text) as { placements?: Record<string, { unplaced?: { detail?: unknown } }> }).placements?.[appSpecIdOf(user, id)];
+      const detail = placement?.unplaced?.detail;
+      return typeof detail === 'string' ? detail : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -70,6 +70,7 @@ export function taskView(record: InstallRecord, state: AppState): TaskView {
   };
   if (t.outcome) view.outcome = t.outcome;
   if (t.from) view.from = t.from;
+  if (t.waiting_for) view.waiting_for = t.waiting_for;
   if (t.reason) view.reason = t.reason;
   if (t.error) view.error = t.error;
   return view;

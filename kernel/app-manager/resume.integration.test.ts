@@ -85,6 +85,12 @@ for (const release of [undefined, '2.0.0']) {
   const built = await buildPkg(src, { release, out: join(work.path, `migrator-${release ?? '1.0.0'}.pkg`) });
   await publishPkg({ file: built.file, zone, sessionToken: session.sessionToken });
 }
+// The same app asking for more memory than any node has.
+const hog = join(work.path, 'hog');
+await mkdir(hog);
+await writeFile(join(hog, 'server.mjs'), await readFile(join(src, 'server.mjs')));
+await writeFile(join(hog, 'pkg.json'), JSON.stringify({ ...JSON.parse(await readFile(join(src, 'pkg.json'), 'utf8')), name: 'hog', min_resources: { memory_mb: 1_048_576 } }));
+await publishPkg({ file: (await buildPkg(hog, { out: join(work.path, 'hog.pkg') })).file, zone, sessionToken: session.sessionToken });
 
 test('an OOD killed during the health check of an upgrade resumes it after restart, rolls back and restores the data', async () => {
   const installed = await finished((await apps.install({ name: 'migrator', version: '1.0.0' })).task_id);
@@ -126,4 +132,20 @@ test('an OOD killed during the health check of an upgrade resumes it after resta
   assert.equal(replaced.length, 1);
   assert.match(await readFile(join(snapshots, replaced[0], 'data.json'), 'utf8'), /migrated_by/);
   assert.equal(await readFile(join(snapshots, taskId, 'data.json'), 'utf8'), precious);
+});
+
+test("an app no node can run waits with the scheduler's reason, and an uninstall cuts the wait short", async () => {
+  const { task_id: taskId } = await apps.install({ name: 'hog' });
+  const waiting = await waitFor("the scheduler's reason in the task", async () => {
+    const t = await apps.task(taskId);
+    return t.waiting_for ? t : undefined;
+  });
+  assert.equal(waiting.phase, 'scheduling');
+  assert.match(waiting.waiting_for!, /no node can run it yet \(.*insufficient-memory/);
+  assert.equal((await apps.list()).find((a) => a.installation_id === 'hog')?.state, 'installing');
+
+  const removed = await finished((await apps.uninstall({ installation_id: 'hog' })).task_id);
+  assert.equal(removed.outcome, 'succeeded');
+  assert.equal((await kv.call('sys_config_get', { key: 'users/alice/apps/hog/install_record' })), null);
+  assert.equal((await kv.call('sys_config_get', { key: 'users/alice/apps/hog/spec' })), null);
 });

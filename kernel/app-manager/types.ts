@@ -44,6 +44,8 @@ export interface AppTask {
   up_at?: number;
   /** observed_at (s) of the report with the first failed health probe */
   unhealthy_at?: number;
+  /** what the current phase waits for, when that is worth telling (e.g. no node fits the app yet) */
+  waiting_for?: string;
   outcome?: TaskOutcome;
   /** why an upgrade was rolled back */
   reason?: string;
@@ -92,6 +94,7 @@ export interface TaskView {
   bytes: number;
   total: number;
   state: AppState;
+  waiting_for?: string;
   reason?: string;
   error?: string;
 }

@@ -89,7 +89,8 @@ async function follow(client: AppManagerClient, started: StartedTask): Promise<T
         await sleep(1000);
         continue;
       }
-      bar.update({ phase: view.done ? 'done' : view.phase, bytes: view.bytes, total: view.total });
+      const phase = view.done ? 'done' : view.waiting_for ? `${view.phase}: ${view.waiting_for}` : view.phase;
+      bar.update({ phase, bytes: view.bytes, total: view.total });
       if (view.done) return view;
       await sleep(POLL_MS);
     }
@@ -116,7 +117,7 @@ function listLine(a: AppListEntry): string[] {
   let note = '';
   if (a.progress) {
     const p = a.progress;
-    note = `${p.phase}${p.total > 0 && p.bytes > 0 ? ` ${formatBytes(p.bytes)} / ${formatBytes(p.total)}` : ''}${p.kind === 'upgrade' ? ` → ${p.to}` : ''}`;
+    note = `${p.phase}${p.total > 0 && p.bytes > 0 ? ` ${formatBytes(p.bytes)} / ${formatBytes(p.total)}` : ''}${p.kind === 'upgrade' ? ` → ${p.to}` : ''}${p.waiting_for ? ` (${p.waiting_for})` : ''}`;
   } else if (a.state === 'rolled-back' && a.last_rollback) {
     note = `from ${a.last_rollback.from}: ${a.last_rollback.reason}`;
   }
