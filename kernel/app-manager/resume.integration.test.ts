@@ -26,7 +26,8 @@ const first = await activatedOod({ args: OOD_ARGS, env: OOD_ENV });
 let ood: NodeProcess = first.ood;
 const { env, dir } = first;
 after(async () => {
-  await ood.kill('SIGKILL');
+  // SIGTERM: the OOD stops the apps it started (a SIGKILL would leave them running).
+  await ood.kill('SIGTERM');
   await Promise.all([dir.remove(), work.remove()]);
 });
 
