@@ -82,3 +82,18 @@ test('acknowledged writes survive kill -9 and the OOD boots straight to running'
   for (let i = 0; i < 5; i++) assert.equal((await cli(['kv', 'get', `users/alice/apps/k${i}/settings`], env)).stdout.trim(), `{"i":${i}}`);
   assert.equal((await cli(['kv', 'get', 'users/alice/profile'], env)).stdout.trim(), '{"name":"Alice"}');
 });
+
+test('the scheduler explains its placements over kRPC through the gateway, to logged-in callers only', async () => {
+  const session = await login({ zone: env.BUCKYOS_ZONE, user: 'alice', password: env.BUCKYOS_PASSWORD });
+  const scheduler = session.client('scheduler');
+  let explained: { placements: Array<{ node: string; reason: { code: string } }> } | undefined;
+  for (let i = 0; i < 50 && !explained; i++) {
+    explained = await scheduler.call<typeof explained>('explain', { spec_id: 'verify-hub' }).catch(() => undefined);
+    if (!explained) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(explained, 'the scheduler never explained verify-hub');
+  assert.equal(explained.placements[0].node, 'ood1');
+  assert.match(explained.placements[0].reason.code, /\w+:\w+/);
+  await assert.rejects(scheduler.call('explain', { spec_id: 'no-such-app' }), (e: unknown) => isKrpcError(e, 'NOT_FOUND'));
+  await assert.rejects(new KrpcClient(`http://${host}:3180/kapi/scheduler`).call('explain', { spec_id: 'verify-hub' }), (e: unknown) => isKrpcError(e, 'UNAUTHENTICATED'));
+});

@@ -23,6 +23,7 @@ import { startVerifyHub } from './verify-hub/service.js';
 import { startActivationServer } from './activation/service.js';
 import { buildBootKeys } from './scheduler/boot.js';
 import { startScheduler } from './scheduler/loop.js';
+import { startSchedulerService } from './scheduler/service.js';
 import { startNodeDaemon } from './node-daemon/daemon.js';
 import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
 import { openPkgEnv } from './pkg/env.js';
@@ -172,11 +173,22 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
   });
   running.push(gateway);
 
-  const scheduler = startScheduler({ kv: kvFor('scheduler'), log: log.child('scheduler'), goneAfterS: tuning.nodeGoneAfterS });
+  const schedulerKv = kvFor('scheduler');
+  const scheduler = startScheduler({ kv: schedulerKv, log: log.child('scheduler'), goneAfterS: tuning.nodeGoneAfterS });
   running.push(scheduler);
+  const schedulerService = await startSchedulerService({
+    host: internalHost, port: ports.scheduler, log: log.child('scheduler'), scheduler,
+    readKey: async (key) => (await schedulerKv.get(key))?.value,
+    authenticate: (token) => systemConfig.authenticate(token),
+    enforce: (principal, resource, action) => systemConfig.enforce(principal, resource, action),
+  });
+  running.push(schedulerService);
 
   // Kernel services live in this process; node-daemon reports them like any other instance.
-  const inProcess = (port: number) => ({ start: async () => ({ ports: { www: port } }), stop: async () => {}, running: () => true });
+  // The app-manager starts last (it resumes work that needs everything else), so its port arrives later.
+  const inProcess = (port: number | Promise<number>) => ({ start: async () => ({ ports: { www: await port } }), stop: async () => {}, running: () => true });
+  let appManagerStarted!: (port: number) => void;
+  const appManagerPort = new Promise<number>((r) => { appManagerStarted = r; });
   const daemon = await startNodeDaemon({
     nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
     pkgSource: firstFoundPkgSource(
@@ -184,8 +196,8 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
       localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
     ),
     kernelServices: {
-      'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(ports.scheduler), 'system-config': inProcess(systemConfig.port),
-      'repo-service': inProcess(repo.port),
+      'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(schedulerService.port), 'system-config': inProcess(systemConfig.port),
+      'repo-service': inProcess(repo.port), 'app-manager': inProcess(appManagerPort),
     },
     signBootstrapToken: ({ appid, sub }: { appid: string; sub: string }) => signDeviceToken(id, appid, sub),
     zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
@@ -204,6 +216,7 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
   });
   running.push(appManager);
   bootstrap.setService('app-manager', { host: internalHost, port: appManager.port });
+  appManagerStarted(appManager.port);
   log.info('OOD running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName });
 }
 

@@ -16,7 +16,7 @@ test('boot writes every initial key', () => {
     'nodes/ood1/gateway_info',
     'security/verify-hub/key',
     'security/verify-hub/passwords/alice',
-    'services/control-panel/spec',
+    'services/app-manager/spec',
     'services/gateway/settings',
     'services/repo-service/spec',
     'services/scheduler/spec',
@@ -59,14 +59,14 @@ test('user settings carry no password; the verifier lives under security/verify-
 
 test('kernel service specs have the ports of our kernel services and start as new', () => {
   const keys = buildBootKeys(bootInputFor());
-  const ports = Object.fromEntries(['verify-hub', 'scheduler', 'repo-service', 'control-panel'].map((s) => {
+  const ports = Object.fromEntries(['verify-hub', 'scheduler', 'repo-service', 'app-manager'].map((s) => {
     const spec = JSON.parse(keys[`services/${s}/spec`]) as KernelServiceSpec;
     assert.equal(spec.state, 'new');
     assert.equal(spec.app_index, 0);
     assert.equal(spec.expected_instance_count, 1);
     return [s, spec.spec_config.service_config.www.inner_port];
   }));
-  assert.deepEqual(ports, { 'verify-hub': 3300, scheduler: 3400, 'repo-service': 4000, 'control-panel': 4020 });
+  assert.deepEqual(ports, { 'verify-hub': 3300, scheduler: 3400, 'repo-service': 4000, 'app-manager': 4010 });
 });
 
 test('every OOD gets an empty running node config, gateway keys and its device document', () => {

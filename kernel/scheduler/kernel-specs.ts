@@ -8,7 +8,9 @@ export const KERNEL_SERVICES: ReadonlyArray<{ name: string; port: number }> = [
   { name: 'verify-hub', port: DEFAULT_PORTS.verifyHub },
   { name: 'scheduler', port: DEFAULT_PORTS.scheduler },
   { name: 'repo-service', port: DEFAULT_PORTS.repo },
-  { name: 'control-panel', port: DEFAULT_PORTS.controlPanel },
+  // ours: the app-manager does what upstream's control-panel installer does; the control panel itself is
+  // the renderer the gateway serves, so no control-panel spec until it has a service of its own.
+  { name: 'app-manager', port: DEFAULT_PORTS.appManager },
 ];
 
 export function buildKernelServiceSpec(name: string, port: number, count = 1): KernelServiceSpec {
@@ -32,7 +34,7 @@ export function buildKernelServiceSpec(name: string, port: number, count = 1): K
 const BUILTIN_GROUPS: Record<string, string> = {
   'node-daemon': 'kernel', scheduler: 'kernel', 'system-config': 'kernel', 'verify-hub': 'kernel',
   'cyfs-gateway': 'kernel', buckycli: 'kernel',
-  'task-manager': 'system', kmsg: 'system', 'control-panel': 'system',
+  'task-manager': 'system', kmsg: 'system', 'control-panel': 'system', 'app-manager': 'system',
   'repo-service': 'frame', aicc: 'frame', 'msg-center': 'frame', opendan: 'frame', slog_server: 'frame', smb_service: 'frame',
 };
 

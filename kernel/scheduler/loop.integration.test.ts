@@ -76,7 +76,7 @@ test('the loop places the kernel services as soon as the OOD reports in, then id
   });
   assert.ok(ms < 1000, `converged in ${ms.toFixed(0)} ms`);
   t.diagnostic(`kernel services placed ${ms.toFixed(0)} ms after devices/ood1/info was written`);
-  assert.deepEqual(Object.keys(cfg.kernel).sort(), ['control-panel', 'repo-service', 'scheduler', 'verify-hub']);
+  assert.deepEqual(Object.keys(cfg.kernel).sort(), ['app-manager', 'repo-service', 'scheduler', 'verify-hub']);
   assert.equal(cfg.kernel.scheduler.service_sepc.state, 'running');
   assert.equal(JSON.parse((await kv('scheduler').get('services/scheduler/spec'))!.value).state, 'running');
 

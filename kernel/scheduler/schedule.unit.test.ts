@@ -81,7 +81,7 @@ test('the first pass after boot leaves the boot-written RBAC tail and gateway in
   assert.equal(r.writes['system/rbac/policy'], undefined);
   assert.equal(r.writes['nodes/ood1/gateway_info'], undefined);
   // The kernel services are placed on the OOD and their specs move new → running.
-  assert.deepEqual(Object.keys(nodeConfig(applyWrites(dump, r.writes), 'ood1').kernel).sort(), ['control-panel', 'repo-service', 'scheduler', 'verify-hub']);
+  assert.deepEqual(Object.keys(nodeConfig(applyWrites(dump, r.writes), 'ood1').kernel).sort(), ['app-manager', 'repo-service', 'scheduler', 'verify-hub']);
   assert.deepEqual(r.writes['services/scheduler/spec'], { action: 'set_by_path', all_set: { '/state': 'running' } });
 });
 
@@ -284,7 +284,7 @@ test('RBAC tail: users, nodes and apps are derived; lines under "# user-managed"
   }));
   const policy = dump['system/rbac/policy'];
   for (const line of ['g, alice, admin', 'g, su_alice, su_admin', 'g, bob, users', 'p, su_bob, obj://config/users/bob/settings, read|write,allow',
-    'g, carol, limited', 'g, ood1, ood', 'g, nas, node', 'g, notes, app', 'g, scheduler, kernel', 'g, control-panel, system']) {
+    'g, carol, limited', 'g, ood1, ood', 'g, nas, node', 'g, notes, app', 'g, scheduler, kernel', 'g, app-manager, system']) {
     assert.ok(policy.split('\n').includes(line), line);
   }
   assert.ok(!policy.includes('dave'), 'deleted users get no lines');
