@@ -96,6 +96,12 @@ test('the owner enrols the node with its join code; it joins and the scheduler s
   await waitFor('nas1 ready in the scheduler snapshot', async () => ((await snapshotNodes())?.nas1?.status === 'ready' ? true : undefined));
   const again = await enroll(['--code', joinCode, '--mnemonic', mnemonic]);
   assert.notEqual(again.code, 0, 'a joined node no longer accepts an enrolment');
+
+  // The node's gateway is a zone entry too: verify-hub and system-config are reached through it.
+  const viaNode = await waitFor('a login through the node gateway', () =>
+    login({ zone: `http://${nodeHost}:3180`, user: USER, password: env.BUCKYOS_PASSWORD }));
+  const profile = await viaNode.client('system_config').call<{ value: string } | null>('sys_config_get', { key: `users/${USER}/doc` });
+  assert.ok(profile?.value);
 });
 
 test('a device on this machine is enrolled from its data folder; same key again is fine, another key under that name is not', async () => {
