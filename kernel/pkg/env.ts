@@ -1,16 +1,17 @@
 // The node's pkg-env: installed pkgs under `<root>/<name>/<version>/`, the active one behind the symlink
-// `<root>/<name>/current` (and the one before it behind `previous`, for rollback), and a local chunk cache
-// `<root>/.chunks/<sha256>` so an upgrade fetches only the chunks it does not already have.
-// An install is built in `<root>/.staging/` and appears with one rename: a failed or interrupted install
-// leaves nothing behind (not even cached chunks), and every chunk is hashed before it is used.
-import { mkdir, open, readFile, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// `<root>/<name>/current` (and the one before it behind `previous`, for rollback). The installed versions
+// are the chunk cache: an upgrade fetches only the chunks none of them holds, and hard-links files that
+// did not change. An install is built in `<root>/.staging/` and appears with one rename once every file of
+// it is fsynced: a failed or interrupted install leaves nothing behind, and every chunk is hashed before it
+// is used.
+import { link, mkdir, open, readFile, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { KrpcError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import { INSTALLED_META_FILE, metaIdOf, type PkgMeta } from './format.js';
+import { chunkLength, INSTALLED_META_FILE, metaIdOf, type PkgMeta } from './format.js';
 import { assertPkgName, isExactVersion } from './id.js';
 import { acquireFileLock, KeyedMutex } from './lock.js';
 import type { FetchChunk } from './reader.js';
@@ -39,8 +40,6 @@ export interface InstallResult {
 
 export interface GcResult {
   removedVersions: string[];
-  removedChunks: number;
-  freedBytes: number;
 }
 
 export interface PkgEnv {
@@ -57,11 +56,12 @@ export interface PkgEnv {
   /** Makes `version` current (atomic symlink swap); the version it replaces becomes `previous`. */
   activate(name: string, version: string): Promise<{ current: string; previous?: string }>;
   remove(name: string, version: string): Promise<void>;
-  /** Removes versions beyond current, previous and the newest `keep` per pkg, then cache chunks nobody uses. */
+  /** Removes versions beyond current, previous and the newest `keep` per pkg. */
   gc(keep?: number): Promise<GcResult>;
 }
 
-const CHUNKS_DIR = '.chunks';
+// Where earlier envs kept a copy of every chunk; the installed versions serve that purpose now.
+const LEGACY_CHUNKS_DIR = '.chunks';
 const STAGING_DIR = '.staging';
 const CURRENT = 'current';
 const PREVIOUS = 'previous';
@@ -84,6 +84,33 @@ async function readLink(path: string): Promise<string | undefined> {
     if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
     throw e;
   }
+}
+
+/** Where an installed (or staged) file holds a chunk. */
+interface ChunkAt {
+  path: string;
+  offset: number;
+}
+
+/** Files with equal keys have equal bytes and mode. */
+const fileKey = (f: PkgMeta['files'][number]) => `${f.mode} ${f.size} ${f.chunks.join(',')}`;
+
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsyncs several paths at once, so the file system can fold them into fewer journal commits. */
+async function syncAll(paths: string[], sync: (path: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) await sync(paths[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(8, paths.length) }, worker));
 }
 
 /** Points `link` at `target` atomically: a new symlink renamed over the old one. */
@@ -111,10 +138,9 @@ function pidAlive(pid: number): boolean {
 
 export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
   const root = resolve(rootIn);
-  const chunkDir = join(root, CHUNKS_DIR);
   const stagingRoot = join(root, STAGING_DIR);
-  await mkdir(chunkDir, { recursive: true });
   await mkdir(stagingRoot, { recursive: true });
+  await rm(join(root, LEGACY_CHUNKS_DIR), { recursive: true, force: true });
   // Staging dirs are named <pid>-<nonce>; those of dead processes are leftovers of a crash.
   for (const name of await readdir(stagingRoot)) {
     const pid = Number(name.split('-')[0]);
@@ -166,18 +192,66 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
   const current = async (name: string) => readLink(join(pkgDir(name), CURRENT));
   const previous = async (name: string) => readLink(join(pkgDir(name), PREVIOUS));
 
-  /** The chunk stored at `path` if it is there and intact; a damaged copy is deleted. */
-  async function readVerified(path: string, sha: string, length: number): Promise<Buffer | undefined> {
-    let buf: Buffer;
+  /** Reads `length` bytes at `offset` of `path`; undefined if the file is gone or shorter. */
+  async function readAt(path: string, offset: number, length: number): Promise<Buffer | undefined> {
+    let fh: FileHandle;
     try {
-      buf = await readFile(path);
+      fh = await open(path, 'r');
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
     }
-    if (buf.length === length && sha256Hex(buf) === sha) return buf;
-    await unlink(path).catch(() => {});
-    return undefined;
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return bytesRead === length ? buf : undefined;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** True when the file at `path` holds exactly `f` (size, mode and every chunk's hash). */
+  async function holdsFile(path: string, f: PkgMeta['files'][number], chunkSize: number): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile() || st.size !== f.size || (st.mode & 0o7777) !== f.mode) return false;
+      const buf = Buffer.allocUnsafe(Math.min(chunkSize, f.size));
+      for (const [i, sha] of f.chunks.entries()) {
+        const length = chunkLength(f.size, chunkSize, i);
+        const { bytesRead } = await fh.read(buf, 0, length, i * chunkSize);
+        if (bytesRead !== length || sha256Hex(buf.subarray(0, length)) !== sha) return false;
+      }
+      return true;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Where the installed versions of `name` hold each chunk and each whole file, the current version first. */
+  async function installedContent(name: string): Promise<{ chunks: Map<string, ChunkAt>; files: Map<string, string> }> {
+    const chunks = new Map<string, ChunkAt>();
+    const files = new Map<string, string>();
+    const cur = await current(name);
+    const versions = (await installed(name)).sort((a, b) => Number(b === cur) - Number(a === cur));
+    for (const v of versions) {
+      const m = await readMeta(name, v);
+      if (!m) continue;
+      for (const f of m.files) {
+        const path = join(versionDir(name, v), ...f.path.split('/'));
+        if (!files.has(fileKey(f))) files.set(fileKey(f), path);
+        f.chunks.forEach((sha, i) => {
+          if (!chunks.has(sha)) chunks.set(sha, { path, offset: i * m.chunk_size });
+        });
+      }
+    }
+    return { chunks, files };
   }
 
   async function install(metaIn: PkgMeta, fetchChunk: FetchChunk, onProgress?: (p: InstallProgress) => void): Promise<InstallResult> {
@@ -204,57 +278,86 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
 
       const staging = join(stagingRoot, `${process.pid}-${randomBytes(6).toString('hex')}`);
       const content = join(staging, 'content');
-      const fresh = join(staging, 'chunks');
       await mkdir(content, { recursive: true });
-      await mkdir(fresh);
       const progress: InstallProgress = { totalChunks: lengths.size, doneChunks: 0, fetchedChunks: 0, reusedChunks: 0, fetchedBytes: 0 };
       const counted = new Set<string>();
-      const freshChunks: string[] = [];
+      const held = await installedContent(name);
+      // Chunks already written into this install, for a pkg that uses a chunk twice.
+      const staged = new Map<string, ChunkAt>();
+      const count = (sha: string, reused: boolean) => {
+        if (counted.has(sha)) return;
+        counted.add(sha);
+        if (reused) progress.reusedChunks++;
+        progress.doneChunks++;
+      };
 
       const chunk = async (sha: string): Promise<Buffer> => {
         const length = lengths.get(sha)!;
-        const first = !counted.has(sha);
-        counted.add(sha);
-        let buf = (await readVerified(join(fresh, sha), sha, length)) ?? (await readVerified(join(chunkDir, sha), sha, length));
-        if (buf) {
-          if (first) progress.reusedChunks++;
-        } else {
-          // onBytes: bytes of this chunk received so far, for progress on slow links.
-          buf = await fetchChunk(sha, (n) => onProgress?.({ ...progress, fetchedBytes: progress.fetchedBytes + n }));
-          progress.fetchedBytes += buf.length;
-          progress.fetchedChunks++;
-          if (buf.length !== length || sha256Hex(buf) !== sha) {
-            throw new KrpcError('INTEGRITY', `chunk ${sha} of ${name}#${version} is damaged (its content does not match its hash); nothing was installed`);
+        for (const at of [staged.get(sha), held.chunks.get(sha)]) {
+          const buf = at && (await readAt(at.path, at.offset, length));
+          if (buf && sha256Hex(buf) === sha) {
+            count(sha, true);
+            return buf;
           }
-          await writeFile(join(fresh, sha), buf);
-          freshChunks.push(sha);
         }
-        if (first) progress.doneChunks++;
-        onProgress?.({ ...progress });
+        // onBytes: bytes of this chunk received so far, for progress on slow links.
+        const buf = await fetchChunk(sha, (n) => onProgress?.({ ...progress, fetchedBytes: progress.fetchedBytes + n }));
+        progress.fetchedBytes += buf.length;
+        progress.fetchedChunks++;
+        if (buf.length !== length || sha256Hex(buf) !== sha) {
+          throw new KrpcError('INTEGRITY', `chunk ${sha} of ${name}#${version} is damaged (its content does not match its hash); nothing was installed`);
+        }
+        count(sha, false);
         return buf;
       };
 
       try {
+        const dirs = [content];
+        const written: string[] = [];
         for (const f of meta.files) {
           const parts = f.path.split('/');
-          if (parts.length > 1) await mkdir(join(content, ...parts.slice(0, -1)), { recursive: true, mode: 0o755 });
-          const fh = await open(join(content, ...parts), 'wx', f.mode);
+          const dir = join(content, ...parts.slice(0, -1));
+          if (!dirs.includes(dir)) {
+            await mkdir(dir, { recursive: true, mode: 0o755 });
+            for (let d = dir; d !== content && !dirs.includes(d); d = dirname(d)) dirs.push(d);
+          }
+          const path = join(content, ...parts);
+          // A file every byte of which an installed version already holds is linked, not rebuilt; it was
+          // fsynced when that version was installed, and is hashed again here before it is used.
+          const same = held.files.get(fileKey(f));
+          if (same && (await link(same, path).then(() => true, () => false))) {
+            if (await holdsFile(path, f, meta.chunk_size)) {
+              f.chunks.forEach((sha) => count(sha, true));
+              onProgress?.({ ...progress });
+              continue;
+            }
+            await unlink(path);
+          }
+          const fh = await open(path, 'wx', f.mode);
           try {
-            let written = 0;
-            for (const sha of f.chunks) written += (await fh.write(await chunk(sha))).bytesWritten;
-            if (written !== f.size) throw new KrpcError('INTEGRITY', `${f.path} of ${name}#${version} came out ${written} bytes instead of ${f.size}`);
+            let offset = 0;
+            for (const sha of f.chunks) {
+              const buf = await chunk(sha);
+              await fh.write(buf, 0, buf.length, offset);
+              if (!staged.has(sha)) staged.set(sha, { path, offset });
+              offset += buf.length;
+              onProgress?.({ ...progress });
+            }
+            if (offset !== f.size) throw new KrpcError('INTEGRITY', `${f.path} of ${name}#${version} came out ${offset} bytes instead of ${f.size}`);
             await fh.chmod(f.mode);
-            await fh.sync();
           } finally {
             await fh.close();
           }
+          written.push(path);
         }
-        await writeFile(join(content, INSTALLED_META_FILE), canonicalJson(meta));
-        await fsyncDir(content);
+        const metaFile = join(content, INSTALLED_META_FILE);
+        await writeFile(metaFile, canonicalJson(meta));
+        written.push(metaFile);
+        // Durable before the switch: every new file, then every directory.
+        await syncAll(written, fsyncFile);
+        await syncAll(dirs, fsyncDir);
         await rename(content, target);
         await fsyncDir(pkgDir(name));
-        // Only a completed install feeds the cache, so a refused pkg leaves the env exactly as it was.
-        for (const sha of freshChunks) await rename(join(fresh, sha), join(chunkDir, sha));
       } finally {
         await rm(staging, { recursive: true, force: true });
       }
@@ -309,7 +412,6 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
 
   async function gc(keep = 0): Promise<GcResult> {
     const removedVersions: string[] = [];
-    const referenced = new Set<string>();
     for (const name of await names()) {
       await locked(name, async () => {
         const pinned = new Set([await current(name), await previous(name)].filter((v): v is string => !!v));
@@ -318,24 +420,9 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
           await removeVersion(name, v);
           removedVersions.push(`${name}#${v}`);
         }
-        for (const v of await installed(name)) {
-          const m = await readMeta(name, v);
-          m?.files.forEach((f) => f.chunks.forEach((c) => referenced.add(c)));
-        }
       });
     }
-    // An install running meanwhile moves its chunks in only after its version dir exists; at worst a
-    // chunk swept here is fetched again by a later upgrade. Installed files never depend on the cache.
-    let removedChunks = 0;
-    let freedBytes = 0;
-    for (const sha of await readdir(chunkDir)) {
-      if (referenced.has(sha)) continue;
-      const size = await stat(join(chunkDir, sha)).then((s) => s.size, () => 0);
-      await unlink(join(chunkDir, sha)).catch(() => {});
-      removedChunks++;
-      freedBytes += size;
-    }
-    return { removedVersions, removedChunks, freedBytes };
+    return { removedVersions };
   }
 
   return {

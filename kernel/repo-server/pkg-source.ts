@@ -10,14 +10,13 @@ import type { TokenSource } from '../lib/krpc/client.js';
 import type { Logger } from '../lib/log.js';
 import type { InstalledPkg, PkgInstallProgress, PkgSource } from '../node-daemon/pkg-source.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
-import type { PkgEnv } from '../pkg/env.js';
+import type { InstallResult, PkgEnv } from '../pkg/env.js';
 import { metaIdOf, uniqueChunks, type PkgMeta } from '../pkg/format.js';
 import { parsePkgId } from '../pkg/id.js';
 import { KeyedMutex } from '../pkg/lock.js';
 import { readManifest } from '../pkg/manifest.js';
 import { validateMeta, verifyMetaSignature } from '../pkg/verify.js';
 import { RepoClient } from './client.js';
-import { forEachLimit } from './each-limit.js';
 import type { MetaInfo } from './wire.js';
 
 export interface RepoPkgSourceOptions {
@@ -33,6 +32,8 @@ export const PARTIAL_DIR = '.partial';
 /** Partial downloads nobody resumed for this long are dropped. */
 const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600_000;
 const PREFETCH_CONCURRENCY = 4;
+/** Chunks downloaded ahead of the env, held in memory until it writes them (16 × 256 KiB). */
+const PREFETCH_AHEAD = 16;
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -67,6 +68,23 @@ async function verifiedMeta(info: MetaInfo): Promise<PkgMeta> {
   return meta;
 }
 
+/** Runs at most `n` tasks at once; a finishing task hands its slot straight to the next waiting one. */
+function slots(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active < n) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const handOver = waiting.shift();
+      if (handOver) handOver();
+      else active--;
+    }
+  };
+}
+
 export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
   const { env } = opts;
   const client = new RepoClient(opts.repoUrl, opts.token);
@@ -85,7 +103,7 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
   }
 
   /** The chunk, from a complete partial file or downloaded (resuming any partial one). */
-  function download(sha: string, length: number, onBytes: (received: number) => void): Promise<Buffer> {
+  function download(sha: string, length: number, onBytes: (received: number) => void, signal?: AbortSignal): Promise<Buffer> {
     return byChunk.run(sha, async () => {
       const path = join(partialDir, sha);
       let have: Buffer | undefined;
@@ -101,7 +119,7 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
       if (have && have.length >= length) have = undefined;
       const file = await PartialFile.open(path, have?.length ?? 0);
       try {
-        const chunk = await client.fetchChunk(sha, { resumeFrom: have, onData: (piece, offset) => file.write(piece, offset), onBytes });
+        const chunk = await client.fetchChunk(sha, { resumeFrom: have, onData: (piece, offset) => file.write(piece, offset), onBytes, signal });
         if (chunk.length !== length) throw new KrpcError('INTEGRITY', `chunk ${sha} is ${chunk.length} bytes but its meta says ${length}`);
         return chunk;
       } catch (e) {
@@ -133,21 +151,38 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
         onProgress?.({ phase: 'download', bytes: progress.bytes, total: progress.total });
       };
     };
-    // Several downloads at once keep the link busy while the env writes files; each lands in .partial/.
+    // Downloads run ahead of the env in the order it asks for chunks, several at once, so the link stays busy
+    // while the env writes files; the chunks wait in memory (each also lands in .partial/ as it arrives).
     const held = await installedChunks();
-    const prefetched = new Set<string>();
-    await forEachLimit([...lengths].filter(([sha]) => !held.has(sha)), PREFETCH_CONCURRENCY, async ([sha, length]) => {
-      await download(sha, length, counting());
-      prefetched.add(sha);
-    });
+    const wanted = [...lengths.keys()].filter((sha) => !held.has(sha));
+    const position = new Map(wanted.map((sha, i) => [sha, i]));
+    const ahead = new Map<string, Promise<Buffer>>();
+    const stop = new AbortController();
+    const limit = slots(PREFETCH_CONCURRENCY);
+    let next = 0;
     const fetch = async (sha: string) => {
       const length = lengths.get(sha);
       if (length === undefined) throw new KrpcError('INTEGRITY', `${meta.name}#${meta.version} asked for chunk ${sha}, which its meta does not list`);
-      return download(sha, length, prefetched.has(sha) ? () => {} : counting());
+      const at = position.get(sha);
+      for (; at !== undefined && next < wanted.length && next <= at + PREFETCH_AHEAD; next++) {
+        const queued = wanted[next];
+        const p = limit(() => download(queued, lengths.get(queued)!, counting(), stop.signal));
+        p.catch(() => {});
+        ahead.set(queued, p);
+      }
+      const pending = ahead.get(sha);
+      ahead.delete(sha);
+      return pending ?? download(sha, length, counting(), stop.signal);
     };
-    const result = await env.install(meta, fetch);
+    let result: InstallResult;
+    try {
+      result = await env.install(meta, fetch);
+    } finally {
+      stop.abort();
+      await Promise.allSettled(ahead.values());
+    }
     opts.log?.info('pkg installed', { id: `${meta.name}#${meta.version}`, fetched_bytes: result.fetchedBytes, reused_chunks: result.reusedChunks, already: result.alreadyInstalled });
-    // The env now holds these chunks in its own cache; the partial copies are done with.
+    // The installed version now holds these chunks; the partial copies are done with.
     for (const sha of lengths.keys()) await unlink(join(partialDir, sha)).catch(() => {});
   }
 
