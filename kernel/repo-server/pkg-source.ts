@@ -31,9 +31,9 @@ export interface RepoPkgSourceOptions {
 export const PARTIAL_DIR = '.partial';
 /** Partial downloads nobody resumed for this long are dropped. */
 const PARTIAL_MAX_AGE_MS = 7 * 24 * 3600_000;
-const PREFETCH_CONCURRENCY = 4;
-/** Chunks downloaded ahead of the env, held in memory until it writes them (16 × 256 KiB). */
-const PREFETCH_AHEAD = 16;
+const PREFETCH_CONCURRENCY = 8;
+/** Chunks downloaded ahead of the env, held in memory until it writes them (at most 32 × 256 KiB). */
+const PREFETCH_AHEAD = 32;
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
