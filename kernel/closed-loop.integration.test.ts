@@ -6,8 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { activatedOod, repoRoot } from './testing/harness.js';
+import { activatedOod, pollUntil, repoRoot } from './testing/harness.js';
 import { login } from './cli/session.js';
 
 const USER = 'alice';
@@ -30,15 +29,7 @@ const session = await login({ zone: env.BUCKYOS_ZONE, user: USER, password: env.
 const kv = session.client('system_config');
 const get = async (key: string) => (await kv.call<{ value: string } | null>('sys_config_get', { key }))?.value;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${ood.log().slice(-3000)}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000) => pollUntil(what, probe, { timeoutMs, context: () => ood.log().slice(-3000) });
 
 interface Report { state: string; pid: number; service_ports: Record<string, number> }
 const report = async () => {

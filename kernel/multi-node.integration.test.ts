@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { activatedOod, cli, portIsOpen, randomLoopback, repoRoot, spawnNode, tempDir, waitForPort } from './testing/harness.js';
+import { activatedOod, cli, pollUntil, portIsOpen, randomLoopback, repoRoot, spawnNode, tempDir, waitForPort } from './testing/harness.js';
 import { login } from './cli/session.js';
 import { generateMnemonic } from './lib/identity/mnemonic.js';
 import { dataPaths } from './lib/paths.js';
@@ -34,15 +34,7 @@ const kv = session.client('system_config');
 const get = async (key: string) => (await kv.call<{ value: string } | null>('sys_config_get', { key }))?.value;
 const logs = () => `--- OOD ---\n${ood.log().slice(-2500)}\n--- node ---\n${node.log().slice(-2500)}`;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs()}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) => pollUntil(what, probe, { timeoutMs, context: logs });
 
 interface Report { state: string; pid: number; service_ports: Record<string, number> }
 const startedOn = (app: string, nodeName: string, notPid = 0) => waitFor(`${app} started on ${nodeName}`, async () => {

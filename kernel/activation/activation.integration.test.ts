@@ -3,8 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
@@ -23,14 +22,14 @@ import { startActivationServer, type ActivationServer } from './service.js';
 import { ActivationClient } from './client.js';
 import { activateDevice } from './owner.js';
 import type { CommitActiveParams, PreparedActiveDocuments } from './schema.js';
+import { randomLoopback, tempDir } from '../testing/harness.js';
 
-const rand = () => 1 + Math.floor(Math.random() * 250);
-const HOST = `127.${rand()}.${rand()}.${rand()}`;
+const HOST = randomLoopback();
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const YEAR = 3600 * 24 * 365;
 
 interface Device {
-  dir: string;
+  dir: { path: string; remove(): Promise<void> };
   paths: DataPaths;
   server: ActivationServer;
   url: string;
@@ -41,8 +40,8 @@ interface Device {
 const devices: Device[] = [];
 
 async function startDevice(port = 0, prepareDir?: (paths: DataPaths) => Promise<void>): Promise<Device> {
-  const dir = await mkdtemp(join(tmpdir(), 'buckyos-activation-'));
-  const paths = dataPaths(dir);
+  const dir = await tempDir('buckyos-activation-');
+  const paths = dataPaths(dir.path);
   if (prepareDir) await prepareDir(paths);
   let calls = 0;
   const clockOffset = { seconds: 0 };
@@ -57,7 +56,7 @@ async function startDevice(port = 0, prepareDir?: (paths: DataPaths) => Promise<
 after(async () => {
   for (const d of devices) {
     await d.server.stop();
-    await rm(d.dir, { recursive: true, force: true });
+    await d.dir.remove();
   }
 });
 
@@ -186,7 +185,7 @@ describe('activateDevice against a fresh device on :3182', () => {
   test('no mnemonic, owner private key or password anywhere in the data dir', async () => {
     const owner = deriveOwnerKeyMaterial(result.mnemonic).ownerKey;
     const secrets = [result.mnemonic, pemBody(owner.privateKeyPem), privateD(owner.privateKeyPem), password];
-    const files = await snapshot(device.dir);
+    const files = await snapshot(device.dir.path);
     assert.ok(Object.keys(files).length >= 7, 'all identity files are there to be searched');
     for (const [file, content] of Object.entries(files)) {
       for (const secret of secrets) assert.equal(content.includes(secret), false, `${file} holds a secret`);
@@ -211,7 +210,7 @@ describe('activateDevice against a fresh device on :3182', () => {
   });
 
   test('a second activation and a replayed commit are refused with ALREADY_ACTIVATED and change nothing', async () => {
-    const before = await snapshot(device.dir);
+    const before = await snapshot(device.dir.path);
     await assert.rejects(
       activateDevice({ deviceUrl: device.url, zoneName: 'evil', ownerName: 'mallory', password: 'password123' }),
       isCode('ALREADY_ACTIVATED'),
@@ -220,7 +219,7 @@ describe('activateDevice against a fresh device on :3182', () => {
     assert.ok(commit, 'the original commit was recorded');
     await assert.rejects(krpc(device).call('commit_active', commit.params), isCode('ALREADY_ACTIVATED'));
     await assert.rejects(krpc(device).call('generate_device_key_pair', {}), isCode('ALREADY_ACTIVATED'));
-    assert.deepEqual(await snapshot(device.dir), before);
+    assert.deepEqual(await snapshot(device.dir.path), before);
     assert.equal(device.activatedCalls(), 1);
   });
 });

@@ -7,8 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { activatedOod, cli, repoRoot, tempDir } from '../testing/harness.js';
+import { activatedOod, cli, pollUntil, repoRoot, tempDir } from '../testing/harness.js';
 import { login } from '../cli/session.js';
 import { isKrpcError } from '../lib/errors.js';
 import { KrpcClient } from '../lib/krpc/client.js';
@@ -40,15 +39,7 @@ const noteTitles = async () => ((await (await app('/api/notes')).json()) as { no
 const addNote = async (title: string) => assert.equal((await app('/api/notes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title, body: '' }) })).status, 201);
 const logs = () => ood.log().slice(-3000);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs()}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) => pollUntil(what, probe, { timeoutMs, context: logs });
 /** The gateway follows the scheduler's routes, which may trail the task's end by a pass. */
 const answering = (version: string) => waitFor(`notes ${version} through the gateway`, async () => {
   const h = await health();

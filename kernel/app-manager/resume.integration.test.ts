@@ -6,8 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { activatedOod, spawnOod, tempDir, waitForPort, type NodeProcess } from '../testing/harness.js';
+import { activatedOod, pollUntil, spawnOod, tempDir, waitForPort, type NodeProcess } from '../testing/harness.js';
 import { login } from '../cli/session.js';
 import { buildPkg } from '../pkg/index.js';
 import { publishPkg } from '../repo-server/publish.js';
@@ -68,15 +67,7 @@ const record = async () => JSON.parse((await kv.call<{ value: string } | null>('
 const dataFile = join(dir.path, 'data/alice/migrator/data.json');
 const logs = () => ood.log().slice(-3000);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 25_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs()}`);
-    await sleep(everyMs);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 25_000, everyMs = 100) => pollUntil(what, probe, { timeoutMs, everyMs, context: logs });
 const finished = (taskId: string) => waitFor(`task ${taskId} to finish`, async () => {
   const t: TaskView = await apps.task(taskId);
   return t.done ? t : undefined;

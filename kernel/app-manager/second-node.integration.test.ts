@@ -6,8 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { activatedOod, cli, randomLoopback, repoRoot, spawnNode, tempDir, waitForPort } from '../testing/harness.js';
+import { activatedOod, cli, pollUntil, randomLoopback, repoRoot, spawnNode, tempDir, waitForPort } from '../testing/harness.js';
 import { login } from '../cli/session.js';
 import { buildPkg } from '../pkg/index.js';
 import { uniqueChunks } from '../pkg/format.js';
@@ -35,15 +34,7 @@ const kv = session.client('system_config');
 const get = async (key: string) => (await kv.call<{ value: string } | null>('sys_config_get', { key }))?.value;
 const logs = () => `--- OOD ---\n${ood.log().slice(-2000)}\n--- node ---\n${node?.log().slice(-2000)}`;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs()}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) => pollUntil(what, probe, { timeoutMs, context: logs });
 
 const filedrop = join(repoRoot, 'pkgs/filedrop');
 const v1 = await buildPkg(filedrop, { out: join(work.path, 'filedrop-1.0.0.pkg') });

@@ -2,8 +2,7 @@
 // driven by the typed client and by hand-made bad, forged and racing requests.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
 import { generateEd25519 } from '../lib/identity/keys.js';
@@ -17,22 +16,22 @@ import { keyFingerprint } from './device-key.js';
 import { readJoinedZone } from './files.js';
 import { startJoinServer, type JoinServer } from './service.js';
 import { joinBundle, testZone } from './test-zone.js';
+import { randomLoopback, tempDir } from '../testing/harness.js';
 
-const rand = () => 1 + Math.floor(Math.random() * 250);
-const HOST = `127.${rand()}.${rand()}.${rand()}`;
+const HOST = randomLoopback();
 const isCode = (code: ErrorCode) => (e: unknown) => isKrpcError(e, code);
 const now = nowSeconds();
 const zone = await testZone(now);
 
-const dir = await mkdtemp(join(tmpdir(), 'buckyos-join-'));
-const paths = dataPaths(dir);
+const dir = await tempDir('buckyos-join-');
+const paths = dataPaths(dir.path);
 let joinedCalls = 0;
 const start = () => startJoinServer({ paths, host: HOST, port: 0, log: silentLogger, onJoined: () => { joinedCalls++; } });
 let server: JoinServer = await start();
 const client = () => new JoinClient(`http://${HOST}:${server.port}`);
 after(async () => {
   await server.stop();
-  await rm(dir, { recursive: true, force: true });
+  await dir.remove();
 });
 
 const etcFiles = async () => (await readdir(paths.etc)).filter((f) => !f.startsWith('.')).sort();

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,7 @@ import { readPkgFile, type PkgFile } from './reader.js';
 import { hostPlatform, openPkgEnv, type PkgEnv } from './env.js';
 import { acquireFileLock } from './lock.js';
 import { CHUNK_SIZE, INSTALLED_META_FILE, uniqueChunks } from './format.js';
-import { baseManifest, makePkgFolder, tempDir } from './test-fixtures.js';
+import { baseManifest, makePkgFolder, tempDir, treeListing } from './test-fixtures.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const publisher = generateEd25519();
@@ -64,17 +64,7 @@ function countingFetch(pkg: PkgFile, delayMs = 0) {
   };
 }
 
-async function tree(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(join(dir, rel))).sort()) {
-    const p = rel ? `${rel}/${name}` : name;
-    const st = await lstat(join(dir, p));
-    if (st.isSymbolicLink()) out.push(`${p} -> ${await readlink(join(dir, p))}`);
-    else if (st.isDirectory()) out.push(`${p}/`, ...(await tree(dir, p)));
-    else out.push(p);
-  }
-  return out;
-}
+const tree = (dir: string) => treeListing(dir, { sizes: false });
 
 test('install writes every file exactly, with its mode, and fetches each distinct chunk once', async () => {
   const env = await freshEnv('e1');

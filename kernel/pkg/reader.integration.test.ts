@@ -1,7 +1,7 @@
 // Building pkgs from real folders and refusing every kind of bad pkg file before anything is installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir, readlink, lstat, rm, symlink, writeFile, mkdir, chmod, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, symlink, writeFile, mkdir, chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
@@ -13,7 +13,7 @@ import { openPkgEnv, type PkgEnv } from './env.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { CHUNK_SIZE, metaIdOf, type PkgMeta } from './format.js';
 import { loadPublisherKey } from './publisher-key.js';
-import { baseManifest, makePkgFolder, rawTar, tarEntries, tempDir, type RawEntry } from './test-fixtures.js';
+import { baseManifest, makePkgFolder, rawTar, tarEntries, tempDir, treeListing, type RawEntry } from './test-fixtures.js';
 
 const publisher = generateEd25519();
 let work: string;
@@ -39,18 +39,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Every path (and link target) under `dir`, to prove a refused pkg changed nothing. */
-async function snapshot(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(join(dir, rel))).sort()) {
-    const p = rel ? `${rel}/${name}` : name;
-    const st = await lstat(join(dir, p));
-    if (st.isSymbolicLink()) out.push(`${p} -> ${await readlink(join(dir, p))}`);
-    else if (st.isDirectory()) out.push(`${p}/`, ...(await snapshot(dir, p)));
-    else out.push(`${p} ${st.size}`);
-  }
-  return out;
-}
+const snapshot = (dir: string) => treeListing(dir, { sizes: true });
 
 async function installFile(file: string, opts?: ReadPkgOptions) {
   const pkg = await readPkgFile(file, opts);

@@ -1,15 +1,13 @@
-// Helpers shared by the pkg tests: temp folders, unique loopback addresses, small pkg folders, and raw
-// tar writing so tests can craft the malicious archives our own builder would never produce.
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// Helpers shared by the pkg tests: temp folders, unique loopback addresses, small pkg folders, tree
+// listings, and raw tar writing so tests can craft the malicious archives our own builder would never produce.
+import { lstat, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import * as tar from 'tar';
+import { tempDir as harnessTempDir } from '../testing/harness.js';
 
-export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `buckyos-${prefix}-`));
-
-const rand = () => 1 + Math.floor(Math.random() * 250);
-export const randomLoopback = () => `127.${rand()}.${rand()}.${rand()}`;
+export { randomLoopback } from '../testing/harness.js';
+export const tempDir = async (prefix: string) => (await harnessTempDir(`buckyos-${prefix}-`)).path;
 
 export const baseManifest = (name: string, version = '1.0.0') => ({
   name,
@@ -28,6 +26,19 @@ export async function makePkgFolder(dir: string, manifest: object, files: Record
     await writeFile(join(dir, path), content);
   }
   return dir;
+}
+
+/** Every path under `dir` (directories end in `/`, links show their target, files their size when `sizes`), to prove a refusal changed nothing. */
+export async function treeListing(dir: string, opts: { sizes: boolean }, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(join(dir, rel))).sort()) {
+    const p = rel ? `${rel}/${name}` : name;
+    const st = await lstat(join(dir, p));
+    if (st.isSymbolicLink()) out.push(`${p} -> ${await readlink(join(dir, p))}`);
+    else if (st.isDirectory()) out.push(`${p}/`, ...(await treeListing(dir, opts, p)));
+    else out.push(opts.sizes ? `${p} ${st.size}` : p);
+  }
+  return out;
 }
 
 export interface RawEntry {

@@ -4,7 +4,6 @@
 import { readdir, lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { randomInt } from 'node:crypto';
 import { verifyJwt, signJwt, nowSeconds } from '../lib/identity/jwt.js';
 import { generateEd25519 } from '../lib/identity/keys.js';
 import { silentLogger } from '../lib/log.js';
@@ -13,7 +12,7 @@ import type { RbacSubject } from '../lib/rbac/rbac.js';
 import { rbacAuthorize } from './access.js';
 import { startRepoServer, type RepoServerHandle, type RepoServerOptions } from './service.js';
 
-export const randomLoopback = () => `127.${randomInt(1, 251)}.${randomInt(1, 251)}.${randomInt(1, 251)}`;
+export { randomLoopback } from '../testing/harness.js';
 
 /** alice is a zone admin, bob a plain user, n1 a non-OOD node (its node-daemon signs with its device key). */
 export const ZONE_POLICY_TAIL = 'g, alice, admin\ng, bob, users\ng, n1, node\n';

@@ -2,9 +2,6 @@
 // durable log store: every method, exec_tx atomicity, the token matrix, bad input, RBAC and watch.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { startSystemConfig, SYSTEM_CONFIG_PATH, type SystemConfigHandle } from './service.js';
 import { SystemConfigClient, type WatchEvent } from './client.js';
@@ -15,9 +12,9 @@ import { generateEd25519, type Ed25519KeyPair } from '../lib/identity/keys.js';
 import { nowSeconds, signJwt, type Claims } from '../lib/identity/jwt.js';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
 import { silentLogger } from '../lib/log.js';
+import { randomLoopback, tempDir } from '../testing/harness.js';
 
-const rand = () => 1 + Math.floor(Math.random() * 250);
-const host = `127.${rand()}.${rand()}.${rand()}`;
+const host = randomLoopback();
 
 const ZONE_DID = 'did:bns:testzone';
 const OWNER_DID = 'did:bns:owner';
@@ -103,9 +100,9 @@ const backends: Array<{ name: string; open(): Promise<{ store: KvStore; cleanup(
   {
     name: 'LogStore',
     open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'sysconfig-it-'));
-      const store = await openLogStore(dir);
-      return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+      const dir = await tempDir('sysconfig-it-');
+      const store = await openLogStore(dir.path);
+      return { store, cleanup: async () => { await store.close(); await dir.remove(); } };
     },
   },
 ];

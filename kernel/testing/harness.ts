@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 const cliEntry = join(repoRoot, 'bin', 'buckyos.js');
@@ -15,6 +16,13 @@ export const randomLoopback = () => `127.${rand()}.${rand()}.${rand()}`;
 export async function tempDir(prefix = 'buckyos-test-'): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A temp folder removed when test `t` ends. */
+export async function tempDirFor(t: { after(fn: () => Promise<void>): void }, prefix: string): Promise<string> {
+  const dir = await tempDir(prefix);
+  t.after(dir.remove);
+  return dir.path;
 }
 
 export function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
@@ -39,6 +47,17 @@ export async function portIsOpen(host: string, port: number): Promise<boolean> {
     s.once('connect', () => { s.destroy(); r(true); });
     s.once('error', () => { s.destroy(); r(false); });
   });
+}
+
+/** Polls `probe` until it gives a value (a throw counts as "not yet"); on time-out the error names `what`, then `context()` (a process log, say). */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, opts: { timeoutMs: number; everyMs?: number; context?: () => string }): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${opts.context?.() ?? ''}`);
+    await sleep(opts.everyMs ?? 100);
+  }
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }

@@ -19,9 +19,9 @@ import { REPLAY_PREFIX, SESSIONS_PREFIX, VERIFY_HUB_KEY } from './kv.js';
 import { startVerifyHub, type VerifyHubHandle } from './service.js';
 import { sweepExpired } from './sweeper.js';
 import { TokenIssuer, tokenClaims, type SessionSubject } from './tokens.js';
+import { randomLoopback } from '../testing/harness.js';
 
-const r = () => randomInt(1, 251);
-const host = `127.${r()}.${r()}.${r()}`;
+const host = randomLoopback();
 const zoneDid = 'did:web:home.test';
 const ownerDid = 'did:bns:alice';
 const deviceName = 'ood1';

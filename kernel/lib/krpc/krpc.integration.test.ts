@@ -4,8 +4,9 @@ import { createHttpServer, registerKrpc } from './server.js';
 import { KrpcClient } from './client.js';
 import { KrpcError } from '../errors.js';
 import { silentLogger } from '../log.js';
+import { randomLoopback } from '../../testing/harness.js';
 
-const host = `127.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+const host = randomLoopback();
 const app = createHttpServer({ log: silentLogger, bodyLimit: 64 * 1024 });
 let calls = 0;
 registerKrpc(app, '/kapi/echo', {

@@ -1,12 +1,10 @@
 // The same KvStore behaviour checked against the reference MemoryStore and the durable LogStore.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryStore } from './memory-store.js';
 import { openLogStore } from './log-store.js';
 import type { KvChange, KvStore } from './types.js';
+import { tempDir } from '../../testing/harness.js';
 
 interface Subject {
   store: KvStore;
@@ -21,18 +19,18 @@ const factories: Record<string, () => Promise<Subject>> = {
     return { store, dispose: () => store.close() };
   },
   LogStore: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kv-conformance-'));
-    let store: KvStore = await openLogStore(dir);
+    const dir = await tempDir('kv-conformance-');
+    let store: KvStore = await openLogStore(dir.path);
     return {
       store,
       reopen: async () => {
         await store.close();
-        store = await openLogStore(dir);
+        store = await openLogStore(dir.path);
         return store;
       },
       dispose: async () => {
         await store.close();
-        await rm(dir, { recursive: true, force: true });
+        await dir.remove();
       },
     };
   },

@@ -6,12 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLogStore } from './log-store.js';
 import type { KvStore } from './types.js';
+import { tempDirFor } from '../../testing/harness.js';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 20);
 const WORKERS = 24;
@@ -125,8 +124,7 @@ function verifyRound(store: KvStore, model: Map<string, KeyState>, log: RoundLog
 }
 
 test(`the store keeps every acknowledged write across ${ROUNDS} kill -9 rounds`, { timeout: 60_000 + ROUNDS * 5_000 }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'kv-crash-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDirFor(t, 'kv-crash-');
   const model = new Map<string, KeyState>();
   let killedMidCompaction = 0;
   let compactionRounds = 0;

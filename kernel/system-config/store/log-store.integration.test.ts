@@ -2,8 +2,7 @@
 // and the leftovers of interrupted compactions, damaged files, the folder lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { JSONFile } from 'lowdb/node';
@@ -13,12 +12,9 @@ import { encodeRecord } from './log-record.js';
 import { SNAPSHOT_FILE, writeSnapshot, type KvSnapshotDoc } from './snapshot.js';
 import { isKrpcError } from '../../lib/errors.js';
 import type { KvStore } from './types.js';
+import { tempDirFor } from '../../testing/harness.js';
 
-async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'kv-logstore-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (t: { after(fn: () => Promise<void>): void }) => tempDirFor(t, 'kv-logstore-');
 
 const walFiles = async (dir: string) => (await readdir(dir)).filter((n) => n.startsWith('wal-')).sort();
 
