@@ -1,5 +1,5 @@
 // Durable file writes: write a temp file, fsync it, rename over the target, fsync the directory.
-import { open, rename, mkdir, rm } from 'node:fs/promises';
+import { open, rename, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -8,13 +8,31 @@ export async function fsyncDir(dir: string): Promise<void> {
   try { await fh.sync(); } finally { await fh.close(); }
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export interface AtomicWriteOptions {
+  mode?: number;
+  /** Where the temp file goes (on the target's file system); the target's folder by default. */
+  tmpDir?: string;
+  /** Skip the folder fsync: the caller makes many renames durable at once with fsyncDir. */
+  deferDirSync?: boolean;
+}
+
+/** Whether `name` is one of writeFileAtomic's temp files for `file` (left behind by a crash). */
+export const isAtomicTempOf = (name: string, file: string) => name.startsWith(`.${file}.`) && name.endsWith('.tmp');
+
+/** Durably replaces `path` with `data`, or with what `fill` writes to the open temp file (large content in pieces). */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | ((fh: FileHandle) => Promise<void>),
+  modeOrOptions: number | AtomicWriteOptions = 0o644,
+): Promise<void> {
+  const opts = typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', mode);
+  if (opts.tmpDir === undefined) await mkdir(dir, { recursive: true });
+  const tmp = join(opts.tmpDir ?? dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
   try {
-    await fh.writeFile(data);
+    if (typeof data === 'function') await data(fh);
+    else await fh.writeFile(data);
     await fh.sync();
   } catch (e) {
     await fh.close();
@@ -22,6 +40,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     throw e;
   }
   await fh.close();
+  if (opts.tmpDir !== undefined) await mkdir(dir, { recursive: true });
   await rename(tmp, path);
-  await fsyncDir(dir);
+  if (!opts.deferDirSync) await fsyncDir(dir);
 }

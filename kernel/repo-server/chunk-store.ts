@@ -1,11 +1,10 @@
 // The repo's content-addressed chunk store: `<root>/chunks/<aa>/<sha256>`, each chunk written once
 // (tmp + fsync + rename) after its hash is checked, so a chunk file is always complete and correct and
 // two pkgs that share a chunk share one file.
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { KrpcError } from '../lib/errors.js';
-import { fsyncDir } from '../lib/fs-atomic.js';
+import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
 
 export const SHA256_RE = /^[0-9a-f]{64}$/;
@@ -90,21 +89,9 @@ export class ChunkStore {
 
   private async write(sha: string, target: string, data: Uint8Array): Promise<boolean> {
     if (await this.has(sha)) return false;
-    const tmp = join(this.tmpDir, `chunk-${sha.slice(0, 16)}-${randomBytes(6).toString('hex')}`);
-    const fh = await open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } catch (e) {
-      await fh.close();
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    await fh.close();
-    const fanout = join(this.dir, sha.slice(0, 2));
-    await mkdir(fanout, { recursive: true });
-    await rename(tmp, target);
-    this.unsynced.add(fanout);
+    // The fan-out dirs are fsynced in batches by flush().
+    await writeFileAtomic(target, data, { tmpDir: this.tmpDir, deferDirSync: true });
+    this.unsynced.add(join(this.dir, sha.slice(0, 2)));
     if (this.touched) this.touched.add(sha);
     else {
       this.count++;

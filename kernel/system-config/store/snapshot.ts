@@ -3,10 +3,9 @@
 // We write it ourselves instead of through lowdb because lowdb's writer (steno) renames without
 // fsync, so a crash could leave an empty or old file behind the name. Ours: temp file, written in
 // chunks (the event loop keeps serving writes meanwhile), fsync, rename, fsync the directory.
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { fsyncDir } from '../../lib/fs-atomic.js';
+import { isAtomicTempOf, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { KrpcError } from '../../lib/errors.js';
 import type { KvEntry } from './types.js';
 
@@ -28,14 +27,12 @@ export interface KvState {
   tombstones: Map<string, number>;
 }
 
-export const isSnapshotTemp = (name: string) => name.startsWith(`.${SNAPSHOT_FILE}.`) && name.endsWith('.tmp');
+export const isSnapshotTemp = (name: string) => isAtomicTempOf(name, SNAPSHOT_FILE);
 
 /** Durably replaces the snapshot with `state`; returns the bytes written. */
 export async function writeSnapshot(dir: string, state: KvState): Promise<number> {
-  const tmp = join(dir, `.${SNAPSHOT_FILE}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o600);
   let bytes = 0;
-  try {
+  await writeFileAtomic(join(dir, SNAPSHOT_FILE), async (fh) => {
     const write = async (text: string) => {
       const buf = Buffer.from(text, 'utf8');
       await fh.write(buf, 0, buf.length);
@@ -46,15 +43,7 @@ export async function writeSnapshot(dir: string, state: KvState): Promise<number
     await write('},"tombstones":{');
     await writeMembers(state.tombstones, (r) => String(r), write);
     await write('}}\n');
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, join(dir, SNAPSHOT_FILE));
-  await fsyncDir(dir);
+  }, { mode: 0o600 });
   return bytes;
 }
 
