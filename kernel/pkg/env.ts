@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { KrpcError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
+import { isProcessAlive } from '../lib/process-alive.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { chunkLength, INSTALLED_META_FILE, metaIdOf, type PkgMeta } from './format.js';
 import { assertPkgName, isExactVersion } from './id.js';
@@ -127,15 +128,6 @@ export function hostPlatform(): string {
   return `${os}-${arch}`;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
   const root = resolve(rootIn);
   const stagingRoot = join(root, STAGING_DIR);
@@ -144,7 +136,7 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
   // Staging dirs are named <pid>-<nonce>; those of dead processes are leftovers of a crash.
   for (const name of await readdir(stagingRoot)) {
     const pid = Number(name.split('-')[0]);
-    if (!Number.isInteger(pid) || !pidAlive(pid)) await rm(join(stagingRoot, name), { recursive: true, force: true });
+    if (!Number.isInteger(pid) || !isProcessAlive(pid)) await rm(join(stagingRoot, name), { recursive: true, force: true });
   }
 
   const pkgDir = (name: string) => join(root, assertPkgName(name));

@@ -5,6 +5,7 @@ import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
+import { isProcessAlive } from '../lib/process-alive.js';
 
 export interface LockOptions {
   /** Give up after this long (default 60 s). */
@@ -14,15 +15,6 @@ export interface LockOptions {
 }
 
 const BREAK_LOCK_STALE_MS = 10_000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function tryCreate(path: string, content: string): Promise<boolean> {
   try {
@@ -74,7 +66,7 @@ async function stillStale(path: string): Promise<string | undefined> {
   const pid = ownerPid(content);
   // A lock file being written has no content yet; only call it stale once it names a dead pid
   // or has stayed unreadable past the break timeout.
-  if (pid !== undefined) return pidAlive(pid) ? undefined : content;
+  if (pid !== undefined) return isProcessAlive(pid) ? undefined : content;
   const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
   return age > BREAK_LOCK_STALE_MS ? content : undefined;
 }

@@ -4,6 +4,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KrpcError } from '../../lib/errors.js';
+import { isProcessAlive } from '../../lib/process-alive.js';
 
 export const LOCK_FILE = 'LOCK';
 
@@ -20,18 +21,9 @@ export async function lockDir(dir: string): Promise<() => Promise<void>> {
     const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
     if (owner === process.pid)
       throw new KrpcError('FAILED_PRECONDITION', `the KV store in ${dir} is already open in this process; close it before opening it again`);
-    if (Number.isSafeInteger(owner) && owner > 0 && isRunning(owner))
+    if (Number.isSafeInteger(owner) && owner > 0 && isProcessAlive(owner))
       throw new KrpcError('FAILED_PRECONDITION', `the KV store in ${dir} is in use by process ${owner}; stop that process first (or delete ${path} if it is not a BuckyOS node)`);
     await rm(path, { force: true });
   }
   throw new KrpcError('FAILED_PRECONDITION', `could not lock the KV store in ${dir}: another process keeps taking ${path}`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
