@@ -30,9 +30,14 @@ try {
   const apps = Array.from({ length: APPS }, (_, i) => `idle${i + 1}`);
   for (const [i, app] of apps.entries()) await kv.call('sys_config_set', { key: `users/${USER}/apps/${app}/spec`, value: echoAppSpec(app, 60 + i) });
   await Promise.all(apps.map((app) => waitForStatus(`http://${ood.host}:3180/apps/${app}/`, 200, 60_000, 100)));
+  // An app can answer on its port hint a moment before node-daemon reports it started (with its pid).
   const appPids = await Promise.all(apps.map(async (app) => {
-    const r = await kv.call<{ value: string } | null>('sys_config_get', { key: `services/${app}@${USER}/instances/ood1` });
-    return (JSON.parse(r!.value) as { pid: number }).pid;
+    for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+      const r = await kv.call<{ value: string } | null>('sys_config_get', { key: `services/${app}@${USER}/instances/ood1` });
+      const pid = r ? (JSON.parse(r.value) as { pid: number }).pid : 0;
+      if (pid > 0) return pid;
+      if (Date.now() > deadline) throw new Error(`${app} has no started instance report with a pid`);
+    }
   }));
   const revision = async () => (await kv.call<{ revision: number }>('sys_config_watch', { key: '', revision: Number.MAX_SAFE_INTEGER, timeout_ms: 0 })).revision;
   await sleep(SETTLE_S * 1000);

@@ -13,7 +13,7 @@ import type { NodeKv } from './kv.js';
 import { fsName, sameLaunch, type AppTarget } from './node-config.js';
 import type { PkgInstallProgress, PkgSource } from './pkg-source.js';
 import { launchProcess, type Health, type ProcessExit, type RunningProcess } from './process-runtime.js';
-import { ReportChannel, buildReport, reportKey, type InstallProgressReport, type InstancePhase, type ReportingNode } from './report.js';
+import { ReportChannel, buildReport, reportKey, type InstallProgressReport, type InstancePhase, type ServiceInstanceReport, type ReportingNode } from './report.js';
 import { RotatingLog, type RotationPolicy } from './rotating-log.js';
 
 export type SignBootstrapToken = (claims: { appid: string; sub: string }) => Promise<string>;
@@ -158,10 +158,10 @@ export class AppInstance {
     return this.report.push();
   }
 
-  private renderReport(): string | null {
+  private renderReport(): ServiceInstanceReport | null {
     if (this.phase === 'stopped' && !this.closed) return null;
     const run = this.running?.proc;
-    return JSON.stringify(buildReport({
+    return buildReport({
       instanceId: this.instanceId,
       phase: this.phase,
       ports: run && this.phase === 'started' ? { www: run.port } : {},
@@ -171,7 +171,7 @@ export class AppInstance {
       error: this.error,
       deployment: deploymentOf((this.running?.target ?? this.target)?.entry.app_spec),
       progress: this.progress,
-    }, this.ctx.node, Math.floor(this.ctx.nowMs() / 1000)));
+    }, this.ctx.node, Math.floor(this.ctx.nowMs() / 1000));
   }
 
   private async reconcile(): Promise<void> {

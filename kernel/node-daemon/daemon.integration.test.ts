@@ -22,7 +22,7 @@ import { startNodeDaemon, type NodeDaemon, type NodeDaemonOptions } from './daem
 import type { KernelRunItem } from './kernel-instance.js';
 import { fsName } from './node-config.js';
 import { PID_FILE, isRunning, writePidRecord } from './pid-record.js';
-import type { ServiceInstanceReport } from './report.js';
+import { REPORT_TTL_S, type ServiceInstanceReport } from './report.js';
 import { localDirPkgSource } from './pkg-source.js';
 
 const r = () => randomInt(1, 251);
@@ -156,7 +156,7 @@ test('a new app entry starts the process, which reports its real port (the hint 
   assert.equal(rep.instance_id, INSTANCE_ID);
   assert.equal(rep.node_id, NODE);
   assert.equal(rep.health, 'healthy');
-  assert.ok(rep.expires_at - rep.last_update_time === 30);
+  assert.equal(rep.expires_at - rep.last_update_time, REPORT_TTL_S);
   const body = await (await fetch(`http://${host}:${rep.service_ports.www}/`)).json() as { pid: number; cwd: string; env: Record<string, string> };
   assert.equal(body.pid, rep.pid);
   assert.equal(body.cwd, join(paths.run, fsName(INSTANCE_ID)));
@@ -188,7 +188,7 @@ test('reports are refreshed: a later clock shows up in last_update_time and expi
   const before = (await report())!;
   clockSkewMs = 120_000;
   const later = await reportWhere('a refreshed report', (x) => x.last_update_time >= before.last_update_time + 120);
-  assert.equal(later.expires_at, later.last_update_time + 30);
+  assert.equal(later.expires_at, later.last_update_time + REPORT_TTL_S);
   assert.equal(later.pid, before.pid);
   const info = await waitFor('refreshed device info', async () => {
     const i = JSON.parse((await kv.get(`devices/${NODE}/info`))!.value);

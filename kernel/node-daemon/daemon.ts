@@ -44,7 +44,7 @@ export interface NodeDaemonOptions {
   advertiseIps?: string[];
   /** BUCKYOS_HOST_GATEWAY; default the bind address */
   hostGateway?: string;
-  /** instance reports and device info; default 10 s */
+  /** device info heartbeat and instance health probes (a report is written only when it changes); default 10 s */
   reportIntervalMs?: number;
   /** convergence pass without a change; default 5 s */
   safetyPassMs?: number;
@@ -194,6 +194,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
       host: sampleHost(),
       containerEngineFound: containerEngine !== undefined,
       nowSeconds: Math.floor(nowMs() / 1000),
+      sessionId: node.sessionId,
       // A node bound to its own loopback address (several nodes on one machine) is reachable there.
       extraIps: ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bindHost) ? [] : [bindHost],
       advertiseIps: o.advertiseIps,

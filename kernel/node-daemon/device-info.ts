@@ -43,6 +43,8 @@ export interface DeviceInfo extends Record<string, unknown> {
   support_container: boolean;
   update_time: number;
   state: string;
+  /** ours: this node-daemon run; the scheduler keeps reports of the same session alive with this heartbeat */
+  node_session_id?: string;
 }
 
 /** Non-internal addresses, plus `extraIps` (e.g. the loopback address a test node is bound to). */
@@ -58,6 +60,8 @@ export function buildDeviceInfo(input: {
   host: HostSample;
   containerEngineFound: boolean;
   nowSeconds: number;
+  /** the node_session_id of the reports this node-daemon writes */
+  sessionId?: string;
   extraIps?: string[];
   /** Where other nodes reach this node's gateway; they head `ips` (the scheduler routes to the first). */
   advertiseIps?: string[];
@@ -83,6 +87,7 @@ export function buildDeviceInfo(input: {
     support_container: input.containerEngineFound && deviceDoc.support_container !== false,
     update_time: input.nowSeconds,
     state: 'Ready',
+    ...(input.sessionId && { node_session_id: input.sessionId }),
     ...(ips.length > 0 && { ips }),
   };
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../lib/log.js';
 import type { InstanceStatus } from './app-instance.js';
 import { RestartBackoff, type BackoffPolicy } from './backoff.js';
 import type { NodeKv } from './kv.js';
-import { ReportChannel, buildReport, reportKey, type InstancePhase, type ReportingNode } from './report.js';
+import { ReportChannel, buildReport, reportKey, type InstancePhase, type ServiceInstanceReport, type ReportingNode } from './report.js';
 
 export interface KernelRunItem {
   /** Starts the service, or returns its ports when it already runs. */
@@ -108,10 +108,10 @@ export class KernelInstance {
     return this.report.push();
   }
 
-  private renderReport(): string | null {
+  private renderReport(): ServiceInstanceReport | null {
     if (this.phase === 'stopped' && !this.closed) return null;
     const started = this.phase === 'started';
-    return JSON.stringify(buildReport({
+    return buildReport({
       instanceId: this.instanceId,
       phase: this.phase,
       ports: started ? this.ports : {},
@@ -119,7 +119,7 @@ export class KernelInstance {
       startTime: started ? Math.floor(this.startedAt / 1000) : 0,
       health: started ? 'healthy' : 'unknown',
       error: this.error,
-    }, this.ctx.node, Math.floor(this.ctx.nowMs() / 1000)));
+    }, this.ctx.node, Math.floor(this.ctx.nowMs() / 1000));
   }
 
   private async reconcile(): Promise<void> {

@@ -96,6 +96,7 @@ function parseNode(name: string, text: string): NodeItem {
     netId: typeof info.net_id === 'string' ? info.net_id : undefined,
     ips: docIps.length > 0 ? docIps : allIps,
     updateTime: info.update_time,
+    sessionId: typeof info.node_session_id === 'string' && info.node_session_id ? info.node_session_id : undefined,
   };
 }
 
@@ -182,7 +183,8 @@ function parseReport(specId: string, node: string, text: string): ReportItem {
     state: r.state,
     ports: portsOf(r.service_ports, 'service_ports'),
     nodeDid: typeof r.node_did === 'string' && r.node_did ? r.node_did : undefined,
-    expiresAt: expires,
+    sessionId: typeof r.node_session_id === 'string' && r.node_session_id ? r.node_session_id : undefined,
+    liveUntil: expires,
   };
 }
 
@@ -307,5 +309,18 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
       skip(key, e.message);
     }
   }
+  tieReportsToHeartbeats(input);
   return input;
+}
+
+/** node-daemon writes a report only when it changes; its node's heartbeat says it is still true. */
+function tieReportsToHeartbeats(input: SchedulerInput): void {
+  for (const byNode of Object.values(input.reports)) {
+    for (const r of Object.values(byNode)) {
+      const node = Object.hasOwn(input.nodes, r.node) ? input.nodes[r.node] : undefined;
+      if (!node) continue;
+      const heartbeatUntil = node.updateTime + input.goneAfterS;
+      r.liveUntil = r.sessionId !== undefined && r.sessionId === node.sessionId ? heartbeatUntil : Math.min(r.liveUntil, heartbeatUntil);
+    }
+  }
 }

@@ -298,7 +298,7 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
     writes[key] = { action: 'update', value: text };
     act('update_service_info', key, live.length > 0
       ? { code: 'report:live-instances', detail: `live instances on ${live.join(', ')}` }
-      : { code: 'report:no-live-instance', detail: 'no instance reports "started" with an unexpired expires_at' });
+      : { code: 'report:no-live-instance', detail: 'no instance reports "started" with an unexpired expires_at or a fresh node heartbeat' });
   }
 
   // ---- RBAC tail ---------------------------------------------------------------------------
@@ -398,7 +398,7 @@ function nextDeadlineOf(input: SchedulerInput, views: Map<string, NodeView>, now
   const consider = (t: number) => {
     if (t > now && (deadline === undefined || t < deadline)) deadline = t;
   };
-  for (const byNode of Object.values(input.reports)) for (const r of Object.values(byNode)) if (isLive(r, now)) consider(r.expiresAt);
+  for (const byNode of Object.values(input.reports)) for (const r of Object.values(byNode)) if (isLive(r, now)) consider(r.liveUntil);
   for (const v of views.values()) if (v.item && v.status !== 'gone') consider(v.item.updateTime + input.goneAfterS);
   return deadline;
 }

@@ -216,6 +216,24 @@ test('service_info comes from live reports only; an expired report drops out', (
   assert.equal(run(dump, NOW + 10).nextDeadline, NOW + 30);
 });
 
+test('a report of the session in its node heartbeat lives with the heartbeat; a silent node takes every report with it', () => {
+  const liveOn = (dump: Record<string, string>, now: number) =>
+    Object.keys((JSON.parse(converge(dump, now)['services/verify-hub/info']) as ServiceInfo).node_list);
+  const zone = (infoAt: number, reportSession: string) => zoneWithNas({
+    'devices/ood1/info': deviceInfo('ood1', { updateTime: infoAt, allIp: ['192.168.1.10'], sessionId: 's2' }),
+    'services/verify-hub/instances/ood1': instanceReport('verify-hub', 'ood1', { port: 3300, now: NOW - 200, sessionId: reportSession }),
+  });
+  assert.deepEqual(liveOn(zone(NOW - 5, 's2'), NOW), ['ood1'], 'expires_at long past, but the same session still beats');
+  assert.deepEqual(liveOn(zone(NOW - 5, 's1'), NOW), [], 'a report of an earlier session counts only until its expires_at');
+  assert.deepEqual(liveOn(zone(NOW - 46, 's2'), NOW), [], 'the node is gone, and its report with it');
+  assert.equal(run(zone(NOW - 5, 's2'), NOW).nextDeadline, NOW - 5 + 45);
+  const fresh = zoneWithNas({
+    'devices/ood1/info': deviceInfo('ood1', { updateTime: NOW - 46, allIp: ['192.168.1.10'] }),
+    'services/verify-hub/instances/ood1': instanceReport('verify-hub', 'ood1', { port: 3300, now: NOW, ttl: 90 }),
+  });
+  assert.deepEqual(liveOn(fresh, NOW), [], 'an unexpired expires_at does not outlive a silent node');
+});
+
 test('service_info of an app is keyed by node and removed when the app and its reports are gone', () => {
   let dump = converge(zoneWithNas({ 'users/alice/apps/notes/spec': appSpec('alice', 'notes', { appIndex: 10, affinity: 'nas' }) }));
   dump = converge({ ...dump, 'services/notes@alice/instances/nas': instanceReport('notes@alice', 'nas', { port: 10161, now: NOW }) });

@@ -1,10 +1,11 @@
 // services/<s>/info from live instance reports only (spec 20 §5 step 4, keyed by node as in §11).
-// A report is live while now < expires_at and its state is "started"; dead instances drop out at once.
+// A report is live while its state is "started" and it has not lapsed (ReportItem.liveUntil: expires_at,
+// or its node's heartbeat); dead instances drop out at once.
 import type { NodeItem, ReportItem, ServiceInfo, ServiceNode } from './types.js';
 
 export const SERVICE_WEIGHT = 100;
 
-export const isLive = (r: ReportItem, now: number) => r.state === 'started' && now < r.expiresAt;
+export const isLive = (r: ReportItem, now: number) => r.state === 'started' && now < r.liveUntil;
 
 export function deriveServiceInfo(reports: Record<string, ReportItem> | undefined, nodes: Record<string, NodeItem>, now: number): ServiceInfo {
   const node_list: Record<string, ServiceNode> = {};

@@ -167,6 +167,8 @@ export interface NodeItem {
   /** Addresses for routes: the signed doc's `ips` when present, else the sorted `all_ip`. */
   ips: string[];
   updateTime: number;
+  /** ours: the node-daemon run that writes this heartbeat (node_session_id) */
+  sessionId: string | undefined;
 }
 
 export type UserType = 'root' | 'admin' | 'user' | 'limited' | 'guest';
@@ -207,8 +209,14 @@ export interface ReportItem {
   state: string;
   ports: Record<string, number>;
   nodeDid: string | undefined;
-  /** unix s after which the report no longer counts */
-  expiresAt: number;
+  /** node_session_id: the node-daemon run that wrote it */
+  sessionId: string | undefined;
+  /**
+   * Unix s after which the report no longer counts: its expires_at, except that a report of the
+   * session named in its node's heartbeat lives as long as that heartbeat, and no report outlives
+   * its node's heartbeat (a node gone takes its instances with it).
+   */
+  liveUntil: number;
 }
 
 export interface SkippedInput {
