@@ -5,6 +5,7 @@
 import { unauthenticated } from '../lib/errors.js';
 import { decodeUnverified, nowSeconds, verifyJwt, type Claims } from '../lib/identity/jwt.js';
 import { isEd25519PublicJwk, type Ed25519PublicJwk } from '../lib/identity/keys.js';
+import { defaultKeyOf } from '../lib/identity/documents.js';
 import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
 import { principalFromClaims, type Principal, type Signer } from './principal.js';
@@ -27,15 +28,6 @@ const PRIVILEGED_USER_TYPES = new Set(['admin', 'root']);
 const ISSUER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 const VERIFIED_CACHE_LIMIT = 10_000;
-
-/** The default (`#main_key`, else first) Ed25519 key of a DID document. */
-export function defaultKeyOf(doc: unknown): Ed25519PublicJwk | undefined {
-  const methods = (doc as { verificationMethod?: unknown } | null)?.verificationMethod;
-  if (!Array.isArray(methods)) return undefined;
-  const main = methods.find((m) => typeof m?.id === 'string' && m.id.endsWith('#main_key')) ?? methods[0];
-  const jwk = main?.publicKeyJwk;
-  return isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
-}
 
 function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;

@@ -3,7 +3,8 @@
 // removed device stops getting tokens at once.
 import { KrpcError } from '../lib/errors.js';
 import { verifyJwt } from '../lib/identity/jwt.js';
-import { isEd25519PublicJwk, type Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import { defaultKeyOf } from '../lib/identity/documents.js';
 import { deviceDocKey, userDocKey, userSettingsKey, type VerifyHubKv } from './kv.js';
 import type { PrincipalKind } from './tokens.js';
 
@@ -33,15 +34,6 @@ export async function readUserSettings(kv: VerifyHubKv, user: string): Promise<U
 }
 
 export const isActive = (s: UserSettings | null): boolean => s?.state === 'active';
-
-/** The default (`#main_key`, else first) Ed25519 key of a DID document. */
-export function defaultKeyOf(doc: unknown): Ed25519PublicJwk | undefined {
-  const methods = (doc as { verificationMethod?: unknown } | null)?.verificationMethod;
-  if (!Array.isArray(methods)) return undefined;
-  const main = methods.find((m) => typeof m?.id === 'string' && m.id.endsWith('#main_key')) ?? methods[0];
-  const jwk = main?.publicKeyJwk;
-  return isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
-}
 
 /** The key of a device, from its owner-signed document; undefined when there is no valid one. */
 export async function deviceKey(kv: VerifyHubKv, device: string, ownerKey: Ed25519PublicJwk, nowS: number): Promise<Ed25519PublicJwk | undefined> {

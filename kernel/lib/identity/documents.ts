@@ -157,6 +157,15 @@ export function defaultKey(doc: { verificationMethod?: unknown }): Ed25519Public
   return isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
 }
 
+/** The default (`#main_key`, else first) Ed25519 key of a DID document of any origin: unlike defaultKey, any id ending in `#main_key` counts and the first key is the fallback. */
+export function defaultKeyOf(doc: unknown): Ed25519PublicJwk | undefined {
+  const methods = (doc as { verificationMethod?: unknown } | null)?.verificationMethod;
+  if (!Array.isArray(methods)) return undefined;
+  const main = methods.find((m) => typeof m?.id === 'string' && m.id.endsWith('#main_key')) ?? methods[0];
+  const jwk = main?.publicKeyJwk;
+  return isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
+}
+
 export interface OwnerDocumentInput {
   name: string;
   publicJwk: Ed25519PublicJwk;
