@@ -4,7 +4,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { activatedOod, cli, portIsOpen, spawnOod, waitForPort, type NodeProcess } from './testing/harness.js';
+import { spawn } from 'node:child_process';
+import { activatedOod, cli, pollUntil, portIsOpen, repoRoot, spawnOod, waitForPort, type NodeProcess } from './testing/harness.js';
 import { KrpcClient } from './lib/krpc/client.js';
 import { login } from './cli/session.js';
 import { isKrpcError } from './lib/errors.js';
@@ -49,6 +50,24 @@ test('kv set/get/list/delete through the gateway as the owner', async () => {
   const badLogin = await cli(['kv', 'get', 'users/alice/profile'], { ...env, BUCKYOS_PASSWORD: 'wrong-password' });
   assert.notEqual(badLogin.code, 0);
   assert.match(badLogin.stderr, /UNAUTHENTICATED/);
+});
+
+test('kv watch prints each change under its prefix as it happens, and nothing outside it', async () => {
+  const watcher = spawn(process.execPath, [join(repoRoot, 'bin/buckyos.js'), 'kv', 'watch', 'users/alice/apps/w'], { env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  watcher.stdout.on('data', (d) => (out += d));
+  watcher.stderr.on('data', (d) => (err += d));
+  try {
+    await pollUntil('the watch to start', async () => (/watching/.test(err) ? true : undefined), { timeoutMs: 15_000 });
+    assert.equal((await cli(['kv', 'set', 'users/alice/apps/other/settings', '{"no":1}'], env)).code, 0);
+    assert.equal((await cli(['kv', 'set', 'users/alice/apps/w/settings', '{"yes":1}'], env)).code, 0);
+    const line = await pollUntil('the change to be printed', async () => out.split('\n').find((l) => l.includes('apps/w/settings')), { timeoutMs: 10_000 });
+    assert.deepEqual(JSON.parse(line), { key: 'users/alice/apps/w/settings', value: '{"yes":1}', version: 1 });
+    assert.ok(!out.includes('apps/other'), `the watch printed a key outside its prefix: ${out}`);
+  } finally {
+    watcher.kill();
+  }
 });
 
 test('exec_tx through the gateway is all-or-nothing', async () => {
