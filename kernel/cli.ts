@@ -9,7 +9,7 @@ const usage = `usage: buckyos <command> [options]
   activate --device URL --zone NAME --owner NAME --password PW [--mnemonic "WORDS"]
   kv get|set|list|delete|watch KEY [VALUE]   (--zone URL --user NAME --password PW, or BUCKYOS_ZONE/USER/PASSWORD)
   snapshot [--diff REV] [--json]        what the scheduler decided and why
-  pkg build DIR [--out FILE] [--release V] | pkg publish FILE --zone URL
+  pkg build DIR [--out FILE] [--release V] | pkg publish FILE --zone URL | pkg gc
   app install|upgrade|rollback|uninstall|list [NAME] [--node NODE] [--version V]
 `;
 

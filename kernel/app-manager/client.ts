@@ -1,4 +1,5 @@
 // Typed client of the app-manager, used by the CLI, the control panel and tests.
+import type { GcResult } from '../repo-server/wire.js';
 import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
 import type { InstallParams, RollbackParams, UpgradeParams, AppRef } from './schema.js';
 import type { AppListEntry, StartedTask, TaskView } from './types.js';
@@ -31,6 +32,11 @@ export class AppManagerClient {
 
   list(): Promise<AppListEntry[]> {
     return this.rpc.call('list_apps', {});
+  }
+
+  /** Repo GC keeping the current and previous version of every installed app (admins only). */
+  gcPackages(): Promise<GcResult & { keep: Record<string, string[]> }> {
+    return this.rpc.call('gc_packages', {});
   }
 
   task(taskId: string): Promise<TaskView> {

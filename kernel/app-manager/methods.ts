@@ -162,6 +162,20 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
       },
     },
 
+    /**
+     * Repo GC that keeps the current and the previous version of every installed app, zone-wide (and
+     * whatever an unfinished task moves between). Needs the caller's own right to administer the repo.
+     */
+    gc_packages: {
+      params: listParams,
+      handler: async (_p, ctx) => {
+        await d.callers.verify(ctx.token);
+        const keep = await installedVersions(new AppKv(d.kv));
+        const result = await d.repo.gc(keep, ctx.token!);
+        return { keep, ...result };
+      },
+    },
+
     uninstall_app: {
       params: uninstallParams,
       handler: async (p: AppRef, ctx): Promise<StartedTask> => {
@@ -207,4 +221,19 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
       },
     },
   };
+}
+
+/** pkg name → versions some install record still needs: current, previous, and an unfinished task's ends. */
+async function installedVersions(kv: AppKv): Promise<Record<string, string[]>> {
+  const keep: Record<string, Set<string>> = {};
+  for (const user of await kv.users()) {
+    for (const id of await kv.appIds(user)) {
+      const r = (await kv.record(user, id))?.value;
+      if (!r) continue;
+      const versions = (keep[r.pkg_name] ??= new Set());
+      for (const v of [r.version, r.previous_version, taskActive(r.task) ? r.task.from : undefined, taskActive(r.task) ? r.task.to : undefined])
+        if (v) versions.add(v);
+    }
+  }
+  return Object.fromEntries(Object.entries(keep).map(([name, v]) => [name, [...v].sort()]));
 }

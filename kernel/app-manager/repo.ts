@@ -3,6 +3,7 @@
 import { KrpcError } from '../lib/errors.js';
 import type { TokenSource } from '../lib/krpc/client.js';
 import { RepoClient } from '../repo-server/client.js';
+import type { GcResult } from '../repo-server/wire.js';
 
 export interface ResolvedPkg {
   name: string;
@@ -25,6 +26,8 @@ export interface AppRepo {
   /** NOT_FOUND (with the versions there are) when nothing published matches. */
   resolve(name: string, version?: string): Promise<ResolvedPkg>;
   prepareReady(name: string, version: string): Promise<PreparedPkg>;
+  /** Drops the content of every version not in `keep` (the repo also keeps each pkg's newest), as `token`'s caller. */
+  gc(keep: Record<string, string[]>, token: string): Promise<GcResult>;
 }
 
 export function repoOverKrpc(url: string, token: TokenSource): AppRepo {
@@ -59,5 +62,6 @@ export function repoOverKrpc(url: string, token: TokenSource): AppRepo {
         : `${r.missing_count ?? r.missing_chunks?.length ?? 'some'} of its chunks are missing and no source has them`;
       return { ready: false, fetchedBytes: r.fetched_bytes, problem };
     },
+    gc: (keep, token) => new RepoClient(url, token).gc(keep),
   };
 }

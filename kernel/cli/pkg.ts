@@ -6,14 +6,16 @@ import { publishPkg } from '../repo-server/publish.js';
 import { parse, zoneLogin, zoneOptions } from './args.js';
 import { formatBytes, progressBar } from './progress.js';
 import { login } from './session.js';
+import { AppManagerClient } from '../app-manager/client.js';
 
-const usage = 'usage: buckyos pkg build DIR [--out FILE] [--release V] | buckyos pkg publish FILE --zone URL [--user NAME --password PW]';
+const usage = 'usage: buckyos pkg build DIR [--out FILE] [--release V] | buckyos pkg publish FILE --zone URL [--user NAME --password PW] | buckyos pkg gc';
 
 export async function pkgCommand(argv: string[]): Promise<void> {
   const [op, ...rest] = argv;
   switch (op) {
     case 'build': return build(rest);
     case 'publish': return publish(rest);
+    case 'gc': return gc(rest);
     default: throw new KrpcError('INVALID_PARAMS', usage);
   }
 }
@@ -66,4 +68,17 @@ async function publish(argv: string[]): Promise<void> {
     ? 'was already published; nothing changed'
     : `published: ${result.new_chunks} new chunks (${formatBytes(result.new_bytes)}), ${result.reused_chunks} already in the repo`;
   process.stdout.write(`${result.name} ${result.version} ${what}${result.ready ? '' : ' (not ready yet: some content is missing)'}\n  meta ${result.meta_id}\n`);
+}
+
+/** Frees the repo's space: keeps the current and previous version of every installed app (and each pkg's newest). */
+async function gc(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, zoneOptions);
+  if (positionals.length > 0) throw new KrpcError('INVALID_PARAMS', 'usage: buckyos pkg gc [--zone URL --user NAME --password PW]');
+  const session = await login(zoneLogin(values));
+  const r = await new AppManagerClient(`${session.zone}/kapi/app_manager`, session.sessionToken).gcPackages();
+  const kept = Object.entries(r.keep).map(([name, versions]) => `${name} ${versions.join(', ')}`);
+  process.stdout.write(
+    `freed ${formatBytes(r.freed_bytes)} (${r.removed_chunks} chunks); versions no longer ready: ${r.removed_versions.join(', ') || 'none'}\n` +
+    `kept for installed apps: ${kept.join('; ') || 'none'} (and the newest version of every package)\n`,
+  );
 }
