@@ -116,3 +116,27 @@ test('the scheduler explains its placements over kRPC through the gateway, to lo
   await assert.rejects(scheduler.call('explain', { spec_id: 'no-such-app' }), (e: unknown) => isKrpcError(e, 'NOT_FOUND'));
   await assert.rejects(new KrpcClient(`http://${host}:3180/kapi/scheduler`).call('explain', { spec_id: 'verify-hub' }), (e: unknown) => isKrpcError(e, 'UNAUTHENTICATED'));
 });
+
+test('buckyos snapshot prints the placements with reasons, as text, JSON and a diff against a kept revision', async () => {
+  const json = await cli(['snapshot', '--json'], env);
+  assert.equal(json.code, 0, json.stderr);
+  const snap = JSON.parse(json.stdout) as { rev: number; placements: Array<{ spec_id: string; node: string; reason: { code: string; detail: string } }> };
+  assert.ok(snap.placements.length >= 4, 'the kernel services are placed');
+  for (const p of snap.placements) assert.ok(p.reason.code && p.reason.detail, `placement of ${p.spec_id} has no reason`);
+  assert.ok(snap.placements.some((p) => p.spec_id === 'verify-hub' && p.node === 'ood1'));
+
+  const text = await cli(['snapshot'], env);
+  assert.match(text.stdout, /^scheduler snapshot rev \d+/);
+  assert.match(text.stdout, /verify-hub \[kernel, running, 1\/1 started\]\n {4}on ood1: started because \w+:[\w-]+: /);
+
+  const diff = await cli(['snapshot', '--diff', '1', '--json'], env);
+  assert.equal(diff.code, 0, diff.stderr);
+  const d = JSON.parse(diff.stdout) as { from: number; to: number; changes: unknown[] };
+  assert.equal(d.from, 1);
+  assert.equal(d.to, snap.rev);
+  assert.ok(d.changes.length > 0, 'the first snapshot differs from the current one');
+
+  const gone = await cli(['snapshot', '--diff', '999999'], env);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /NOT_FOUND: snapshot 999999 is not kept any more; kept revisions: 1, /);
+});
