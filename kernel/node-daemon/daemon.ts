@@ -4,7 +4,7 @@
 // A convergence pass reads the config and hands every instance its target; instances then deploy,
 // start, restart and stop on their own (app-instance.ts, kernel-instance.ts), so a slow install
 // never holds up the next pass. Passes run on every change of the config (watch, debounced) and
-// every 5 s as a safety net, one at a time.
+// every 30 s as a safety net, one at a time.
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../lib/errors.js';
 import type { DataPaths } from '../lib/paths.js';
@@ -46,7 +46,7 @@ export interface NodeDaemonOptions {
   hostGateway?: string;
   /** device info heartbeat and instance health probes (a report is written only when it changes); default 10 s */
   reportIntervalMs?: number;
-  /** convergence pass without a change; default 5 s */
+  /** convergence pass without a change; default 30 s (the watch brings every change at once) */
   safetyPassMs?: number;
   debounceMs?: number;
   /** long-poll length of one watch call (system-config client default when absent) */
@@ -216,7 +216,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
     pollIntervalMs: o.pollIntervalMs ?? 1000,
     onError: (e) => log.debug('watching the node config failed; polling until it works again', { err: describeError(e) }),
   });
-  const safetyTimer = setInterval(() => void converge(), o.safetyPassMs ?? 5000);
+  const safetyTimer = setInterval(() => void converge(), o.safetyPassMs ?? 30_000);
   const refreshTimer = setInterval(() => {
     void writeDeviceInfo();
     for (const inst of [...apps.values(), ...kernel.values()]) void inst.refresh();

@@ -2,6 +2,7 @@
 // group, cwd and env, pipes its output into a rotating log, waits for it to write its real port to
 // BUCKYOS_PORT_FILE (the start-port paradigm), and stops it with SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -92,6 +93,17 @@ async function readPortFile(path: string): Promise<number | undefined> {
   return port >= 1 && port <= 65535 ? port : undefined;
 }
 
+/** GET `url`: true for a 2xx answer in time. node:http, not fetch: every app is probed every few seconds. */
+function probe(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      res.resume();
+      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300);
+    });
+    req.on('error', () => resolve(false));
+  });
+}
+
 export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<RunningProcess> {
   await mkdir(l.runDir, { recursive: true });
   const portFile = join(l.runDir, PORT_FILE);
@@ -163,13 +175,7 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
       const { path: healthPath, timeout_ms: probeMs = 2000 } = l.pkg.manifest.health ?? {};
       const health = async (): Promise<Health> => {
         if (!healthPath || exitedEarly) return exitedEarly ? 'unhealthy' : 'unknown';
-        try {
-          const res = await fetch(`http://${urlHost(l.probeHost)}:${port}${healthPath}`, { signal: AbortSignal.timeout(Math.min(probeMs, 10_000)) });
-          await res.body?.cancel();
-          return res.ok ? 'healthy' : 'unhealthy';
-        } catch {
-          return 'unhealthy';
-        }
+        return (await probe(`http://${urlHost(l.probeHost)}:${port}${healthPath}`, Math.min(probeMs, 10_000))) ? 'healthy' : 'unhealthy';
       };
       return { pid, port, startedAt, exited, stop, health };
     }

@@ -27,7 +27,7 @@ export interface SchedulerOptions {
   log: Logger;
   /** Quiet time after a KV change before a pass (default 50 ms): a burst of writes makes one pass. */
   debounceMs?: number;
-  /** Longest time between passes (default 5 s). */
+  /** Longest time between passes (default 30 s; the watch wakes it on every change that matters). */
   safetyPassMs?: number;
   /** Snapshots kept in system/scheduler/history (default 20). */
   historySize?: number;
@@ -45,6 +45,8 @@ export interface SchedulerHandle {
   stop(): Promise<void>;
 }
 
+/** A failed pass, or a zone not booted yet, is looked at again this soon. */
+const RETRY_MS = 5_000;
 /** system-config caps one exec_tx at 1024 actions and ~2 MiB of body; stay below both. */
 const TX_MAX_ACTIONS = 1000;
 const TX_MAX_BYTES = 1536 * 1024;
@@ -123,7 +125,8 @@ export function splitTx(writes: Record<string, ExecTxAction>): Array<Record<stri
 export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
   const { kv, log } = opts;
   const debounceMs = opts.debounceMs ?? 50;
-  const safetyPassMs = opts.safetyPassMs ?? 5_000;
+  const safetyPassMs = opts.safetyPassMs ?? 30_000;
+  const retryMs = Math.min(safetyPassMs, RETRY_MS);
   const historySize = opts.historySize ?? DEFAULT_HISTORY_SIZE;
   const goneAfterS = opts.goneAfterS ?? DEFAULT_GONE_AFTER_S;
   const now = opts.now ?? (() => Date.now() / 1000);
@@ -137,7 +140,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
     const dump = await kv.dump();
     if (!Object.hasOwn(dump, BOOT_CONFIG_KEY)) {
       log.debug('zone not booted yet; nothing to schedule');
-      return { writes: 0, wakeInMs: safetyPassMs };
+      return { writes: 0, wakeInMs: retryMs };
     }
     const at = now();
     const result = schedule(buildSchedulerInput(dump, { goneAfterS }), parseSnapshot(dump[SCHEDULER_SNAPSHOT_KEY]), at);
@@ -178,7 +181,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
         return { writes };
       } catch (e) {
         log.warn('scheduler pass failed; retrying on the next wake', { err: describeError(e) });
-        arm(safetyPassMs);
+        arm(retryMs);
         throw e;
       }
     });
