@@ -8,7 +8,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activatedOod } from '../kernel/testing/harness.js';
 import { login } from '../kernel/cli/session.js';
-import { FIXTURE_PKGS, USER, cpuSeconds, echoAppSpec, loadAverage, mib, rssBytes, waitForStatus } from './lib/zone-process.js';
+import { FIXTURE_PKGS, USER, cpuSeconds, echoAppSpec, loadAverage, mib, rssBytes, threadCpuSeconds, waitForStatus } from './lib/zone-process.js';
 
 const arg = (name: string, dflt: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -43,7 +43,7 @@ try {
   await sleep(SETTLE_S * 1000);
 
   const oodPid = ood.child.pid!;
-  const cpuOf = async () => ({ ood: await cpuSeconds(oodPid), apps: await Promise.all(appPids.map(cpuSeconds)) });
+  const cpuOf = async () => ({ ood: await cpuSeconds(oodPid), threads: await threadCpuSeconds(oodPid), apps: await Promise.all(appPids.map(cpuSeconds)) });
   const rev0 = await revision();
   const before = await cpuOf();
   const t0 = performance.now();
@@ -58,6 +58,8 @@ try {
   const appsTotal = appPcts.reduce((a, b) => a + b, 0);
   console.log(`idle CPU over ${seconds.toFixed(1)} s with ${APPS} apps running (after ${SETTLE_S} s settling; report interval ${REPORT_INTERVAL_MS || 'default'} ms):`);
   console.log(`  OOD process (all kernel services): ${oodPct.toFixed(2)} % of one core (target < ${TARGET_PCT} %: ${oodPct < TARGET_PCT ? 'met' : 'NOT met'}), RSS ${mib(await rssBytes(oodPid))}`);
+  const mainPct = pct((after.threads.get(oodPid) ?? 0) - (before.threads.get(oodPid) ?? 0));
+  console.log(`    of which the main (JavaScript) thread ${mainPct.toFixed(2)} %, other threads (GC helpers, libuv pool, loader) ${(oodPct - mainPct).toFixed(2)} %`);
   if (APPS > 0) console.log(`  ${APPS} app processes: ${appsTotal.toFixed(2)} % in total, busiest ${Math.max(...appPcts).toFixed(2)} %`);
   console.log(`  KV writes in the window: ${rev1 - rev0} (${((60 * (rev1 - rev0)) / seconds).toFixed(1)} per minute)`);
   console.log(`  machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model}, load average ${await loadAverage()}`);

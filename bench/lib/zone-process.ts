@@ -1,6 +1,6 @@
 // Shared by the zone-level benches (converge, cold-start, idle-cpu): app specs for the echo-app
 // fixture, HTTP polling, percentiles, and per-process CPU and memory from /proc (Linux).
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../kernel/testing/harness.js';
@@ -47,6 +47,17 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/** utime + stime of every thread of a process, in seconds, by thread id (the main thread's id is the pid). */
+export async function threadCpuSeconds(pid: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), await cpuSeconds(Number(tid)));
+    } catch { /* the thread ended */ }
+  }
+  return out;
 }
 
 export async function rssBytes(pid: number): Promise<number> {
