@@ -1,6 +1,8 @@
 // Real activation servers on a random loopback address with temp data dirs, driven by the owner-side
 // client and by hand-made (forged, replayed, malformed) requests.
 import { after, before, describe, test } from 'node:test';
+import http from 'node:http';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -91,31 +93,52 @@ const pemBody = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, '').replace(/
 const privateD = (pem: string) => (createPrivateKey(pem).export({ format: 'jwk' }) as { d: string }).d;
 
 /** Records the text of every request body and response the owner side exchanges. */
-function recordTraffic() {
-  const original = globalThis.fetch;
+/** A recording HTTP proxy in front of the device: sees exactly what crosses the wire, whatever the client uses. */
+async function recordTraffic(target: { host: string; port: number }) {
   const exchanges: { request?: string; response: string }[] = [];
-  globalThis.fetch = async (input, init) => {
-    const res = await original(input, init);
-    exchanges.push({ request: typeof init?.body === 'string' ? init.body : undefined, response: await res.clone().text() });
-    return res;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        const out: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => out.push(c));
+        upRes.on('end', () => {
+          const answer = Buffer.concat(out);
+          exchanges.push({ request: body.length > 0 ? body.toString() : undefined, response: answer.toString() });
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          res.end(answer);
+        });
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  server.listen(0, target.host);
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  return {
+    exchanges,
+    url: `http://${target.host}:${port}`,
+    restore: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
-  return { exchanges, restore: () => { globalThis.fetch = original; } };
 }
 
 describe('activateDevice against a fresh device on :3182', () => {
   let device: Device;
   let result: Awaited<ReturnType<typeof activateDevice>>;
-  let traffic: ReturnType<typeof recordTraffic>;
+  let traffic: Awaited<ReturnType<typeof recordTraffic>>;
   const password = 'correct horse battery';
 
   before(async () => {
     device = await startDevice(DEFAULT_PORTS.activation);
     assert.equal(await deviceState(device), 'inactive');
-    traffic = recordTraffic();
+    traffic = await recordTraffic({ host: HOST, port: DEFAULT_PORTS.activation });
     try {
-      result = await activateDevice({ deviceUrl: `${HOST}`, zoneName: ' Home.Example.com ', ownerName: 'Alice', password });
+      result = await activateDevice({ deviceUrl: traffic.url, zoneName: ' Home.Example.com ', ownerName: 'Alice', password });
     } finally {
-      traffic.restore();
+      await traffic.restore();
     }
   });
 
