@@ -13,16 +13,12 @@ import type { ZoneDocument } from './lib/identity/documents.js';
 import { parseOodString } from './lib/identity/ood-string.js';
 import { dataPaths, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
-import { loadNodeIdentity, deviceTokenSource, signDeviceToken } from './node-identity.js';
+import { loadNodeIdentity, deviceTokenSource } from './node-identity.js';
+import { runSetupThenBoot, type Phase, type StopStack } from './lifecycle.js';
+import { startDeviceDaemon, startDeviceGateway, type BootingNode } from './node-services.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { SystemConfigClient } from './system-config/client.js';
-import { startGateway } from './gateway/service.js';
-import { StaticResolver, chainResolvers } from './gateway/resolver.js';
-import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
-import { startNodeDaemon } from './node-daemon/daemon.js';
-import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
-import { openPkgEnv } from './pkg/env.js';
-import { repoPkgSource } from './repo-server/pkg-source.js';
+import { StaticResolver } from './gateway/resolver.js';
 import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
 import { startJoinServer } from './join/service.js';
 
@@ -40,7 +36,7 @@ export interface NodeOptions {
   tuning?: NodeTuning;
 }
 
-export type NodePhase = 'waiting-to-join' | 'booting' | 'running' | 'stopped';
+export type NodePhase = Phase<'waiting-to-join'>;
 
 export interface NodeHandle {
   readonly paths: DataPaths;
@@ -52,8 +48,6 @@ export interface NodeHandle {
   stop(): Promise<void>;
 }
 
-interface Stoppable { stop(): Promise<void> }
-
 export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const paths = dataPaths(opts.dataDir);
   const host = opts.host ?? '127.0.0.1';
@@ -61,55 +55,23 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const log = opts.log ?? createLogger('node');
   await Promise.all([paths.etc, paths.pkgs, paths.data, paths.logs, paths.run].map((d) => mkdir(d, { recursive: true })));
 
-  let phase: NodePhase = 'booting';
   let joinCode: string | undefined;
-  const running: Stoppable[] = [];
-  let stopping = false;
-  let resolveRunning!: () => void;
-  let rejectRunning!: (e: unknown) => void;
-  const runningPromise = new Promise<void>((res, rej) => { resolveRunning = res; rejectRunning = rej; });
-  runningPromise.catch(() => {});
-
-  const boot = async () => {
-    phase = 'booting';
-    joinCode = undefined;
-    await bootNode({ paths, host, ports, log, opts, running });
-    if (stopping) return;
-    phase = 'running';
-    resolveRunning();
-  };
-
-  if (await isActivated(paths)) {
-    await boot();
-  } else {
-    phase = 'waiting-to-join';
-    const server = await startJoinServer({
-      paths, host, port: ports.activation, log,
-      onJoined: () => {
-        // Let the commit response reach the owner before the port closes.
-        setTimeout(() => {
-          server.stop()
-            .then(() => { running.splice(running.indexOf(server), 1); return stopping ? undefined : boot(); })
-            .catch((e) => { log.error('boot after enrolment failed', { err: (e as Error).message }); rejectRunning(e); });
-        }, 100);
-      },
-    });
-    joinCode = server.joinCode;
-    running.push(server);
-  }
-
-  return {
-    paths,
-    phase: () => phase,
-    joinCode: () => joinCode,
-    running: runningPromise,
-    async stop() {
-      stopping = true;
-      for (const s of running.reverse()) await s.stop().catch((e) => log.warn('stop failed', { err: (e as Error).message }));
-      running.length = 0;
-      phase = 'stopped';
+  const life = await runSetupThenBoot({
+    isSetUp: () => isActivated(paths),
+    setupPhase: 'waiting-to-join',
+    setupName: 'enrolment',
+    startSetupServer: async (onJoined) => {
+      const server = await startJoinServer({ paths, host, port: ports.activation, log, onJoined });
+      joinCode = server.joinCode;
+      return server;
     },
-  };
+    boot: (started) => {
+      joinCode = undefined;
+      return bootNode({ paths, host, ports, log, opts, started });
+    },
+    log,
+  });
+  return { paths, ...life, joinCode: () => joinCode };
 }
 
 interface BootContext {
@@ -118,10 +80,10 @@ interface BootContext {
   ports: PortMap;
   log: Logger;
   opts: NodeOptions;
-  running: Stoppable[];
+  started: StopStack;
 }
 
-async function bootNode({ paths, host, ports, log, opts, running }: BootContext): Promise<void> {
+async function bootNode({ paths, host, ports, log, opts, started }: BootContext): Promise<void> {
   const id = await loadNodeIdentity(paths);
   if (((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName))
     throw new KrpcError('FAILED_PRECONDITION', `${id.deviceName} is an OOD of its zone; start it with "buckyos ood"`);
@@ -130,36 +92,17 @@ async function bootNode({ paths, host, ports, log, opts, running }: BootContext)
   const internalHost = internalHostFor(host);
   const tuning = { ...tuningFromEnv(), ...opts.tuning };
   const kvFor = (appid: string) => new SystemConfigClient(`${oodUrl}/kapi/system_config`, deviceTokenSource(id, appid));
+  const node: BootingNode = { id, paths, host, internalHost, log, kvFor, started };
 
   // Before the scheduler has written this node's gateway_info, system-config is still reachable: it
   // lives behind the OOD's gateway (spec 30 §5.4, the boot node_gateway_info).
   const ood = new URL(oodUrl);
   const bootstrap = new StaticResolver();
   bootstrap.setService('system-config', { host: ood.hostname.replace(/^\[|\]$/g, ''), port: Number(ood.port || 80), viaGateway: true });
-  const derived = new GatewayInfoResolver({ kv: kvFor('cyfs-gateway'), nodeName: id.deviceName, localHost: internalHost, log: log.child('gateway-info') });
-  running.push(derived);
-  const gateway = await startGateway({
-    host, port: ports.gateway, log: log.child('gateway'), resolver: chainResolvers(bootstrap, derived), zoneHost: zone.hostname,
-    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: id.deviceName })); } },
-  });
-  running.push(gateway);
+  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: zone.hostname });
 
-  const daemon = await startNodeDaemon({
-    nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
-    // Packages come from the zone's repo behind the OOD's gateway, chunks this node lacks only.
-    pkgSource: firstFoundPkgSource(
-      repoPkgSource({ repoUrl: oodUrl, token: deviceTokenSource(id, 'node-daemon'), env: await openPkgEnv(paths.pkgs), log: log.child('pkg') }),
-      localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
-    ),
-    signBootstrapToken: ({ appid, sub }) => signDeviceToken(id, appid, sub),
-    zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
-    thisDeviceJson: JSON.stringify(id.deviceDoc),
-    deviceDoc: id.deviceDoc,
-    bindHost: internalHost,
-    advertiseIps: host === '0.0.0.0' || host === '::' ? [] : [host],
-    reportIntervalMs: tuning.reportIntervalMs,
-  });
-  running.push(daemon);
+  // The zone's repo is behind the OOD's gateway.
+  await startDeviceDaemon(node, { repoUrl: oodUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs });
   log.info('node running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName, ood: oodUrl });
 }
 

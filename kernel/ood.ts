@@ -14,7 +14,9 @@ import { createLogger, type Logger } from './lib/log.js';
 import { isActivated } from './lib/identity/files.js';
 import { generateEd25519 } from './lib/identity/keys.js';
 import { nowSeconds } from './lib/identity/jwt.js';
-import { loadNodeIdentity, deviceTokenSource, signDeviceToken, type NodeIdentity } from './node-identity.js';
+import { loadNodeIdentity, deviceTokenSource, type NodeIdentity } from './node-identity.js';
+import { runSetupThenBoot, type Phase, type StopStack } from './lifecycle.js';
+import { startDeviceDaemon, startDeviceGateway, type BootingNode } from './node-services.js';
 import { openLogStore } from './system-config/store/log-store.js';
 import { startSystemConfig } from './system-config/service.js';
 import type { Principal } from './system-config/principal.js';
@@ -24,17 +26,11 @@ import { startActivationServer } from './activation/service.js';
 import { buildBootKeys } from './scheduler/boot.js';
 import { startScheduler } from './scheduler/loop.js';
 import { startSchedulerService } from './scheduler/service.js';
-import { startNodeDaemon } from './node-daemon/daemon.js';
-import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
-import { openPkgEnv } from './pkg/env.js';
 import { startRepoServer } from './repo-server/service.js';
 import { rbacAuthorize } from './repo-server/access.js';
-import { repoPkgSource } from './repo-server/pkg-source.js';
 import { startAppManager } from './app-manager/service.js';
 import { repoOverKrpc } from './app-manager/repo.js';
-import { startGateway } from './gateway/service.js';
-import { StaticResolver, chainResolvers } from './gateway/resolver.js';
-import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
+import { StaticResolver } from './gateway/resolver.js';
 import { KrpcError } from './lib/errors.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 
@@ -52,7 +48,7 @@ export interface OodOptions {
   tuning?: NodeTuning;
 }
 
-export type OodPhase = 'activating' | 'booting' | 'running' | 'stopped';
+export type OodPhase = Phase<'activating'>;
 
 export interface OodHandle {
   readonly paths: DataPaths;
@@ -62,8 +58,6 @@ export interface OodHandle {
   stop(): Promise<void>;
 }
 
-interface Stoppable { stop(): Promise<void> }
-
 export async function startOod(opts: OodOptions): Promise<OodHandle> {
   const paths = dataPaths(opts.dataDir);
   const host = opts.host ?? '127.0.0.1';
@@ -71,52 +65,19 @@ export async function startOod(opts: OodOptions): Promise<OodHandle> {
   const log = opts.log ?? createLogger('ood');
   await Promise.all([paths.etc, paths.kv, paths.pkgs, paths.data, paths.logs, paths.run].map((d) => mkdir(d, { recursive: true })));
 
-  let phase: OodPhase = 'booting';
-  const running: Stoppable[] = [];
-  let stopping = false;
-  let resolveRunning!: () => void;
-  let rejectRunning!: (e: unknown) => void;
-  const runningPromise = new Promise<void>((res, rej) => { resolveRunning = res; rejectRunning = rej; });
-  runningPromise.catch(() => {});
-
-  const boot = async () => {
-    phase = 'booting';
-    await bootKernel({ paths, host, ports, log, opts, running });
-    if (stopping) return;
-    phase = 'running';
-    resolveRunning();
-  };
-
-  if (await isActivated(paths)) {
-    await boot();
-  } else {
-    phase = 'activating';
-    const activation = await startActivationServer({
-      paths, host, port: ports.activation, log: log.child('activation'),
-      onActivated: () => {
-        // Let the commit response reach the owner before the port closes.
-        setTimeout(() => {
-          activation.stop()
-            .then(() => { running.splice(running.indexOf(activation), 1); return boot(); })
-            .catch((e) => { log.error('boot after activation failed', { err: (e as Error).message }); rejectRunning(e); });
-        }, 100);
-      },
-    });
-    running.push(activation);
-    log.info('waiting for activation', { url: `http://${host}:${activation.port}` });
-  }
-
-  return {
-    paths,
-    phase: () => phase,
-    running: runningPromise,
-    async stop() {
-      stopping = true;
-      for (const s of running.reverse()) await s.stop().catch((e) => log.warn('stop failed', { err: (e as Error).message }));
-      running.length = 0;
-      phase = 'stopped';
+  const life = await runSetupThenBoot({
+    isSetUp: () => isActivated(paths),
+    setupPhase: 'activating',
+    setupName: 'activation',
+    startSetupServer: async (onActivated) => {
+      const activation = await startActivationServer({ paths, host, port: ports.activation, log: log.child('activation'), onActivated });
+      log.info('waiting for activation', { url: `http://${host}:${activation.port}` });
+      return activation;
     },
-  };
+    boot: (started) => bootKernel({ paths, host, ports, log, opts, started }),
+    log,
+  });
+  return { paths, ...life };
 }
 
 interface BootContext {
@@ -125,24 +86,25 @@ interface BootContext {
   ports: PortMap;
   log: Logger;
   opts: OodOptions;
-  running: Stoppable[];
+  started: StopStack;
 }
 
-async function bootKernel({ paths, host, ports, log, opts, running }: BootContext): Promise<void> {
+async function bootKernel({ paths, host, ports, log, opts, started }: BootContext): Promise<void> {
   const id = await loadNodeIdentity(paths);
   const internalHost = internalHostFor(host);
   const tuning = { ...tuningFromEnv(), ...opts.tuning };
   const store = await openLogStore(paths.kv, { log: log.child('kv') });
-  running.push({ stop: () => store.close() });
+  await started.push({ stop: () => store.close() });
 
   const systemConfig = await startSystemConfig({
     store, host: internalHost, port: ports.systemConfig, log: log.child('system-config'), zoneDid: id.zoneDid,
     owner: { did: id.ownerDid, publicJwk: id.ownerPublicJwk },
     device: { name: id.deviceName, did: id.deviceDid, publicJwk: id.devicePublicJwk },
   });
-  running.push(systemConfig);
+  await started.push(systemConfig);
   const kvUrl = `http://${internalHost}:${systemConfig.port}/kapi/system_config`;
   const kvFor = (appid: string) => new SystemConfigClient(kvUrl, deviceTokenSource(id, appid));
+  const node: BootingNode = { id, paths, host, internalHost, log, kvFor, started };
 
   await firstBootIfNeeded(id, kvFor('node-daemon'), log);
 
@@ -150,77 +112,55 @@ async function bootKernel({ paths, host, ports, log, opts, running }: BootContex
     host: internalHost, port: ports.verifyHub, log: log.child('verify-hub'), kv: kvFor('verify-hub'),
     zoneDid: id.zoneDid, ownerPublicJwk: id.ownerPublicJwk,
   });
-  running.push(verifyHub);
+  await started.push(verifyHub);
 
   const repo = await startRepoServer<Principal>({
     host: internalHost, port: ports.repo, log: log.child('repo'), root: paths.repo,
     verifyToken: (token) => systemConfig.authenticate(token),
     authorize: rbacAuthorize((principal: Principal, resource, action) => systemConfig.enforce(principal, resource, action)),
   });
-  running.push(repo);
+  await started.push(repo);
   const repoUrl = `http://${internalHost}:${repo.port}`;
 
   const bootstrap = new StaticResolver();
   bootstrap.setService('system-config', { host: internalHost, port: systemConfig.port });
   bootstrap.setService('verify-hub', { host: internalHost, port: verifyHub.port });
   bootstrap.setService('repo-service', { host: internalHost, port: repo.port });
-  const derived = new GatewayInfoResolver({ kv: kvFor('cyfs-gateway'), nodeName: id.deviceName, localHost: internalHost, log: log.child('gateway-info') });
-  running.push(derived);
-  const gateway = await startGateway({
-    host, port: ports.gateway, log: log.child('gateway'), resolver: chainResolvers(bootstrap, derived),
-    zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir,
-    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: id.deviceName })); } },
-  });
-  running.push(gateway);
+  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir });
 
   const schedulerKv = kvFor('scheduler');
   const scheduler = startScheduler({ kv: schedulerKv, log: log.child('scheduler'), goneAfterS: tuning.nodeGoneAfterS });
-  running.push(scheduler);
+  await started.push(scheduler);
   const schedulerService = await startSchedulerService({
     host: internalHost, port: ports.scheduler, log: log.child('scheduler'), scheduler,
     readKey: async (key) => (await schedulerKv.get(key))?.value,
     authenticate: (token) => systemConfig.authenticate(token),
     enforce: (principal, resource, action) => systemConfig.enforce(principal, resource, action),
   });
-  running.push(schedulerService);
+  await started.push(schedulerService);
 
   // Kernel services live in this process; node-daemon reports them like any other instance.
   // The app-manager starts last (it resumes work that needs everything else), so its port arrives later.
   const inProcess = (port: number | Promise<number>) => ({ start: async () => ({ ports: { www: await port } }), stop: async () => {}, running: () => true });
   let appManagerStarted!: (port: number) => void;
   const appManagerPort = new Promise<number>((r) => { appManagerStarted = r; });
-  const daemon = await startNodeDaemon({
-    nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: kvFor('node-daemon'),
-    pkgSource: firstFoundPkgSource(
-      repoPkgSource({ repoUrl, token: deviceTokenSource(id, 'node-daemon'), env: await openPkgEnv(paths.pkgs), log: log.child('pkg') }),
-      localDirPkgSource(opts.localPkgsDir ?? paths.pkgs),
-    ),
+  await startDeviceDaemon(node, {
+    repoUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs,
     kernelServices: {
       'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(schedulerService.port), 'system-config': inProcess(systemConfig.port),
       'repo-service': inProcess(repo.port), 'app-manager': inProcess(appManagerPort),
     },
-    signBootstrapToken: ({ appid, sub }: { appid: string; sub: string }) => signDeviceToken(id, appid, sub),
-    zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
-    thisDeviceJson: JSON.stringify(id.deviceDoc),
-    deviceDoc: id.deviceDoc,
-    // Apps bind where the gateway's resolver looks for them; other nodes route to our gateway's address.
-    bindHost: internalHost,
-    advertiseIps: isWildcard(host) ? [] : [host],
-    reportIntervalMs: tuning.reportIntervalMs,
   });
-  running.push(daemon);
 
   const appManager = await startAppManager({
     host: internalHost, port: ports.appManager, log: log.child('app-manager'), kvUrl,
     serviceToken: deviceTokenSource(id, 'app-manager'), repo: repoOverKrpc(repoUrl, deviceTokenSource(id, 'app-manager')),
   });
-  running.push(appManager);
+  await started.push(appManager);
   bootstrap.setService('app-manager', { host: internalHost, port: appManager.port });
   appManagerStarted(appManager.port);
   log.info('OOD running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName });
 }
-
-const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
 
 /** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
 async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: Logger): Promise<void> {

@@ -1,0 +1,77 @@
+// What every node of a zone starts, OOD or not (ood.ts, node.ts): its gateway, which answers /health
+// itself and routes by the entry's bootstrap routes first, then by nodes/<self>/gateway_info; and its
+// node-daemon, which installs packages from the zone's repo (the dev folder as fallback).
+import type { DataPaths } from './lib/paths.js';
+import type { Logger } from './lib/log.js';
+import { deviceTokenSource, signDeviceToken, type NodeIdentity } from './node-identity.js';
+import type { StopStack } from './lifecycle.js';
+import type { SystemConfigClient } from './system-config/client.js';
+import { startGateway, type RunningGateway } from './gateway/service.js';
+import { chainResolvers, type StaticResolver } from './gateway/resolver.js';
+import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
+import { startNodeDaemon, type KernelRunItem, type NodeDaemon } from './node-daemon/daemon.js';
+import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
+import { openPkgEnv } from './pkg/env.js';
+import { repoPkgSource } from './repo-server/pkg-source.js';
+
+export interface BootingNode {
+  id: NodeIdentity;
+  paths: DataPaths;
+  /** The address the gateway binds. */
+  host: string;
+  /** Where this node's services and apps listen, and where the gateway looks for them. */
+  internalHost: string;
+  log: Logger;
+  kvFor: (appid: string) => SystemConfigClient;
+  started: StopStack;
+}
+
+export interface DeviceGatewayOptions {
+  port: number;
+  bootstrap: StaticResolver;
+  zoneHost?: string;
+  staticDir?: string;
+}
+
+export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions): Promise<RunningGateway> {
+  const derived = new GatewayInfoResolver({ kv: n.kvFor('cyfs-gateway'), nodeName: n.id.deviceName, localHost: n.internalHost, log: n.log.child('gateway-info') });
+  await n.started.push(derived);
+  const gateway = await startGateway({
+    host: n.host, port: o.port, log: n.log.child('gateway'), resolver: chainResolvers(o.bootstrap, derived),
+    zoneHost: o.zoneHost, staticDir: o.staticDir,
+    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: n.id.deviceName })); } },
+  });
+  await n.started.push(gateway);
+  return gateway;
+}
+
+export interface DeviceDaemonOptions {
+  /** The zone's repo: the OOD's own repo server, or the OOD's gateway from another node. */
+  repoUrl: string;
+  localPkgsDir?: string;
+  reportIntervalMs?: number;
+  kernelServices?: Record<string, KernelRunItem>;
+}
+
+export async function startDeviceDaemon(n: BootingNode, o: DeviceDaemonOptions): Promise<NodeDaemon> {
+  const { id, paths, log } = n;
+  const daemon = await startNodeDaemon({
+    nodeName: id.deviceName, nodeDid: id.deviceDid, paths, log: log.child('node-daemon'), kv: n.kvFor('node-daemon'),
+    // Packages come from the zone's repo, only the chunks this node lacks.
+    pkgSource: firstFoundPkgSource(
+      repoPkgSource({ repoUrl: o.repoUrl, token: deviceTokenSource(id, 'node-daemon'), env: await openPkgEnv(paths.pkgs), log: log.child('pkg') }),
+      localDirPkgSource(o.localPkgsDir ?? paths.pkgs),
+    ),
+    kernelServices: o.kernelServices,
+    signBootstrapToken: ({ appid, sub }) => signDeviceToken(id, appid, sub),
+    zoneConfigJson: JSON.stringify({ zone_document: id.zoneDocumentJwt }),
+    thisDeviceJson: JSON.stringify(id.deviceDoc),
+    deviceDoc: id.deviceDoc,
+    // Apps bind where the gateway's resolver looks for them; other nodes route to our gateway's address.
+    bindHost: n.internalHost,
+    advertiseIps: n.host === '0.0.0.0' || n.host === '::' ? [] : [n.host],
+    reportIntervalMs: o.reportIntervalMs,
+  });
+  await n.started.push(daemon);
+  return daemon;
+}
