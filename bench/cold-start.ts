@@ -12,13 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { activatedOod, repoRoot } from '../kernel/testing/harness.js';
 import { loadAverage, mib, percentile, rssBytes, summary, waitForStatus } from './lib/zone-process.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, dflt: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : dflt;
-};
-const RUNS = arg('runs', 10);
-const IDLE_S = arg('idle-s', 15);
+const RUNS = numberArg('runs', 10);
+const IDLE_S = numberArg('idle-s', 15);
 const TARGET_MS = 1000;
 const TARGET_RSS = 100 * 1024 * 1024;
 

@@ -7,9 +7,9 @@ import os from 'node:os';
 import { activatedOod } from '../kernel/testing/harness.js';
 import { login } from '../kernel/cli/session.js';
 import { FIXTURE_PKGS, USER, echoAppSpec, loadAverage, percentile, summary, waitForStatus } from './lib/zone-process.js';
+import { numberArg } from './lib/args.js';
 
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
+const RUNS = numberArg('runs', 20);
 const TARGET_MS = 1000;
 
 const { ood, env, dir } = await activatedOod({ args: ['--pkgs', FIXTURE_PKGS] });

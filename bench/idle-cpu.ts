@@ -9,15 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { activatedOod } from '../kernel/testing/harness.js';
 import { login } from '../kernel/cli/session.js';
 import { FIXTURE_PKGS, USER, cpuSeconds, echoAppSpec, loadAverage, mib, rssBytes, threadCpuSeconds, waitForStatus } from './lib/zone-process.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, dflt: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : dflt;
-};
-const APPS = arg('apps', 10);
-const WINDOW_S = arg('window-s', 30);
-const SETTLE_S = arg('settle-s', 10);
-const REPORT_INTERVAL_MS = arg('report-interval-ms', 0);
+const APPS = numberArg('apps', 10);
+const WINDOW_S = numberArg('window-s', 30);
+const SETTLE_S = numberArg('settle-s', 10);
+const REPORT_INTERVAL_MS = numberArg('report-interval-ms', 0);
 const TARGET_PCT = 0.5;
 
 const { ood, env, dir } = await activatedOod({

@@ -17,9 +17,9 @@ import { repoPkgSource } from '../kernel/repo-server/pkg-source.js';
 import { publishPkg } from '../kernel/repo-server/publish.js';
 import { randomLoopback, startTestRepo, testAuth } from '../kernel/repo-server/test-fixtures.js';
 import { mib } from './lib/zone-process.js';
+import { numberArg } from './lib/args.js';
 
-const at = process.argv.indexOf('--mib');
-const MIB = at > 0 ? Number(process.argv[at + 1]) : 64;
+const MIB = numberArg('mib', 64);
 const bytes = MIB * 1024 * 1024;
 const rate = (n: number, ms: number) => `${((n / 1024 / 1024) / (ms / 1000)).toFixed(0)} MiB/s`;
 

@@ -10,14 +10,11 @@ import { splitTx } from '../kernel/scheduler/loop.js';
 import { canonicalJson } from '../kernel/scheduler/canonical.js';
 import { GiB, MiB, appSpec, applyWrites, bootedZone, deviceInfo, instanceReport, userSettings } from '../kernel/scheduler/fixtures/zone.js';
 import type { ScheduleResult } from '../kernel/scheduler/types.js';
+import { numberArg } from './lib/args.js';
 
-const arg = (name: string, dflt: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : dflt;
-};
-const APPS = arg('apps', 1000);
-const NODES = arg('nodes', 50);
-const RUNS = arg('runs', 15);
+const APPS = numberArg('apps', 1000);
+const NODES = numberArg('nodes', 50);
+const RUNS = numberArg('runs', 15);
 const NOW = 1_700_000_100;
 const USERS = 10;
 
