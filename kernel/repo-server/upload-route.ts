@@ -30,6 +30,10 @@ const DISCARD_MS = 5000;
 
 const tooLarge = (limit: number) => new KrpcError('PAYLOAD_TOO_LARGE', `the upload is larger than the ${limit} bytes this repo accepts for one pkg`);
 
+/** The pkg reader names the file it reads; for an upload that is our temp file, which the client never named. */
+const withoutTempPath = (e: unknown, tmp: string) =>
+  e instanceof KrpcError && e.message.includes(tmp) ? new KrpcError(e.code, e.message.split(tmp).join('the uploaded pkg file')) : e;
+
 /**
  * Streams the request body into `file`, refusing more than `limit` bytes. Unlike pipeline() it never
  * destroys the request on failure: the connection must survive long enough to carry our answer.
@@ -122,7 +126,7 @@ export function registerUploadRoute<P extends RepoPrincipal>(app: FastifyInstanc
         return reply.send({ result });
       } catch (e) {
         if (!bodyRead) discardBody(req.raw);
-        return sendHttpError(reply, e, log);
+        return sendHttpError(reply, withoutTempPath(e, tmp), log);
       } finally {
         if (holdsSlot) active--;
         await rm(tmp, { force: true });
