@@ -1,6 +1,7 @@
 // kRPC over HTTP, wire-compatible with BuckyOS: POST {method, params, sys:[seq, token?, trace_id?]}
 // → HTTP 200 {result, sys:[seq]} | {error: "<CODE>: <message>", sys:[seq]}. Every service mounts its
 // methods with registerKrpc; createHttpServer gives all our HTTP servers the same bad-input behaviour.
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { KrpcError } from '../errors.js';
@@ -33,14 +34,23 @@ const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDe
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export function createHttpServer(opts: { log: Logger; bodyLimit?: number }): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, keepAliveTimeout: 65_000 });
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+  const app = Fastify({
+    logger: false, bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, keepAliveTimeout: 65_000,
+    // The router's own refusals (bad percent-encoding, an over-long path parameter) in our error shape.
+    frameworkErrors: (err, _req, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const wire = new KrpcError('INVALID_PARAMS', tooLong ? 'a part of the URL path is too long' : 'the URL path is not valid (bad percent-encoding)');
+      (reply as FastifyReply).code(tooLong ? 414 : 400).send({ error: wire.toWire(), sys: [0] });
+    },
+  });
+  app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, req, reply) => {
     const krpcRoute = req.method === 'POST' && req.url.startsWith('/kapi/');
     let status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     let wire: KrpcError;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       wire = new KrpcError('PAYLOAD_TOO_LARGE', 'request body is larger than this endpoint accepts');
       status = 413;
+      await dropRestOfBody(req.raw);
     } else if (err.code === 'FST_ERR_CTP_INVALID_JSON' || err instanceof SyntaxError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       wire = new KrpcError('INVALID_PARAMS', 'request body is not valid JSON');
     } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
@@ -63,6 +73,22 @@ export function createHttpServer(opts: { log: Logger; bodyLimit?: number }): Fas
     reply.code(404).send({ error: new KrpcError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toWire(), sys: [0] });
   });
   return app;
+}
+
+const DROP_BODY_MS = 5000;
+
+/**
+ * Reads and drops what is left of a refused body (for a few seconds at most) before answering: a
+ * caller (or the gateway) still sending it would otherwise meet a reset connection, not our 413.
+ */
+function dropRestOfBody(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(done, DROP_BODY_MS);
+    req.once('end', done).once('close', done).once('error', done);
+    req.resume();
+  });
 }
 
 function parseEnvelope(body: unknown): { method: string; params: unknown; seq: number; token?: string; traceId?: string } {
