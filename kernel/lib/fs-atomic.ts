@@ -35,7 +35,7 @@ export async function writeFileAtomic(
     else await fh.writeFile(data);
     await fh.sync();
   } catch (e) {
-    await fh.close();
+    await fh.close().catch(() => {});
     await rm(tmp, { force: true });
     throw e;
   }

@@ -39,10 +39,13 @@ export class RotatingLog {
   }
 
   async close(): Promise<void> {
-    await this.drained();
+    // Output that arrives while draining still lands; `closed` is set in the same step that saw no
+    // pump running, so no later write can start one that opens the file again after it is closed.
+    while (this.pumping) await this.drained();
     this.closed = true;
-    await this.fh?.close();
+    const fh = this.fh;
     this.fh = undefined;
+    await fh?.close();
   }
 
   private async pump(): Promise<void> {
@@ -74,8 +77,9 @@ export class RotatingLog {
   }
 
   private async rotate(): Promise<void> {
-    await this.fh!.close();
+    const fh = this.fh!;
     this.fh = undefined;
+    await fh.close();
     const last = this.policy.files - 1;
     await rm(`${this.path}.${last}`, { force: true });
     for (let i = last - 1; i >= 1; i--) await rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch(() => {});

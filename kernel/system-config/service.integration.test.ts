@@ -122,8 +122,11 @@ for (const backend of backends) {
       bob = zone.as(() => sessionToken('bob'));
     });
     after(async () => {
-      await zone.service.stop();
-      await cleanup();
+      try {
+        await zone?.service.stop();
+      } finally {
+        await cleanup?.();
+      }
     });
 
     test('get / set / create / delete / append / set_by_json_path / list', async () => {

@@ -49,7 +49,7 @@ export class SegmentWriter {
       await writer.extend(chunkBytes);
       await fsyncDir(dir);
     } catch (e) {
-      await fh.close();
+      await fh.close().catch(() => {});
       throw e;
     }
     return writer;
@@ -66,7 +66,7 @@ export class SegmentWriter {
     try {
       if (dirtyEnd > info.bytes) await writer.writeAt(Buffer.alloc(dirtyEnd - info.bytes), info.bytes);
     } catch (e) {
-      await fh.close();
+      await fh.close().catch(() => {});
       throw e;
     }
     return writer;

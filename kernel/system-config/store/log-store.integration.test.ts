@@ -6,7 +6,7 @@ import { appendFile, open, readdir, readFile, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { JSONFile } from 'lowdb/node';
-import { openLogStore, type LogStore } from './log-store.js';
+import { openLogStore, type LogStore, type LogStoreOptions } from './log-store.js';
 import { LOCK_FILE } from './dir-lock.js';
 import { encodeRecord } from './log-record.js';
 import { SNAPSHOT_FILE, writeSnapshot, type KvSnapshotDoc } from './snapshot.js';
@@ -14,7 +14,15 @@ import { isKrpcError } from '../../lib/errors.js';
 import type { KvStore } from './types.js';
 import { tempDirFor } from '../../testing/harness.js';
 
-const tempDir = (t: { after(fn: () => Promise<void>): void }) => tempDirFor(t, 'kv-logstore-');
+type TestContext = { after(fn: () => Promise<void>): void };
+const tempDir = (t: TestContext) => tempDirFor(t, 'kv-logstore-');
+
+/** Opens a store that is closed when `t` ends even if an assertion fails first (close is idempotent). */
+async function openStore(t: TestContext, dir: string, opts?: LogStoreOptions): Promise<LogStore> {
+  const store = await openLogStore(dir, opts);
+  t.after(() => store.close());
+  return store;
+}
 
 const walFiles = async (dir: string) => (await readdir(dir)).filter((n) => n.startsWith('wal-')).sort();
 
@@ -30,7 +38,7 @@ async function writeMany(store: KvStore, n: number, keys = 50): Promise<void> {
 
 test('a write becomes readable only once it is durable', async (t) => {
   const dir = await tempDir(t);
-  const store = await openLogStore(dir);
+  const store = await openStore(t, dir);
   const pending = store.transact(() => [{ key: 'a', value: '1' }]);
   assert.equal(store.get('a'), undefined);
   assert.equal(store.globalRevision(), 0);
@@ -42,13 +50,13 @@ test('a write becomes readable only once it is durable', async (t) => {
 
 test('a put with a non-string value or a non-array plan result is refused and nothing is written', async (t) => {
   const dir = await tempDir(t);
-  const store = await openLogStore(dir);
+  const store = await openStore(t, dir);
   await assert.rejects(store.transact(() => [{ key: 'a', value: 42 as unknown as string }]), TypeError);
   await assert.rejects(store.transact(() => [{ key: undefined as unknown as string, value: 'x' }]), TypeError);
   await assert.rejects(store.transact(() => ({}) as unknown as []), TypeError);
   assert.equal(store.globalRevision(), 0);
   await store.close();
-  const reopened = await openLogStore(dir);
+  const reopened = await openStore(t, dir);
   assert.equal(reopened.globalRevision(), 0);
   await reopened.close();
 });
@@ -60,7 +68,7 @@ async function writeAt(path: string, position: number, bytes: number[]): Promise
 
 test('a torn tail is zeroed on open and later writes survive another reopen', async (t) => {
   const dir = await tempDir(t);
-  let store = await openLogStore(dir);
+  let store = await openStore(t, dir);
   await writeMany(store, 40);
   const before = dump(store);
   const valid = store.stats().logBytes;
@@ -69,7 +77,7 @@ test('a torn tail is zeroed on open and later writes survive another reopen', as
   const path = join(dir, wal);
   // Half a record in the preallocated zeros: a length that promises more bytes than were written.
   await writeAt(path, valid, [200, 0, 0, 0, 1, 2, 3, 4, 123, 34]);
-  store = await openLogStore(dir);
+  store = await openStore(t, dir);
   assert.deepEqual(dump(store), before);
   assert.ok((await readFile(path)).subarray(valid).every((b) => b === 0), 'the torn bytes are zeroed');
   await store.transact(() => [{ key: 'after', value: 'tear' }]);
@@ -78,7 +86,7 @@ test('a torn tail is zeroed on open and later writes survive another reopen', as
   // A complete header whose payload does not match its checksum, and junk appended past the preallocation.
   await writeAt(path, validNow, [5, 0, 0, 0, 0, 0, 0, 0, 49, 50, 51, 52, 53]);
   await appendFile(path, Buffer.from('junk'));
-  store = await openLogStore(dir);
+  store = await openStore(t, dir);
   assert.equal(store.globalRevision(), before.revision + 1);
   assert.deepEqual(store.get('after'), { value: 'tear', revision: 1 });
   await store.close();
@@ -86,7 +94,7 @@ test('a torn tail is zeroed on open and later writes survive another reopen', as
 
 test('a transaction bigger than one log write is refused and nothing is written', async (t) => {
   const dir = await tempDir(t);
-  const store = await openLogStore(dir);
+  const store = await openStore(t, dir);
   const big = 'x'.repeat(1024 * 1024);
   await assert.rejects(store.transact(() => Array.from({ length: 9 }, (_, i) => ({ key: `big/${i}`, value: big }))), (e) => isKrpcError(e, 'PAYLOAD_TOO_LARGE'));
   assert.equal(await store.transact(() => [{ key: 'small', value: 'ok' }]), 1);
@@ -96,14 +104,14 @@ test('a transaction bigger than one log write is refused and nothing is written'
 
 test('compaction writes a lowdb-readable snapshot, prunes old segments and keeps the state', async (t) => {
   const dir = await tempDir(t);
-  let store: LogStore = await openLogStore(dir, { compactAfterBytes: 4096 });
+  let store: LogStore = await openStore(t, dir, { compactAfterBytes: 4096 });
   for (let round = 0; round < 20; round++) await writeMany(store, 30);
   const before = dump(store);
   await store.close();
   assert.ok((await walFiles(dir)).length <= 2, `old segments are pruned: ${await walFiles(dir)}`);
   const doc = await new JSONFile<KvSnapshotDoc>(join(dir, SNAPSHOT_FILE)).read();
   assert.ok(doc && doc.format === 1 && doc.revision > 0 && doc.revision <= before.revision);
-  store = await openLogStore(dir, { compactAfterBytes: 4096 });
+  store = await openStore(t, dir, { compactAfterBytes: 4096 });
   assert.equal(store.stats().snapshotRevision, doc.revision);
   // Compaction starts once the log outgrows max(compactAfterBytes, 2 × snapshot), plus the batch in flight.
   const snapshotBytes = (await stat(join(dir, SNAPSHOT_FILE))).size;
@@ -116,7 +124,7 @@ test('compaction writes a lowdb-readable snapshot, prunes old segments and keeps
 
 test('reopening after a compaction was interrupted after its rename replays only newer records', async (t) => {
   const dir = await tempDir(t);
-  let store = await openLogStore(dir);
+  let store = await openStore(t, dir);
   await writeMany(store, 60);
   const keys = Array.from({ length: 50 }, (_, i) => `k/${i}`);
   // The state at revision R, as a compaction at R would have captured it.
@@ -134,7 +142,7 @@ test('reopening after a compaction was interrupted after its rename replays only
   await writeFile(join(dir, `wal-${String(before.revision + 1).padStart(16, '0')}.log`), '');
   await writeFile(join(dir, `.${SNAPSHOT_FILE}.abcdef.tmp`), '{"half":');
 
-  store = await openLogStore(dir);
+  store = await openStore(t, dir);
   assert.deepEqual(dump(store), before);
   assert.deepEqual(keys.map((k) => store.revisionOf(k)), revisions);
   assert.equal(store.stats().snapshotRevision, atR.revision);
@@ -142,7 +150,7 @@ test('reopening after a compaction was interrupted after its rename replays only
   assert.ok((await walFiles(dir)).includes(wal), 'the segment still holds records after the snapshot');
   await store.transact(() => [{ key: 'k/0', value: 'later' }]);
   await store.close();
-  store = await openLogStore(dir);
+  store = await openStore(t, dir);
   assert.equal(store.globalRevision(), before.revision + 1);
   assert.equal(store.get('k/0')?.value, 'later');
   await store.close();
@@ -150,7 +158,7 @@ test('reopening after a compaction was interrupted after its rename replays only
 
 test('segments wholly covered by the snapshot are removed on open', async (t) => {
   const dir = await tempDir(t);
-  let store = await openLogStore(dir);
+  let store = await openStore(t, dir);
   await writeMany(store, 30);
   const before = dump(store);
   const state = {
@@ -162,7 +170,7 @@ test('segments wholly covered by the snapshot are removed on open', async (t) =>
   const [oldWal] = await walFiles(dir);
   await writeSnapshot(dir, state);
   await writeFile(join(dir, `wal-${String(before.revision + 1).padStart(16, '0')}.log`), '');
-  store = await openLogStore(dir);
+  store = await openStore(t, dir);
   assert.deepEqual(dump(store), before);
   assert.ok(!(await walFiles(dir)).includes(oldWal));
   await store.close();
@@ -170,7 +178,7 @@ test('segments wholly covered by the snapshot are removed on open', async (t) =>
 
 test('a damaged record with acknowledged records after it refuses to open instead of cutting them', async (t) => {
   const dir = await tempDir(t);
-  let store = await openLogStore(dir);
+  let store = await openStore(t, dir);
   const big = 'x'.repeat(32 * 1024);
   await Promise.all(Array.from({ length: 300 }, (_, i) => store.transact(() => [{ key: `big/${i}`, value: big }])));
   await store.close();
@@ -178,7 +186,7 @@ test('a damaged record with acknowledged records after it refuses to open instea
   const data = await readFile(join(dir, wal));
   data[100] ^= 0xff;
   await writeFile(join(dir, wal), data);
-  await assert.rejects(openLogStore(dir), (e) => isKrpcError(e, 'INTEGRITY') && /damaged/.test(e.message));
+  await assert.rejects(openStore(t, dir), (e) => isKrpcError(e, 'INTEGRITY') && /damaged/.test(e.message));
   assert.ok(!(await readdir(dir)).includes(LOCK_FILE), 'a failed open releases the lock');
 });
 
@@ -188,9 +196,9 @@ test('a damaged segment that newer segments follow refuses to open', async (t) =
   const first = Buffer.concat([rec(1), rec(2), rec(3)]);
   await writeFile(join(dir, 'wal-0000000000000001.log'), first.subarray(0, first.length - 3));
   await writeFile(join(dir, 'wal-0000000000000004.log'), rec(4));
-  await assert.rejects(openLogStore(dir), (e) => isKrpcError(e, 'INTEGRITY') && /wal-0000000000000001/.test(e.message));
+  await assert.rejects(openStore(t, dir), (e) => isKrpcError(e, 'INTEGRITY') && /wal-0000000000000001/.test(e.message));
   await writeFile(join(dir, 'wal-0000000000000001.log'), first);
-  const store = await openLogStore(dir);
+  const store = await openStore(t, dir);
   assert.deepEqual(store.get('k'), { value: 'v4', revision: 4 });
   await store.close();
 });
@@ -199,19 +207,19 @@ test('a gap between segments refuses to open', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'wal-0000000000000001.log'), encodeRecord(1, [{ key: 'k', value: 'a' }]));
   await writeFile(join(dir, 'wal-0000000000000003.log'), encodeRecord(3, [{ key: 'k', value: 'c' }]));
-  await assert.rejects(openLogStore(dir), (e) => isKrpcError(e, 'INTEGRITY') && /jumps from revision 1 to 3/.test(e.message));
+  await assert.rejects(openStore(t, dir), (e) => isKrpcError(e, 'INTEGRITY') && /jumps from revision 1 to 3/.test(e.message));
 });
 
 test('the folder lock refuses a second opener and takes over a dead owner\'s lock', async (t) => {
   const dir = await tempDir(t);
-  const store = await openLogStore(dir);
-  await assert.rejects(openLogStore(dir), (e) => isKrpcError(e, 'FAILED_PRECONDITION') && /already open in this process/.test(e.message));
+  const store = await openStore(t, dir);
+  await assert.rejects(openStore(t, dir), (e) => isKrpcError(e, 'FAILED_PRECONDITION') && /already open in this process/.test(e.message));
   await store.close();
   await writeFile(join(dir, LOCK_FILE), `${process.ppid}\n`);
-  await assert.rejects(openLogStore(dir), (e) => isKrpcError(e, 'FAILED_PRECONDITION') && new RegExp(`process ${process.ppid}`).test(e.message));
+  await assert.rejects(openStore(t, dir), (e) => isKrpcError(e, 'FAILED_PRECONDITION') && new RegExp(`process ${process.ppid}`).test(e.message));
   const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
   await writeFile(join(dir, LOCK_FILE), dead.stdout);
-  const reopened = await openLogStore(dir);
+  const reopened = await openStore(t, dir);
   assert.equal(reopened.globalRevision(), 0);
   await reopened.close();
   assert.ok(!(await readdir(dir)).includes(LOCK_FILE));
@@ -219,12 +227,12 @@ test('the folder lock refuses a second opener and takes over a dead owner\'s loc
 
 test('close waits for queued writes, then refuses new ones', async (t) => {
   const dir = await tempDir(t);
-  const store = await openLogStore(dir);
+  const store = await openStore(t, dir);
   const writes = Array.from({ length: 100 }, (_, i) => store.transact(() => [{ key: `c/${i}`, value: 'v' }]));
   await store.close();
   assert.equal((await Promise.all(writes)).at(-1), 100);
   await assert.rejects(store.transact(() => [{ key: 'late', value: 'v' }]), (e) => isKrpcError(e, 'UNAVAILABLE'));
-  const reopened = await openLogStore(dir);
+  const reopened = await openStore(t, dir);
   assert.equal(reopened.keysWithPrefix('c/').length, 100);
   await reopened.close();
 });

@@ -269,9 +269,12 @@ class DurableLogStore implements KvStore {
     this.closing ??= (async () => {
       await this.committing;
       await this.compaction;
-      await this.active.close();
       this.listeners.clear();
-      await this.unlock();
+      try {
+        await this.active.close();
+      } finally {
+        await this.unlock();
+      }
     })();
     return this.closing;
   }
@@ -341,17 +344,20 @@ class DurableLogStore implements KvStore {
   /** Called by the commit loop between batches, so the committed state is exactly revision R. */
   private async startCompaction(): Promise<void> {
     const revision = this.state.revision;
-    try {
-      if (this.active.info.bytes > 0) {
-        const next = await SegmentWriter.create(this.dir, revision + 1, this.chunkBytes);
-        await this.active.close();
-        this.active = next;
-        this.segments.push(next.info);
+    if (this.active.info.bytes > 0) {
+      let next: SegmentWriter;
+      try {
+        next = await SegmentWriter.create(this.dir, revision + 1, this.chunkBytes);
+      } catch (e) {
+        this.log.warn('KV compaction could not start a new log segment; will retry later', { err: (e as Error)?.message });
+        this.nextCompactionAt = this.logBytes() + this.compactionThreshold();
+        return;
       }
-    } catch (e) {
-      this.log.warn('KV compaction could not start a new log segment; will retry later', { err: (e as Error)?.message });
-      this.nextCompactionAt = this.logBytes() + this.compactionThreshold();
-      return;
+      const previous = this.active;
+      this.active = next;
+      this.segments.push(next.info);
+      // Every record in it is already durable (each write is synced), so a failed close loses nothing.
+      await previous.close().catch((e) => this.log.warn('KV could not close a finished log segment', { segment: previous.info.path, err: (e as Error)?.message }));
     }
     const copy: KvState = { revision, entries: new Map(this.state.entries), tombstones: new Map(this.state.tombstones) };
     this.log.debug('KV compaction started', { revision });
