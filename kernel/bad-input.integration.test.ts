@@ -381,7 +381,7 @@ test('forged, expired, wrong-zone and malformed tokens are refused on every serv
 
 // ---- the repo's plain HTTP routes ---------------------------------------------------------------
 
-test('repo upload and chunk routes refuse bad names, archives that climb out and bad ranges, storing nothing', async () => {
+test('repo upload and chunk routes refuse bad names, archives that climb out, bad ranges and bad chunk batches, storing nothing', async () => {
   const auth = { authorization: `Bearer ${session.sessionToken}` };
   const upload = (name: string, body: Buffer | string, headers: Record<string, string> = auth) =>
     send(ood.host, 3180, `/kapi/repo/upload?name=${name}`, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream', ...headers } });
@@ -424,6 +424,30 @@ test('repo upload and chunk routes refuse bad names, archives that climb out and
   for (const range of ['bytes=abc', 'bytes=-', 'bytes=5-1', 'bytes=0-1,2-3', `bytes=${'9'.repeat(400)}-`]) {
     const r = await send(ood.host, 3180, `/kapi/repo/chunk/${'a'.repeat(64)}`, { method: 'GET', headers: { ...auth, range } });
     assertRefusal(`chunk range ${range.slice(0, 20)}`, r, { leakPaths });
+  }
+
+  const sha = 'a'.repeat(64);
+  const batches: [string, string, Record<string, string>, RegExp][] = [
+    ['bad JSON', '{"chunks": [', { ...auth, ...json }, /^INVALID_PARAMS: /],
+    ['not JSON at all', 'chunks=aaaa', { ...auth, 'content-type': 'text/plain' }, /^INVALID_PARAMS: /],
+    ['a bare list', JSON.stringify([sha]), { ...auth, ...json }, /^INVALID_PARAMS: /],
+    ['ids that are not a list', '{"chunks": "aaaa"}', { ...auth, ...json }, /^INVALID_PARAMS: /],
+    ['an empty list', '{"chunks": []}', { ...auth, ...json }, /^INVALID_PARAMS: /],
+    ['65 ids', JSON.stringify({ chunks: Array(65).fill(sha) }), { ...auth, ...json }, /^INVALID_PARAMS: at most 64/],
+    ['100 kB of ids', JSON.stringify({ chunks: Array(1500).fill(sha) }), { ...auth, ...json }, /^PAYLOAD_TOO_LARGE: /],
+    ['prototype keys', '{"__proto__": {"chunks": ["../../etc/passwd"]}, "constructor": {"prototype": {"chunks": []}}}', { ...auth, ...json }, /^INVALID_PARAMS: /],
+    ...[...PATH_TRICKS, 'A'.repeat(64), '0'.repeat(63), sha + '\u0000', LONG.slice(0, 5000)].map((id): [string, string, Record<string, string>, RegExp] =>
+      [`id ${JSON.stringify(id.slice(0, 30))}`, JSON.stringify({ chunks: [sha, id] }), { ...auth, ...json }, /^INVALID_PARAMS: /]),
+    ...[1, null, {}, [sha]].map((id): [string, string, Record<string, string>, RegExp] => [`id ${JSON.stringify(id)}`, JSON.stringify({ chunks: [id] }), { ...auth, ...json }, /^INVALID_PARAMS: /]),
+    ['a missing chunk', JSON.stringify({ chunks: [sha] }), { ...auth, ...json }, /^NOT_FOUND: /],
+    ['no token', JSON.stringify({ chunks: [sha] }), json, /^UNAUTHENTICATED: /],
+    ['a forged token', JSON.stringify({ chunks: [sha] }), { ...json, authorization: 'Bearer a.b.c' }, /^UNAUTHENTICATED: /],
+  ];
+  for (const [what, body, headers, codes] of batches) {
+    const r = await send(ood.host, 3180, '/kapi/repo/chunks', { method: 'POST', body, headers });
+    assert.ok(r.status >= 400 && r.status < 500, `chunk batch with ${what} → ${r.status} ${r.text.slice(0, 200)}`);
+    assert.doesNotMatch(r.text, /root:/);
+    assertRefusal(`chunk batch with ${what}`, r, { leakPaths, codes });
   }
 
   assert.deepEqual(await treeSnapshot(dataPaths(ood.dataDir).repo), repoTreeBefore, 'a refused upload leaves the repo folder as it was');

@@ -1,7 +1,8 @@
 // GET /kapi/repo/chunk/<sha256>: serves one chunk to a node, with single-range support so a broken
 // download resumes where it stopped (206 + Content-Range; 416 for a range the chunk cannot satisfy).
-// Chunks are immutable, so the ETag is the hash itself.
-import { open } from 'node:fs/promises';
+// Chunks are immutable, so the ETag is the hash itself. POST /kapi/repo/chunks: many whole chunks per request.
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { invalidParams, KrpcError, notFound } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -9,7 +10,7 @@ import { bearerToken, type RepoGuard, type RepoPrincipal } from './access.js';
 import { SHA256_RE, type ChunkStore } from './chunk-store.js';
 import { sendHttpError } from './http-error.js';
 import { parseRange } from './range.js';
-import { CHUNK_PATH } from './wire.js';
+import { BATCH_FRAME_HEADER, CHUNK_PATH, CHUNKS_PATH, MAX_BATCH_CHUNKS } from './wire.js';
 
 export function registerChunkRoute<P extends RepoPrincipal>(app: FastifyInstance, deps: { store: ChunkStore; guard: RepoGuard<P>; log: Logger }): void {
   const { store, guard, log } = deps;
@@ -47,4 +48,81 @@ export function registerChunkRoute<P extends RepoPrincipal>(app: FastifyInstance
       return sendHttpError(reply, e, log);
     }
   });
+}
+
+const BATCH_BODY_LIMIT = 64 * 1024;
+
+/** The request body's chunk ids, or INVALID_PARAMS saying what is wrong with it. */
+function batchIds(body: unknown): string[] {
+  const ids = (body as { chunks?: unknown } | null)?.chunks;
+  if (!Array.isArray(ids)) throw invalidParams('the body must be {"chunks": [<sha256>, …]}');
+  if (ids.length === 0) throw invalidParams('name at least one chunk');
+  if (ids.length > MAX_BATCH_CHUNKS) throw invalidParams(`at most ${MAX_BATCH_CHUNKS} chunks per request (got ${ids.length}); split the list`);
+  for (const id of ids) {
+    if (typeof id !== 'string' || !SHA256_RE.test(id)) throw invalidParams(`${JSON.stringify(id)?.slice(0, 80)} is not a chunk id (64 lower-case hex digits)`);
+  }
+  return ids as string[];
+}
+
+/** Fastify's own refusals of the body (not JSON, too large, wrong type) as our HTTP errors. */
+function bodyError(e: Error & { code?: string }): KrpcError {
+  if (e instanceof KrpcError) return e;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KrpcError('PAYLOAD_TOO_LARGE', `a chunk list is at most ${BATCH_BODY_LIMIT} bytes`);
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return invalidParams('the body must be application/json');
+  if (e.code?.startsWith('FST_ERR_CTP_') || e instanceof SyntaxError) return invalidParams('the body is not valid JSON; send {"chunks": [<sha256>, …]}');
+  return e as KrpcError;
+}
+
+/**
+ * POST /kapi/repo/chunks: several whole chunks in one answer, so a node pays the request and token cost
+ * once per batch. Every chunk is opened before the answer starts: a missing one is a 404, not a cut stream.
+ */
+export function registerChunksRoute<P extends RepoPrincipal>(app: FastifyInstance, deps: { store: ChunkStore; guard: RepoGuard<P>; log: Logger }): void {
+  const { store, guard, log } = deps;
+  app.post(CHUNKS_PATH, {
+    bodyLimit: BATCH_BODY_LIMIT,
+    errorHandler: (e, _req, reply) => sendHttpError(reply, bodyError(e), log),
+  }, async (req, reply) => {
+    const handles: FileHandle[] = [];
+    try {
+      const ids = batchIds(req.body);
+      await guard.check(bearerToken(req.headers.authorization), 'read');
+      const sizes: number[] = [];
+      for (const sha of ids) {
+        try {
+          handles.push(await open(store.path(sha), 'r'));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`chunk ${sha} is not in this repo; prepare the pkg that lists it first`);
+          throw e;
+        }
+        sizes.push((await handles[handles.length - 1].stat()).size);
+      }
+      const length = sizes.reduce((n, s) => n + BATCH_FRAME_HEADER + s, 0);
+      reply.code(200).headers({ 'content-type': 'application/octet-stream', 'content-length': String(length) });
+      // The open handles keep the bytes readable even if GC unlinks a chunk meanwhile.
+      const owned = handles.splice(0);
+      return reply.send(Readable.from(frames(owned, sizes)));
+    } catch (e) {
+      await Promise.allSettled(handles.map((fh) => fh.close()));
+      return sendHttpError(reply, e, log);
+    }
+  });
+}
+
+async function* frames(handles: FileHandle[], sizes: number[]): AsyncGenerator<Buffer> {
+  try {
+    for (const [i, fh] of handles.entries()) {
+      const frame = Buffer.allocUnsafe(BATCH_FRAME_HEADER + sizes[i]);
+      frame.writeUInt32BE(sizes[i], 0);
+      let at = 0;
+      while (at < sizes[i]) {
+        const { bytesRead } = await fh.read(frame, BATCH_FRAME_HEADER + at, sizes[i] - at, at);
+        if (bytesRead === 0) throw new KrpcError('INTERNAL', `chunk file ${i} ended early`);
+        at += bytesRead;
+      }
+      yield frame;
+    }
+  } finally {
+    await Promise.allSettled(handles.map((fh) => fh.close()));
+  }
 }

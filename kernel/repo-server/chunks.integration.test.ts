@@ -1,4 +1,4 @@
-// Chunk delivery to nodes: Range requests on the chunk route, a download cut mid-way that resumes with
+// Chunk delivery to nodes: Range requests on the chunk route, the batch route, a download cut mid-way that resumes with
 // Range, the repo-backed pkg source installing into a real PkgEnv (only missing chunks, deps, signatures,
 // damaged chunks refused), and a node process SIGKILLed mid-download that resumes on the next run.
 import { test, before, after } from 'node:test';
@@ -102,6 +102,41 @@ test('the chunk route serves whole chunks and single byte ranges, and refuses ba
   assert.match(((await missing.json()) as { error: string }).error, /^NOT_FOUND: chunk 0{64} is not in this repo/);
 });
 
+test('the batch route answers whole chunks in order, length-prefixed, and refuses bad lists before sending any', async () => {
+  const node = new RepoClient(repo.url, nodeToken);
+  const shas = metas['blob@1.0.0'].files.flatMap((f) => f.chunks);
+  const wanted = [shas[2], shas[0], shas[1], shas[0]];
+  const got: [string, Buffer][] = [];
+  const pieces: string[] = [];
+  await node.fetchChunks(wanted, { onChunk: (sha, chunk) => void got.push([sha, chunk]), onData: (sha, _p, offset) => void pieces.push(`${sha}@${offset}`) });
+  assert.deepEqual(got.map(([sha]) => sha), wanted);
+  for (const [sha, chunk] of got) assert.equal(sha256Hex(chunk), sha);
+  assert.ok(pieces.includes(`${shas[0]}@0`), 'pieces are reported with their offset');
+
+  const raw = await fetch(`${repo.url}/kapi/repo/chunks`, { method: 'POST', headers: { authorization: `Bearer ${nodeToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ chunks: [shas[1], shas[2]] }) });
+  assert.equal(raw.status, 200);
+  const body = Buffer.from(await raw.arrayBuffer());
+  const first = body.readUInt32BE(0);
+  assert.equal(sha256Hex(body.subarray(4, 4 + first)), shas[1]);
+  assert.equal(sha256Hex(body.subarray(8 + first)), shas[2]);
+  assert.equal(body.readUInt32BE(4 + first), body.length - 8 - first);
+
+  const post = (payload: string, headers: Record<string, string> = { authorization: `Bearer ${nodeToken}` }) =>
+    fetch(`${repo.url}/kapi/repo/chunks`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  const refusals: [string, Response, number, RegExp][] = [
+    ['a missing chunk', await post(JSON.stringify({ chunks: [shas[0], '0'.repeat(64)] })), 404, /^NOT_FOUND: chunk 0{64}/],
+    ['65 chunks', await post(JSON.stringify({ chunks: Array(65).fill(shas[0]) })), 400, /^INVALID_PARAMS: at most 64 chunks/],
+    ['a malformed id', await post(JSON.stringify({ chunks: ['../../etc/passwd'] })), 400, /^INVALID_PARAMS: .* is not a chunk id/],
+    ['bad JSON', await post('{"chunks": ['), 400, /^INVALID_PARAMS: the body is not valid JSON/],
+    ['no token', await post(JSON.stringify({ chunks: [shas[0]] }), {}), 401, /^UNAUTHENTICATED: /],
+  ];
+  for (const [what, res, status, error] of refusals) {
+    assert.equal(res.status, status, what);
+    assert.match(((await res.json()) as { error: string }).error, error, what);
+  }
+  await assert.rejects(node.fetchChunks(['0'.repeat(64)], { onChunk: () => {} }), (e) => isKrpcError(e, 'NOT_FOUND'));
+});
+
 test('a download cut mid-way resumes with a Range request and ends with identical, verified bytes', async () => {
   const sha = bigChunk();
   const expected = await readFile(join(repo.root, 'chunks', sha.slice(0, 2), sha));
@@ -141,13 +176,16 @@ test('the repo pkg source installs into a pkg-env, fetching only chunks the node
   const proxy = await startProxy(host, { host, port: repo.port });
   try {
     const source = repoPkgSource({ repoUrl: proxy.url, token: nodeToken, env });
-    const chunkGets = () => proxy.requests.filter((r) => r.startsWith('GET /kapi/repo/chunk/')).length;
+    // Chunks asked for, one per GET plus those a batch names: its body is {"chunks":[…]}, 67 bytes per id.
+    const batched = (r: string) => (Number(/content-length: (\d+)/i.exec(r)![1]) - 12) / 67;
+    const chunkGets = () => proxy.requests.reduce((n, r) => n + (r.startsWith('GET /kapi/repo/chunk/') ? 1 : r.startsWith('POST /kapi/repo/chunks ') ? batched(r) : 0), 0);
 
     const v1 = await source.ensureInstalled('notes#1.0.0');
     assert.equal(v1.manifest.version, '1.0.0');
     assert.equal(v1.dir, env.dir('notes', '1.0.0'));
     for (const f of metas['notes@1.0.0'].files) await assertFileMatches(v1.dir, f);
     assert.equal(chunkGets(), uniqueChunks(metas['notes@1.0.0']).size);
+    assert.ok(proxy.requests.some((r) => r.startsWith('POST /kapi/repo/chunks ')), 'whole chunks come in batches');
     assert.equal(await env.current('notes'), '1.0.0');
 
     const progress: number[] = [];

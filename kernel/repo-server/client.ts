@@ -10,7 +10,7 @@ import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
 import { CHUNK_SIZE } from '../pkg/format.js';
 import {
-  CHUNK_PATH, REPO_PATH, UPLOAD_PATH,
+  BATCH_FRAME_HEADER, CHUNK_PATH, CHUNKS_PATH, MAX_BATCH_CHUNKS, REPO_PATH, UPLOAD_PATH,
   type GcResult, type ListEntry, type MetaInfo, type PrepareResult, type PublishResult, type RepoSource, type RepoStats,
   type ResolveResult, type SyncResult, type VersionInfo,
 } from './wire.js';
@@ -29,6 +29,16 @@ export interface FetchChunkOptions {
   maxAttempts?: number;
   /** Per-attempt limit (default 60 s); a stalled attempt resumes in the next one. */
   attemptTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface FetchChunksOptions {
+  /** Every piece as it arrives, with its offset in chunk `sha256`, so a caller can persist a partial download. */
+  onData?: (sha256: string, piece: Buffer, offset: number) => void | Promise<void>;
+  /** Each chunk once complete and verified, in the order asked. */
+  onChunk: (sha256: string, chunk: Buffer) => void | Promise<void>;
+  /** Limit for the whole request (default 60 s). */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -209,6 +219,73 @@ export class RepoClient {
       throw new KrpcError('INTEGRITY', `chunk ${sha256} from ${this.base} is damaged: its content does not match its hash`);
     }
     throw lastError ?? new KrpcError('UNAVAILABLE', `could not download chunk ${sha256} from ${this.base}`);
+  }
+
+  /**
+   * Downloads up to MAX_BATCH_CHUNKS whole chunks in one request, verifying each before `onChunk`. One
+   * attempt, no resume: a caller whose batch broke off fetches what is left with fetchChunk.
+   */
+  async fetchChunks(sha256s: readonly string[], opts: FetchChunksOptions): Promise<void> {
+    if (sha256s.length > MAX_BATCH_CHUNKS) throw new KrpcError('INVALID_PARAMS', `at most ${MAX_BATCH_CHUNKS} chunks per batch (got ${sha256s.length})`);
+    if (sha256s.length === 0) return;
+    const url = `${this.base}${CHUNKS_PATH}`;
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    let res: Response;
+    try {
+      const headers = { ...(await this.bearer()), 'content-type': 'application/json' };
+      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ chunks: sha256s }), signal });
+    } catch (e) {
+      throw networkError(e, url);
+    }
+    if (res.status !== 200) throw errorFromResponse(res.status, await res.text().catch(() => ''), url);
+
+    let index = 0;
+    let header = Buffer.alloc(0);
+    let size = -1;
+    let parts: Buffer[] = [];
+    let have = 0;
+    const finish = async () => {
+      const sha = sha256s[index];
+      const chunk = Buffer.concat(parts, have);
+      if (sha256Hex(chunk) !== sha) throw new KrpcError('INTEGRITY', `chunk ${sha} from ${this.base} is damaged: its content does not match its hash`);
+      index++;
+      size = -1;
+      parts = [];
+      have = 0;
+      header = Buffer.alloc(0);
+      await opts.onChunk(sha, chunk);
+    };
+    try {
+      for await (const value of res.body as AsyncIterable<Uint8Array>) {
+        let buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        while (buf.length > 0) {
+          if (index >= sha256s.length) throw new KrpcError('INTEGRITY', `${this.base} sent more than the ${sha256s.length} chunks asked for`);
+          if (size < 0) {
+            const take = Math.min(BATCH_FRAME_HEADER - header.length, buf.length);
+            header = Buffer.concat([header, buf.subarray(0, take)]);
+            buf = buf.subarray(take);
+            if (header.length < BATCH_FRAME_HEADER) break;
+            size = header.readUInt32BE(0);
+            if (size > CHUNK_SIZE) throw new KrpcError('INTEGRITY', `${this.base} announced ${size} bytes for chunk ${sha256s[index]}; no chunk is that large`);
+            if (size === 0) await finish();
+            continue;
+          }
+          const piece = buf.subarray(0, size - have);
+          buf = buf.subarray(piece.length);
+          // A failure to keep the piece (e.g. a full disk) is the caller's, not the network's.
+          await opts.onData?.(sha256s[index], piece, have);
+          parts.push(piece);
+          have += piece.length;
+          if (have === size) await finish();
+        }
+      }
+    } catch (e) {
+      if (e instanceof KrpcError) throw e;
+      if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', 'chunk batch download was cancelled');
+      throw new KrpcError('UNAVAILABLE', `chunk batch download from ${this.base} broke off after ${index} of ${sha256s.length} chunks`);
+    }
+    if (index < sha256s.length) throw new KrpcError('UNAVAILABLE', `chunk batch download from ${this.base} ended after ${index} of ${sha256s.length} chunks`);
   }
 
   /** Streams a .pkg file to the repo's upload route. */

@@ -6,7 +6,7 @@ import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { PkgLimits } from '../pkg/verify.js';
 import { RepoGuard, type RepoAction, type RepoPrincipal } from './access.js';
-import { registerChunkRoute } from './chunk-route.js';
+import { registerChunkRoute, registerChunksRoute } from './chunk-route.js';
 import { repoMethods } from './methods.js';
 import { Repo } from './repo.js';
 import { registerUploadRoute } from './upload-route.js';
@@ -48,6 +48,7 @@ export async function startRepoServer<P extends RepoPrincipal>(opts: RepoServerO
   const app = createHttpServer({ log, bodyLimit: 1024 * 1024 });
   registerKrpc(app, REPO_PATH, repoMethods(repo, guard), { log });
   registerChunkRoute(app, { store: repo.store, guard, log });
+  registerChunksRoute(app, { store: repo.store, guard, log });
   registerUploadRoute(app, {
     repo,
     guard,

@@ -5,6 +5,11 @@ import type { PkgMeta } from '../pkg/format.js';
 export const REPO_PATH = '/kapi/repo';
 export const UPLOAD_PATH = `${REPO_PATH}/upload`;
 export const CHUNK_PATH = `${REPO_PATH}/chunk`;
+/** POST `{"chunks": [<sha256>, …]}`: the chunks in order, each as a 4-byte big-endian length then its bytes. */
+export const CHUNKS_PATH = `${REPO_PATH}/chunks`;
+/** Most chunks one batch request may name (64 × 256 KiB = 16 MiB). */
+export const MAX_BATCH_CHUNKS = 64;
+export const BATCH_FRAME_HEADER = 4;
 
 export type RepoSource = { type: 'dir'; path: string } | { type: 'repo'; url: string; token?: string };
 
