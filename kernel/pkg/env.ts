@@ -11,6 +11,7 @@ import semver from 'semver';
 import { KrpcError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
 import { isProcessAlive } from '../lib/process-alive.js';
+import { forEachLimit } from './each-limit.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { chunkLength, INSTALLED_META_FILE, metaIdOf, type PkgMeta } from './format.js';
 import { assertPkgName, isExactVersion } from './id.js';
@@ -105,14 +106,8 @@ async function fsyncFile(path: string): Promise<void> {
   }
 }
 
-/** fsyncs several paths at once, so the file system can fold them into fewer journal commits. */
-async function syncAll(paths: string[], sync: (path: string) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) await sync(paths[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(8, paths.length) }, worker));
-}
+// fsyncs run several at once, so the file system can fold them into fewer journal commits.
+const SYNC_CONCURRENCY = 8;
 
 /** Points `link` at `target` atomically: a new symlink renamed over the old one. */
 async function swapLink(dir: string, link: string, target: string): Promise<void> {
@@ -346,8 +341,8 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
         await writeFile(metaFile, canonicalJson(meta));
         written.push(metaFile);
         // Durable before the switch: every new file, then every directory.
-        await syncAll(written, fsyncFile);
-        await syncAll(dirs, fsyncDir);
+        await forEachLimit(written, SYNC_CONCURRENCY, fsyncFile);
+        await forEachLimit(dirs, SYNC_CONCURRENCY, fsyncDir);
         await rename(content, target);
         await fsyncDir(pkgDir(name));
       } finally {

@@ -10,7 +10,7 @@ import { parsePkgId, type PkgId } from '../pkg/id.js';
 import type { PkgFile } from '../pkg/reader.js';
 import { DEFAULT_LIMITS, type PkgLimits } from '../pkg/verify.js';
 import { ChunkStore } from './chunk-store.js';
-import { forEachLimit } from './each-limit.js';
+import { forEachLimit } from '../pkg/each-limit.js';
 import { IndexDb, type VersionRow } from './index-db.js';
 import { dependencyClosure, describeUnresolved, selectVersion, type ResolveView } from './resolve.js';
 import { RwLock } from './rw-lock.js';
