@@ -11,8 +11,6 @@ export interface Did {
 /** Web3 bridges: DID method → base hostname, e.g. { bns: 'web3.buckyos.ai' }. */
 export type BridgeConfig = Readonly<Record<string, string>>;
 
-export const UNDEFINED_DID = 'did:undefined:undefined';
-
 const METHOD = /^[a-z0-9]{1,32}$/;
 // DID-core idchar plus ':' between segments; no empty segments.
 const ID = /^[A-Za-z0-9._%-]+(?::[A-Za-z0-9._%-]+)*$/;

@@ -13,7 +13,6 @@ export const ED25519_KEY_TYPE = 'Ed25519VerificationKey2020';
 export const DEFAULT_DOCUMENT_LIFETIME_SECONDS = 3600 * 24 * 365 * 5;
 /** Lifetime of an OwnerDocument (upstream OwnerConfig::new: 10 years). */
 export const OWNER_DOCUMENT_LIFETIME_SECONDS = 3600 * 24 * 365 * 10;
-export const DEFAULT_RTCP_PORT = 2980;
 /** Upstream MAX_INLINE_DOCUMENT: owner documents and zone JWTs must stay under this many bytes. */
 export const MAX_INLINE_DOCUMENT_BYTES = 4096;
 
