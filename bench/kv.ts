@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from '../kernel/lib/log.js';
 import { benchKey, benchValue, preload } from './lib/kv-data.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { ensureEtcdInstalled, startEtcd } from './lib/etcd.js';
-import { randomLoopbackHost } from './lib/loopback.js';
+import { randomLoopback } from '../kernel/testing/harness.js';
 
 const arg = (name: string, dflt: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -272,7 +272,7 @@ for (const concurrency of [1, CONCURRENCY]) {
   console.log(`cost at ${fmt(large.keys)} vs ${fmt(small.keys)} keys, concurrency ${concurrency}: ${fmt(ratio, 2)}× (target ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'MISSED'}`);
 }
 
-const host = randomLoopbackHost();
+const host = randomLoopback();
 console.log(`\n## (b) through kRPC vs (c) etcd — ${fmt(KRPC_KEYS)} keys preloaded, loopback ${host}, client: autocannon, ${TRIALS} alternating trials per row, median`);
 const running: Array<Running & { version?: string }> = [await startOurs(host)];
 try {

@@ -20,7 +20,7 @@ import { repoPkgSource } from '../kernel/repo-server/pkg-source.js';
 import { publishPkg } from '../kernel/repo-server/publish.js';
 import { startTestRepo, testAuth } from '../kernel/repo-server/test-fixtures.js';
 import { numberArg } from './lib/args.js';
-import { randomLoopbackHost } from './lib/loopback.js';
+import { randomLoopback } from '../kernel/testing/harness.js';
 import { loadAverage, percentile } from './lib/zone-process.js';
 
 const MIB = numberArg('mib', 100);
@@ -124,7 +124,7 @@ async function checkInstalled(env: PkgEnv, release: Release): Promise<void> {
 }
 
 const work = await tempDir('bench-pkg');
-const host = randomLoopbackHost();
+const host = randomLoopback();
 const wire = wireMeter(host);
 const auth = await testAuth();
 const key = generateEd25519().privateKeyPem;

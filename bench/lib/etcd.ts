@@ -4,13 +4,24 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './loopback.js';
+import { createServer } from 'node:net';
 
 export interface EtcdHandle {
   /** Base URL of the v3 HTTP/JSON gateway, e.g. http://127.1.2.3:40001 */
   url: string;
   version: string;
   stop(): Promise<void>;
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const etcdVersion = () => spawnSync('etcd', ['--version'], { encoding: 'utf8' });
