@@ -25,5 +25,3 @@ export function relativePathProblem(p: unknown): string | undefined {
   }
   return undefined;
 }
-
-export const isSafeRelativePath = (p: unknown): p is string => relativePathProblem(p) === undefined;
