@@ -9,8 +9,9 @@ import { createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
 import { KrpcError } from '../lib/errors.js';
 import { signJwt, verifyJwt } from '../lib/identity/jwt.js';
 import { ed25519FromSeed, type Ed25519KeyPair, type Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { PrincipalKind } from '../lib/rbac/rbac.js';
 
-export type PrincipalKind = 'user' | 'device' | 'service';
+export type { PrincipalKind };
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['user', 'device', 'service'];
 
 export const VERIFY_HUB_ISSUER = 'verify-hub';
