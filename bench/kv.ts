@@ -24,18 +24,15 @@ import { benchKey, benchValue, preload } from './lib/kv-data.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { ensureEtcdInstalled, startEtcd } from './lib/etcd.js';
 import { randomLoopback } from '../kernel/testing/harness.js';
+import { numberArg, stringArg } from './lib/args.js';
 
-const arg = (name: string, dflt: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : dflt;
-};
-const DURATION = Number(arg('duration', '5'));
-const CONCURRENCY = Number(arg('concurrency', '32'));
-const SIZES = arg('sizes', '1000,10000,100000').split(',').map(Number);
-const VALUE_BYTES = Number(arg('value-bytes', '100'));
-const KRPC_KEYS = Number(arg('krpc-keys', '10000'));
-const CRASH_ROUNDS = Number(arg('crash-rounds', '100'));
-const TRIALS = Number(arg('trials', '5'));
+const DURATION = numberArg('duration', 5);
+const CONCURRENCY = numberArg('concurrency', 32);
+const SIZES = stringArg('sizes', '1000,10000,100000').split(',').map(Number);
+const VALUE_BYTES = numberArg('value-bytes', 100);
+const KRPC_KEYS = numberArg('krpc-keys', 10000);
+const CRASH_ROUNDS = numberArg('crash-rounds', 100);
+const TRIALS = numberArg('trials', 5);
 const WITH_ETCD = !process.argv.includes('--no-etcd');
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
