@@ -15,6 +15,7 @@ const METHOD = /^[a-z0-9]{1,32}$/;
 // DID-core idchar plus ':' between segments; no empty segments.
 const ID = /^[A-Za-z0-9._%-]+(?::[A-Za-z0-9._%-]+)*$/;
 const MAX_DID_LENGTH = 512;
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export function isDid(value: string): boolean {
   return value.startsWith('did:');
@@ -60,7 +61,7 @@ export function didFromHostName(hostName: string, bridges: BridgeConfig = {}): D
 /** A DNS hostname: dot-separated labels of [a-z0-9-], 1..63 chars, no leading/trailing hyphen, ≤ 253 total. */
 export function isHostName(value: string): boolean {
   if (value.length === 0 || value.length > 253) return false;
-  return value.split('.').every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+  return value.split('.').every((l) => DNS_LABEL.test(l));
 }
 
 export function devDidFromJwk(jwk: Ed25519PublicJwk): string {
@@ -82,7 +83,7 @@ export function buildDeviceDid(zoneDid: Did | string, deviceName: string): strin
   const zone = typeof zoneDid === 'string' ? parseDid(zoneDid) : zoneDid;
   if (zone.method === 'dev' || zone.method === 'undefined')
     throw new KrpcError('INVALID_PARAMS', `a device DID cannot be built under ${formatDid(zone)}; use the zone's did:web or did:bns`);
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(deviceName))
+  if (!DNS_LABEL.test(deviceName))
     throw new KrpcError('INVALID_PARAMS', `device name "${deviceName.slice(0, 64)}" must be a lowercase DNS label like "ood1"`);
   return formatDid({ method: zone.method, id: `${deviceName}.${zone.id}` });
 }
