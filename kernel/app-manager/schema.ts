@@ -1,9 +1,9 @@
 // Params of the app-manager's kRPC methods. Names end up in KV keys, URLs (/apps/<id>/) and file
 // names, so they are held to small alphabets before anything else looks at them.
+import { PKG_NAME_PATTERN } from '../pkg/id.js';
 
 /** Installation ids: what the gateway routes at /apps/<id>/ and <id>.<zone host>. */
 export const INSTALLATION_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
-const PKG_NAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const VERSION_PATTERN = '^[0-9A-Za-z.^~<>=*| +-]{1,64}$';
 const NODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$';

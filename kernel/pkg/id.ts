@@ -12,7 +12,9 @@ export interface PkgId {
   objid?: string;
 }
 
-const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** A pkg name's alphabet, as a JSON-schema pattern for params that name a pkg. */
+export const PKG_NAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+const NAME_RE = new RegExp(PKG_NAME_PATTERN);
 const TAG_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 // `<hash-type>:<hex>` as upstream ObjIds print, or a bare alphanumeric id long enough not to be a version.
 const OBJID_RE = /^(?:[a-z][a-z0-9]{1,15}:[0-9a-f]{32,128}|[A-Za-z0-9]{32,128})$/;
