@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import type { DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
-import { RestartBackoff, type BackoffPolicy } from './backoff.js';
+import { RestartTimer, type BackoffPolicy } from './backoff.js';
 import { applyDataSnapshotOp, dataSnapshotOpOf, snapshotRootOf } from './data-snapshot.js';
 import { appEnv } from './env-contract.js';
 import type { NodeKv } from './kv.js';
@@ -71,17 +71,15 @@ export class AppInstance {
   private health: Health = 'unknown';
   private progress: InstallProgressReport | undefined;
   private lastProgressPush = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private readonly backoff: RestartBackoff;
+  private readonly retry: RestartTimer;
   private queue: Promise<void> = Promise.resolve();
-  private restarts = 0;
   private closed = false;
   private readonly output: RotatingLog;
   private readonly report: ReportChannel;
   private readonly log: Logger;
 
   constructor(readonly instanceId: string, readonly specId: string, private readonly ctx: AppRuntimeContext) {
-    this.backoff = new RestartBackoff(ctx.backoff);
+    this.retry = new RestartTimer(ctx.backoff, () => void this.enqueue(() => this.reconcile()));
     this.log = ctx.log.child(instanceId);
     this.output = new RotatingLog(join(ctx.paths.logs, 'apps', `${fsName(instanceId)}.log`), ctx.rotation);
     this.report = new ReportChannel(ctx.kv, reportKey(specId, ctx.node.name), () => this.renderReport(), this.log);
@@ -94,8 +92,7 @@ export class AppInstance {
     this.configError = undefined;
     if (!target || !previous || !sameLaunch(previous, target)) {
       // A different launch (upgrade, new port hint) or a stop is acted on now, not after a backoff.
-      this.cancelRetry();
-      this.backoff.reset();
+      this.retry.reset();
     }
     return this.enqueue(() => this.reconcile());
   }
@@ -104,7 +101,7 @@ export class AppInstance {
   refuse(error: KrpcError): Promise<void> {
     this.target = undefined;
     this.configError = error;
-    this.cancelRetry();
+    this.retry.cancel();
     return this.enqueue(() => this.reconcile());
   }
 
@@ -121,7 +118,7 @@ export class AppInstance {
   /** Daemon shutdown: stop the process, leave a final "stopped" report (the instance is still wanted). */
   async shutdown(): Promise<void> {
     this.closed = true;
-    this.cancelRetry();
+    this.retry.cancel();
     await this.enqueue(async () => {
       if (this.running) await this.stopProcess();
       if (this.target || this.configError) await this.report.push();
@@ -137,7 +134,7 @@ export class AppInstance {
       phase: this.phase,
       pid: this.running?.proc.pid ?? 0,
       ports: this.running ? { www: this.running.proc.port } : {},
-      restarts: this.restarts,
+      restarts: this.retry.restarts,
       error: this.error?.toWire(),
     };
   }
@@ -186,7 +183,7 @@ export class AppInstance {
       if (this.phase !== 'stopped') await this.setPhase('stopped');
       return;
     }
-    if (this.running || this.retryTimer) return;
+    if (this.running || this.retry.pending) return;
     await this.start(want);
   }
 
@@ -241,7 +238,7 @@ export class AppInstance {
     } catch (e) {
       const error = asKrpcError(e);
       this.log.warn('cannot start instance', { err: error.toWire() });
-      this.scheduleRetry(0);
+      this.retry.schedule(0);
       await this.setPhase('failed', error);
     }
   }
@@ -261,24 +258,8 @@ export class AppInstance {
     if (this.running?.proc !== proc || this.closed) return;
     this.running = undefined;
     const upMs = Date.now() - proc.startedAt;
-    const delay = this.scheduleRetry(upMs);
+    const delay = this.retry.schedule(upMs);
     this.log.warn('instance exited; restarting', { pid: proc.pid, code: exit.code, signal: exit.signal, restart_in_ms: delay });
     void this.enqueue(() => this.setPhase('restarting'));
-  }
-
-  private scheduleRetry(upMs: number): number {
-    const delay = this.backoff.next(upMs);
-    this.cancelRetry();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.restarts++;
-      void this.enqueue(() => this.reconcile());
-    }, delay);
-    return delay;
-  }
-
-  private cancelRetry(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
   }
 }

@@ -23,8 +23,47 @@ export class RestartBackoff {
   reset(): void {
     this.failures = 0;
   }
+}
 
-  get attempts(): number {
-    return this.failures;
+/** The one pending restart of an instance: `retry` runs after the backoff delay unless cancelled first. */
+export class RestartTimer {
+  private readonly backoff: RestartBackoff;
+  private timer: NodeJS.Timeout | undefined;
+  private fired = 0;
+
+  constructor(policy: BackoffPolicy, private readonly retry: () => void) {
+    this.backoff = new RestartBackoff(policy);
+  }
+
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** How many restarts have been attempted. */
+  get restarts(): number {
+    return this.fired;
+  }
+
+  /** Replaces any pending restart with one after the next backoff delay, which it returns. */
+  schedule(upMs: number): number {
+    const delay = this.backoff.next(upMs);
+    this.cancel();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.fired++;
+      this.retry();
+    }, delay);
+    return delay;
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Cancels and forgets earlier failures: the next failure waits the shortest delay again. */
+  reset(): void {
+    this.cancel();
+    this.backoff.reset();
   }
 }

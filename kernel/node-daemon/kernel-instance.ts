@@ -4,7 +4,7 @@
 import { KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { InstanceStatus } from './app-instance.js';
-import { RestartBackoff, type BackoffPolicy } from './backoff.js';
+import { RestartTimer, type BackoffPolicy } from './backoff.js';
 import type { NodeKv } from './kv.js';
 import { ReportChannel, buildReport, reportKey, type InstancePhase, type ServiceInstanceReport, type ReportingNode } from './report.js';
 
@@ -31,16 +31,14 @@ export class KernelInstance {
   private error: KrpcError | undefined;
   private ports: Record<string, number> = {};
   private startedAt = 0;
-  private restarts = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly backoff: RestartBackoff;
+  private readonly retry: RestartTimer;
   private readonly report: ReportChannel;
   private readonly log: Logger;
 
   constructor(readonly name: string, private readonly item: KernelRunItem | undefined, private readonly ctx: KernelRuntimeContext) {
-    this.backoff = new RestartBackoff(ctx.backoff);
+    this.retry = new RestartTimer(ctx.backoff, () => void this.enqueue(() => this.reconcile()));
     this.log = ctx.log.child(`kernel/${name}`);
     this.report = new ReportChannel(ctx.kv, reportKey(name, ctx.node.name), () => this.renderReport(), this.log);
   }
@@ -54,10 +52,7 @@ export class KernelInstance {
   }
 
   want(started: boolean): Promise<void> {
-    if (this.wanted !== started) {
-      this.cancelRetry();
-      this.backoff.reset();
-    }
+    if (this.wanted !== started) this.retry.reset();
     this.wanted = started;
     return this.enqueue(() => this.reconcile());
   }
@@ -65,7 +60,7 @@ export class KernelInstance {
   /** Notices a service that stopped on its own and restarts it (with backoff); refreshes the report. */
   async refresh(): Promise<void> {
     if (this.wanted && this.phase === 'started' && this.item && !this.item.running()) {
-      const delay = this.scheduleRetry(Date.now() - this.startedAt);
+      const delay = this.retry.schedule(Date.now() - this.startedAt);
       this.log.warn('kernel service is no longer running; restarting', { restart_in_ms: delay });
       await this.enqueue(() => this.setPhase('restarting'));
       return;
@@ -75,7 +70,7 @@ export class KernelInstance {
 
   async shutdown(): Promise<void> {
     this.closed = true;
-    this.cancelRetry();
+    this.retry.cancel();
     await this.enqueue(async () => {
       if (this.startedByUs && this.item?.running()) await this.item.stop();
       this.startedByUs = false;
@@ -91,7 +86,7 @@ export class KernelInstance {
       phase: this.phase,
       pid: this.phase === 'started' ? process.pid : 0,
       ports: this.phase === 'started' ? this.ports : {},
-      restarts: this.restarts,
+      restarts: this.retry.restarts,
       error: this.error?.toWire(),
     };
   }
@@ -138,7 +133,7 @@ export class KernelInstance {
       return this.setPhase('failed', new KrpcError('FAILED_PRECONDITION',
         `kernel service ${this.name} cannot run on node ${this.ctx.node.name}: this node's kernel does not host it (kernel services run inside the OOD's kernel)`));
     }
-    if ((this.phase === 'started' && this.item.running()) || this.retryTimer) return;
+    if ((this.phase === 'started' && this.item.running()) || this.retry.pending) return;
     await this.setPhase('deploying');
     try {
       const wasRunning = this.item.running();
@@ -150,24 +145,8 @@ export class KernelInstance {
       await this.setPhase('started');
     } catch (e) {
       const error = e instanceof KrpcError ? e : new KrpcError('UNAVAILABLE', `kernel service ${this.name} failed to start: ${(e as Error)?.message ?? e}`);
-      this.scheduleRetry(0);
+      this.retry.schedule(0);
       await this.setPhase('failed', error);
     }
-  }
-
-  private scheduleRetry(upMs: number): number {
-    const delay = this.backoff.next(upMs);
-    this.cancelRetry();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.restarts++;
-      void this.enqueue(() => this.reconcile());
-    }, delay);
-    return delay;
-  }
-
-  private cancelRetry(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
   }
 }
