@@ -5,6 +5,7 @@
 // two racing commits cannot both win; after a commit every method answers ALREADY_ACTIVATED.
 import { isDeepStrictEqual } from 'node:util';
 import { KrpcError } from '../lib/errors.js';
+import { oneAtATime } from '../lib/one-at-a-time.js';
 import type { KrpcMethods } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
@@ -49,13 +50,7 @@ const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export function createActivationMethods(rt: ActivationRuntime): ActivationMethods {
   let attempt: ActivationAttempt | undefined;
   let activated = false;
-  let tail: Promise<unknown> = Promise.resolve();
-
-  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = oneAtATime();
 
   const ensureInactive = async () => {
     if (activated) throw alreadyActivated();

@@ -4,6 +4,7 @@
 import { machineFacts } from '../activation/device-info.js';
 import { alreadyActivated, readActivationState } from '../activation/files.js';
 import { KrpcError } from '../lib/errors.js';
+import { oneAtATime } from '../lib/one-at-a-time.js';
 import type { KrpcMethods } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
@@ -36,12 +37,7 @@ export async function acceptJoinBundle(paths: DataPaths, bundle: JoinBundle, now
 }
 
 export function createJoinMethods(rt: JoinRuntime): KrpcMethods {
-  let tail: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = oneAtATime();
   return {
     get_join_request: {
       params: emptyParams,
