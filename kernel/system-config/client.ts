@@ -3,7 +3,7 @@
 import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
 import type { TxAction, RevisionCondition } from './tx.js';
 import type { WatchChange, WatchResult } from './watch.js';
-import { MAX_WATCH_TIMEOUT_MS } from './schema.js';
+import { DEFAULT_WATCH_TIMEOUT_MS, MAX_WATCH_TIMEOUT_MS } from './schema.js';
 
 export type { TxAction, RevisionCondition, WatchChange, WatchResult };
 
@@ -35,7 +35,6 @@ export interface WatchLoop {
   stop(): Promise<void>;
 }
 
-const DEFAULT_WATCH_TIMEOUT_MS = 25_000;
 // The HTTP call must outlive the server-side long-poll.
 const WATCH_CALL_MARGIN_MS = 10_000;
 

@@ -20,7 +20,6 @@ export interface MethodDeps {
 /** The scheduler's snapshot input (spec 10 §3); zone/ is ours (upstream pitfall 6), security/ never. */
 export const DUMP_PREFIXES = ['boot/', 'devices/', 'users/', 'services/', 'system/', 'nodes/', 'zone/'];
 const DUMP_APPS = new Set(['scheduler', 'node-daemon']);
-const DEFAULT_WATCH_TIMEOUT_MS = 25_000;
 
 interface KeyParams { key: string }
 interface KeyValueParams { key: string; value: string }
@@ -148,7 +147,7 @@ export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; bef
         const onClose = () => hangup.abort();
         socket.once('close', onClose);
         try {
-          return await watches.watch(prefix, revision, timeout_ms ?? DEFAULT_WATCH_TIMEOUT_MS, (k) => access.can(p, k, 'read'), hangup.signal);
+          return await watches.watch(prefix, revision, timeout_ms ?? schema.DEFAULT_WATCH_TIMEOUT_MS, (k) => access.can(p, k, 'read'), hangup.signal);
         } finally {
           socket.off('close', onClose);
         }

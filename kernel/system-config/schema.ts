@@ -3,6 +3,8 @@
 // Unknown extra fields are ignored, as BuckyOS clients may send them (serde writes `main_key: null`).
 
 export const MAX_WATCH_TIMEOUT_MS = 30_000;
+/** Long-poll length when a watch names none. */
+export const DEFAULT_WATCH_TIMEOUT_MS = 25_000;
 const MAX_TX_ACTIONS = 1024;
 
 const key = { type: 'string', maxLength: 2048 } as const;
