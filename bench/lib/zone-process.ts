@@ -2,8 +2,7 @@
 // fixture, HTTP polling, percentiles, and per-process CPU and memory from /proc (Linux).
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot } from '../../kernel/testing/harness.js';
+import { pollUntil, repoRoot } from '../../kernel/testing/harness.js';
 
 export const FIXTURE_PKGS = join(repoRoot, 'kernel/node-daemon/fixtures');
 export const USER = 'alice';
@@ -20,18 +19,12 @@ export function echoAppSpec(app: string, appIndex: number): string {
 }
 
 /** Polls `url` every `everyMs` until it answers `status`; returns when it did (ms since epoch). */
-export async function waitForStatus(url: string, status: number, timeoutMs = 30_000, everyMs = 5): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === status) return Date.now();
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
-}
+export const waitForStatus = (url: string, status: number, timeoutMs = 30_000, everyMs = 5): Promise<number> =>
+  pollUntil(`${url} to answer ${status}`, async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status === status ? Date.now() : undefined;
+  }, { timeoutMs, everyMs });
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
