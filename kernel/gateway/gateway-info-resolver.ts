@@ -1,6 +1,7 @@
 // Routes derived by the scheduler: follows nodes/<self>/gateway_info through a KV watch and answers
 // "where is service X / app Y" — a local instance first, otherwise another node's gateway.
 import type { SystemConfigClient, WatchLoop } from '../system-config/client.js';
+import { nodeGatewayInfoKey } from '../scheduler/keys.js';
 import type { NodeGatewayInfo } from '../scheduler/types.js';
 import type { Logger } from '../lib/log.js';
 import { serviceKey, type AppUpstream, type GatewayResolver, type Upstream } from './resolver.js';
@@ -20,7 +21,7 @@ export class GatewayInfoResolver implements GatewayResolver {
   private readonly ready: Promise<void>;
 
   constructor(private readonly opts: GatewayInfoResolverOptions) {
-    this.key = `nodes/${opts.nodeName}/gateway_info`;
+    this.key = nodeGatewayInfoKey(opts.nodeName);
     let markReady!: () => void;
     this.ready = new Promise((r) => { markReady = r; });
     this.loop = opts.kv.watchLoop(this.key, async (event) => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describeError } from '../lib/errors.js';
 import type { DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
+import { deviceInfoKey, nodeConfigKey } from '../scheduler/keys.js';
 import { AppInstance, type AppRuntimeContext, type InstanceStatus, type SignBootstrapToken } from './app-instance.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { detectContainerSupport } from './container-runtime.js';
@@ -76,7 +77,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
   const nowMs = o.now ?? Date.now;
   const bindHost = o.bindHost ?? '127.0.0.1';
   const node: ReportingNode = { name: o.nodeName, did: o.nodeDid, sessionId: randomUUID() };
-  const configKey = `nodes/${o.nodeName}/config`;
+  const configKey = nodeConfigKey(o.nodeName);
   const stopGraceMs = o.stopGraceMs ?? 5000;
   const reportIntervalMs = o.reportIntervalMs ?? 10_000;
 
@@ -200,7 +201,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
       advertiseIps: o.advertiseIps,
     });
     try {
-      await o.kv.set(`devices/${o.nodeName}/info`, JSON.stringify(info));
+      await o.kv.set(deviceInfoKey(o.nodeName), JSON.stringify(info));
     } catch (e) {
       log.warn('cannot write device info; will retry', { err: describeError(e) });
     }
