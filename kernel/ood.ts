@@ -7,6 +7,7 @@
 //                 from it) → gateway (the entry everyone reaches services through) → scheduler →
 //                 node-daemon (reports and apps) → app-manager (resumes unfinished installs and upgrades,
 //                 which need all of the above).
+import { BOOT_CONFIG_KEY } from './lib/zone-keys.js';
 import { mkdir } from 'node:fs/promises';
 import { dataPaths, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
@@ -164,7 +165,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
 
 /** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
 async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: Logger): Promise<void> {
-  if (await kv.get('boot/config')) return;
+  if (await kv.get(BOOT_CONFIG_KEY)) return;
   if (!id.startConfig) throw new KrpcError('NOT_ACTIVATED', 'this node has no start_config.json; activate it as an OOD first');
   const keys = buildBootKeys({
     startConfig: id.startConfig,
@@ -182,6 +183,6 @@ async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: 
     log.info('first boot: zone initialised', { keys: Object.keys(keys).length });
   } catch (e) {
     // Another boot won the race (or a retry after a crash): boot/config existing means booted.
-    if (!(await kv.get('boot/config'))) throw e;
+    if (!(await kv.get(BOOT_CONFIG_KEY))) throw e;
   }
 }

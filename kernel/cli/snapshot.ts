@@ -3,7 +3,7 @@
 import { KrpcError } from '../lib/errors.js';
 import { parse, zoneLogin, zoneOptions } from './args.js';
 import { login } from './session.js';
-import { SCHEDULER_SNAPSHOT_KEY, historyKey } from '../scheduler/keys.js';
+import { SCHEDULER_SNAPSHOT_KEY, historyKey } from '../lib/zone-keys.js';
 import { parseSnapshot } from '../scheduler/snapshot-store.js';
 import { diffSnapshots, diffSnapshotsJson, formatSnapshot, snapshotJson } from '../scheduler/snapshot-view.js';
 

@@ -4,6 +4,7 @@
 // OOD's address. The zone learns the device through devices/<name>/doc, written with a short-lived
 // owner-signed root token: enrolment is the owner's act, and only the owner key can make a device
 // document the zone trusts, so an admin password alone cannot enrol anything.
+import { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
 import { randomBytes } from 'node:crypto';
 import { KrpcError, isKrpcError } from '../lib/errors.js';
 import { buildDeviceDid } from '../lib/identity/did.js';
@@ -165,7 +166,7 @@ interface ZoneFacts {
 async function readZone(kv: SystemConfigClient, ownerKey: Ed25519PublicJwk, zoneUrl: string, now: number): Promise<ZoneFacts> {
   let boot;
   try {
-    boot = await kv.get('boot/config');
+    boot = await kv.get(BOOT_CONFIG_KEY);
   } catch (e) {
     if (isKrpcError(e, 'UNAUTHENTICATED'))
       throw new KrpcError('PERMISSION_DENIED', `these recovery words are not the owner key of the zone at ${zoneUrl}; check the words and the zone address`);

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describeError } from '../lib/errors.js';
 import type { DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
-import { deviceInfoKey, nodeConfigKey } from '../scheduler/keys.js';
+import { deviceInfoKey, nodeConfigKey } from '../lib/zone-keys.js';
 import { AppInstance, type AppRuntimeContext, type InstanceStatus, type SignBootstrapToken } from './app-instance.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { detectContainerSupport } from './container-runtime.js';

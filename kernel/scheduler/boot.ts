@@ -12,7 +12,7 @@ import { gatewayInfoRenderer, selectorOf } from './gateway-info.js';
 import { KERNEL_SERVICES, buildKernelServiceSpec } from './kernel-specs.js';
 import {
   BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, deviceDocKey, isSafeName, nodeConfigKey, nodeGatewayConfigKey, nodeGatewayInfoKey, serviceSpecKey,
-} from './keys.js';
+} from '../lib/zone-keys.js';
 import { deriveRbacLines, renderPolicy } from './rbac.js';
 import type { NodeConfig, NodeType } from './types.js';
 import { decodeDocument, oodNamesOf, readZoneDocument } from './zone-document.js';

@@ -6,7 +6,7 @@ import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { canonicalJson } from './canonical.js';
 import { DEFAULT_GONE_AFTER_S, buildSchedulerInput } from './input.js';
-import { BOOT_CONFIG_KEY, SCHEDULER_SNAPSHOT_KEY } from './keys.js';
+import { BOOT_CONFIG_KEY, SCHEDULER_SNAPSHOT_KEY } from '../lib/zone-keys.js';
 import { schedule } from './schedule.js';
 import { DEFAULT_HISTORY_SIZE, parseSnapshot, snapshotWrites } from './snapshot-store.js';
 import type { ExecTxAction } from './types.js';

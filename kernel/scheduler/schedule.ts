@@ -5,7 +5,7 @@
 import { appPortHint } from '../lib/ports.js';
 import { canonicalJson, sameJson, sameJsonValue } from './canonical.js';
 import { changedGatewaySections, gatewayInfoRenderer, selectorOf, type GatewayTables } from './gateway-info.js';
-import { RBAC_POLICY_KEY, instanceIdOf, nodeConfigKey, nodeGatewayInfoKey, serviceInfoKey } from './keys.js';
+import { RBAC_POLICY_KEY, instanceIdOf, nodeConfigKey, nodeGatewayInfoKey, serviceInfoKey } from '../lib/zone-keys.js';
 import { chooseNode, clipDetail, commitPlacement, hardFilter, nodeViewOf, type NodeView } from './placement.js';
 import { deriveRbacLines, renderPolicy, userManagedSection } from './rbac.js';
 import { deriveServiceInfo, isLive } from './service-info.js';

@@ -7,7 +7,7 @@ import { KrpcError, unauthenticated } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Principal } from '../system-config/principal.js';
 import type { SchedulerHandle } from './loop.js';
-import { SCHEDULER_SNAPSHOT_KEY, historyKey } from './keys.js';
+import { SCHEDULER_SNAPSHOT_KEY, historyKey } from '../lib/zone-keys.js';
 import { parseSnapshot } from './snapshot-store.js';
 import { diffSnapshotsJson, snapshotJson } from './snapshot-view.js';
 

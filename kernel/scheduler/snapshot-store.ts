@@ -1,7 +1,7 @@
 // Where snapshots live in KV: system/scheduler/snapshot (the latest) and a ring of the last N at
 // system/scheduler/history/<rev>, so the UI can show a timeline and diffs. Pure helpers.
 import { canonicalJson } from './canonical.js';
-import { SCHEDULER_HISTORY_PREFIX, SCHEDULER_SNAPSHOT_KEY, historyKey } from './keys.js';
+import { SCHEDULER_HISTORY_PREFIX, SCHEDULER_SNAPSHOT_KEY, historyKey } from '../lib/zone-keys.js';
 import type { ExecTxAction, SchedulerSnapshot } from './types.js';
 
 export const SNAPSHOT_FORMAT = 'buckyos.scheduler.snapshot.v1';

@@ -9,6 +9,7 @@ import { defaultKeyOf } from '../lib/identity/documents.js';
 import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
 import { principalFromClaims, type Principal, type Signer } from './principal.js';
+import { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
 
 export interface ZoneIdentity {
   zoneDid: string;
@@ -21,7 +22,7 @@ interface TrustEntry {
   signer: Signer;
 }
 
-export const BOOT_CONFIG_KEY = 'boot/config';
+export { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
 const TRUSTED_DEVICE_TYPES = new Set(['ood', 'node', 'server']);
 const PRIVILEGED_USER_TYPES = new Set(['admin', 'root']);
 // An issuer name becomes a KV path segment, so it must be one plain segment.

@@ -1,4 +1,4 @@
-// The KV keys the scheduler reads and writes (spec 10 §2, docs/CONTRACTS.md).
+// The zone's well-known KV keys (spec 10 §2, docs/CONTRACTS.md), shared by every service so none spells them twice.
 
 export const SCHEDULER_SNAPSHOT_KEY = 'system/scheduler/snapshot';
 export const SCHEDULER_HISTORY_PREFIX = 'system/scheduler/history/';
