@@ -6,6 +6,7 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { isProcessAlive } from '../lib/process-alive.js';
 
 export const PID_FILE = 'pid.json';
 export const MARKER_ENV = 'BUCKYOS_INSTANCE_MARKER';
@@ -53,11 +54,7 @@ function psStartTime(pid: number): Promise<number | undefined> {
 
 /** Alive and not a zombie (an orphan's zombie lingers where nothing reaps it, e.g. in containers). */
 export async function isRunning(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!isProcessAlive(pid)) return false;
   if (process.platform !== 'linux') return true;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
