@@ -16,6 +16,14 @@ export const appSpecKey = (user: string, installationId: string) => `users/${use
 export const deviceInfoKey = (node: string) => `devices/${node}/info`;
 export const deviceDocKey = (node: string) => `devices/${node}/doc`;
 
+/**
+ * Ended verify-hub sessions, one key per `session` claim holding `{"exp": <unix s>}`: until then a
+ * session token of that session may still be unexpired, so every token verifier refuses it. verify-hub
+ * writes an entry with the session's revocation and sweeps it after `exp` (kernel services read it).
+ */
+export const REVOKED_SESSIONS_PREFIX = 'security/verify-hub/revoked';
+export const revokedSessionKey = (session: number) => `${REVOKED_SESSIONS_PREFIX}/${session}`;
+
 /** Instance ids are `<spec_id>@<node>` for kernel services and apps alike (spec 20 §11). */
 export const instanceIdOf = (specId: string, node: string) => `${specId}@${node}`;
 export const appSpecIdOf = (installationId: string, user: string) => `${installationId}@${user}`;

@@ -2,12 +2,13 @@
 // boot/config or anything under system/rbac/ changes, whoever wrote it and by whichever method
 // (append included: upstream pitfall 4), and a lazily trusted issuer is forgotten when its document
 // or settings change.
-import { permissionDenied } from '../lib/errors.js';
+import { permissionDenied, unauthenticated } from '../lib/errors.js';
 import { configResource, type KeyOptions } from '../lib/kv-keys.js';
 import type { Logger } from '../lib/log.js';
 import { createRbac, type Rbac } from '../lib/rbac/rbac.js';
 import type { KvStore } from './store/types.js';
 import { BOOT_CONFIG_KEY, TrustKeys, type ZoneIdentity } from './trust.js';
+import { revokedSessionKey } from '../lib/zone-keys.js';
 import type { Principal } from './principal.js';
 
 export const RBAC_POLICY_KEY = 'system/rbac/policy';
@@ -61,16 +62,30 @@ export class AccessControl {
     this.unsubscribe();
   }
 
-  authenticate(token: string | undefined): Promise<Principal> {
-    return this.trust.verify(token);
+  async authenticate(token: string | undefined): Promise<Principal> {
+    const principal = await this.trust.verify(token);
+    if (principal.issuer === 'verify-hub' && principal.session === undefined)
+      throw unauthenticated('this session token names no session; log in again');
+    if (this.sessionEnded(principal)) throw unauthenticated('this session has ended (logout, or a reused refresh token); log in again');
+    return principal;
   }
 
-  can(principal: Principal, key: string, action: Action, opts: KeyOptions = {}): Promise<boolean> {
+  /**
+   * Whether the principal's verify-hub session is on the revocation list. Read from the store on every
+   * decision (a map lookup), so a logout takes effect at the next call, long-polls included.
+   */
+  private sessionEnded(principal: Principal): boolean {
+    return principal.issuer === 'verify-hub' && principal.session !== undefined && this.store.get(revokedSessionKey(principal.session)) !== undefined;
+  }
+
+  async can(principal: Principal, key: string, action: Action, opts: KeyOptions = {}): Promise<boolean> {
+    if (this.sessionEnded(principal)) return false;
     return this.rbac.enforce(principal, configResource(key, opts), action);
   }
 
   /** RBAC on any resource (e.g. `obj://repo/<pkg>`), for services in this process that share the zone's policy. */
-  enforce(principal: Principal, resource: string, action: string): Promise<boolean> {
+  async enforce(principal: Principal, resource: string, action: string): Promise<boolean> {
+    if (this.sessionEnded(principal)) return false;
     return this.rbac.enforce(principal, resource, action);
   }
 

@@ -25,7 +25,7 @@ export interface VerifyHubKv {
 }
 
 export const VERIFY_HUB_KEY = 'security/verify-hub/key';
-export { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
+export { BOOT_CONFIG_KEY, REVOKED_SESSIONS_PREFIX, revokedSessionKey } from '../lib/zone-keys.js';
 export const SESSIONS_PREFIX = 'security/verify-hub/sessions';
 /** Single-use markers for login nonces and login JWT ids, named `<expires unix s>-<sha256 hex>`. */
 export const REPLAY_PREFIX = 'security/verify-hub/replay';

@@ -139,14 +139,14 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       const { record, version } = state;
       if (record.revoked) throw new KrpcError('UNAUTHENTICATED', 'this session was ended (logout or a reused refresh token); log in again');
       if (record.refresh_jti !== claims.jti) {
-        await sessions.revoke(claims.session, record);
+        await sessions.revoke(claims.session, record, now);
         log.warn('refresh token reused; session revoked', { sub: record.sub, session: claims.session, ip: clientIpOf(ctx) });
         throw new KrpcError('UNAUTHENTICATED', 'this refresh token was already used, so the session has been ended for safety; log in again');
       }
       try {
         await assertPrincipalStillValid(kv, record, deps.ownerPublicJwk, now);
       } catch (e) {
-        await sessions.revoke(claims.session, record);
+        await sessions.revoke(claims.session, record, now);
         throw e;
       }
       const pair = await issuer.mintPair(subjectOf(claims.session, record), now);
@@ -157,10 +157,11 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
   }
 
   async function logout(p: RefreshTokenParams): Promise<true> {
-    const claims = await issuer.verify(p.refresh_token, 'refresh', nowS());
+    const now = nowS();
+    const claims = await issuer.verify(p.refresh_token, 'refresh', now);
     const state = await sessions.read(claims.session);
     if (state && state.record.sub === claims.sub) {
-      await sessions.revoke(claims.session, state.record);
+      await sessions.revoke(claims.session, state.record, now);
       log.info('logout', { sub: claims.sub, session: claims.session });
     }
     return true;

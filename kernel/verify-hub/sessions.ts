@@ -3,8 +3,8 @@
 // the same token exactly one wins; a refresh token that is not the live one revokes the session.
 import { createHash } from 'node:crypto';
 import { KrpcError, isKrpcError } from '../lib/errors.js';
-import { REPLAY_PREFIX, sessionKey, type KvTxAction, type VerifyHubKv } from './kv.js';
-import { PRINCIPAL_KINDS, type PrincipalKind, type SessionSubject } from './tokens.js';
+import { REPLAY_PREFIX, revokedSessionKey, sessionKey, type KvTxAction, type VerifyHubKv } from './kv.js';
+import { PRINCIPAL_KINDS, SESSION_TOKEN_TTL_S, type PrincipalKind, type SessionSubject } from './tokens.js';
 
 export interface SessionRecord {
   sub: string;
@@ -17,6 +17,24 @@ export interface SessionRecord {
   exp: number;
   revoked: boolean;
   created_at: number;
+}
+
+/** The value of a revocation list entry: Unix seconds after which it may be swept. */
+export interface RevokedSession {
+  exp: number;
+}
+
+/** Clock skew between nodes and the verifiers' leeway on `exp`, with room to spare. */
+const REVOCATION_MARGIN_S = 60;
+
+/** The sweep time of a revocation list entry, or NaN when it is not one. */
+export function revokedSessionExpiry(text: string): number {
+  try {
+    const v = JSON.parse(text) as RevokedSession;
+    return typeof v === 'object' && v !== null && Number.isSafeInteger(v.exp) ? v.exp : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 /** A single-use marker created together with the session; if it already exists the login is a replay. */
@@ -99,9 +117,17 @@ export class SessionStore {
     }
   }
 
-  /** Marks the session revoked whatever happened to it meanwhile; kept until it expires, then swept. */
-  async revoke(session: number, record: SessionRecord): Promise<void> {
+  /**
+   * Marks the session revoked whatever happened to it meanwhile (kept until it expires, then swept)
+   * and, in the same transaction, puts it on the revocation list every token verifier consults, for
+   * as long as a session token minted before now could still be accepted.
+   */
+  async revoke(session: number, record: SessionRecord, nowS: number): Promise<void> {
     if (record.revoked) return;
-    await this.kv.execTx({ [sessionKey(session)]: { action: 'update', value: JSON.stringify({ ...record, revoked: true }) } });
+    const entry: RevokedSession = { exp: nowS + SESSION_TOKEN_TTL_S + REVOCATION_MARGIN_S };
+    await this.kv.execTx({
+      [sessionKey(session)]: { action: 'update', value: JSON.stringify({ ...record, revoked: true }) },
+      [revokedSessionKey(session)]: { action: 'update', value: JSON.stringify(entry) },
+    });
   }
 }

@@ -1,7 +1,8 @@
-// Removes expired sessions and replay markers so security/verify-hub/ does not grow with every login.
+// Removes expired sessions, replay markers and revocation list entries so security/verify-hub/ does not
+// grow with every login.
 import type { Logger } from '../lib/log.js';
-import { REPLAY_PREFIX, SESSIONS_PREFIX, type KvTxAction, type VerifyHubKv } from './kv.js';
-import { parseSessionRecord, replayMarkerExpiry } from './sessions.js';
+import { REPLAY_PREFIX, REVOKED_SESSIONS_PREFIX, SESSIONS_PREFIX, type KvTxAction, type VerifyHubKv } from './kv.js';
+import { parseSessionRecord, replayMarkerExpiry, revokedSessionExpiry } from './sessions.js';
 
 const BATCH = 200;
 
@@ -16,6 +17,12 @@ export async function sweepExpired(kv: VerifyHubKv, nowS: number): Promise<numbe
     const record = entry && parseSessionRecord(entry.value);
     if (entry && (!record || record.exp < nowS)) expired.push(key);
   }
+  for (const name of await kv.list(REVOKED_SESSIONS_PREFIX)) {
+    const key = `${REVOKED_SESSIONS_PREFIX}/${name}`;
+    const entry = await kv.get(key);
+    // An unreadable entry is kept: dropping it early could let an ended session back in.
+    if (entry && revokedSessionExpiry(entry.value) < nowS) expired.push(key);
+  }
   for (let i = 0; i < expired.length; i += BATCH) {
     const actions: Record<string, KvTxAction> = {};
     for (const key of expired.slice(i, i + BATCH)) actions[key] = { action: 'remove' };
@@ -29,7 +36,7 @@ export function startSweeper(kv: VerifyHubKv, log: Logger, nowS: () => number, i
   let running: Promise<void> | undefined;
   const tick = () => {
     running ??= sweepExpired(kv, nowS())
-      .then((removed) => { if (removed > 0) log.info('removed expired sessions and replay markers', { removed }); })
+      .then((removed) => { if (removed > 0) log.info('removed expired sessions, replay markers and revocations', { removed }); })
       .catch((e) => log.warn('sweeping expired sessions failed; will retry', { err: (e as Error).message }))
       .finally(() => { running = undefined; });
   };

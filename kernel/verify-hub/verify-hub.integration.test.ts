@@ -15,7 +15,7 @@ import { startSystemConfig } from '../system-config/service.js';
 import { SystemConfigClient } from '../system-config/client.js';
 import { MemoryStore } from '../system-config/store/memory-store.js';
 import { VerifyHubClient } from './client.js';
-import { REPLAY_PREFIX, SESSIONS_PREFIX, VERIFY_HUB_KEY } from './kv.js';
+import { REPLAY_PREFIX, REVOKED_SESSIONS_PREFIX, SESSIONS_PREFIX, VERIFY_HUB_KEY } from './kv.js';
 import { startVerifyHub, type VerifyHubHandle } from './service.js';
 import { sweepExpired } from './sweeper.js';
 import { TokenIssuer, tokenClaims, type SessionSubject } from './tokens.js';
@@ -267,6 +267,7 @@ test('logout revokes the session; logging out twice is fine', async () => {
   assert.equal(await new VerifyHubClient(hubUrl).logout(pair.refresh_token), true);
   await rejects(hubCall('refresh_token', { refresh_token: pair.refresh_token }), 'UNAUTHENTICATED');
   await rejects(hubCall('verify_token', { session_token: pair.session_token }), 'UNAUTHENTICATED');
+  await rejects(readProfile(pair.session_token), 'UNAUTHENTICATED', /ended/);
   assert.equal(await hubCall('logout', { refresh_token: pair.refresh_token }), true);
   await rejects(hubCall('logout', { refresh_token: pair.session_token }), 'UNAUTHENTICATED');
 });
@@ -404,16 +405,22 @@ test('a restart keeps people logged in; verify-hub waits for its key on first bo
   assert.ok(await readProfile(next.session_token), 'the session survived the restart');
 });
 
-test('expired sessions and replay markers are swept', async () => {
+test('expired sessions, replay markers and revocations are swept', async () => {
   const pair = await login('alice', '198.51.100.40');
   assert.ok(store.keysWithPrefix(`${REPLAY_PREFIX}/`).length > 0, 'logins leave replay markers');
+  const revoked = store.keysWithPrefix(`${REVOKED_SESSIONS_PREFIX}/`);
+  assert.ok(revoked.length > 0, 'logouts and reused refresh tokens put sessions on the revocation list');
   const live = sessionKeys().length;
   assert.equal(await sweepExpired(kv, nowS()), 0);
   assert.equal(sessionKeys().length, live, 'nothing live is swept');
+  // A revocation outlives every session token minted before it (15 min), then goes.
+  await sweepExpired(kv, nowS() + 15 * 60);
+  assert.deepEqual(store.keysWithPrefix(`${REVOKED_SESSIONS_PREFIX}/`), revoked);
   const removed = await sweepExpired(kv, nowS() + 8 * 24 * 3600);
   assert.ok(removed >= live, `removed ${removed} of ${live} sessions`);
   assert.deepEqual(sessionKeys(), []);
   assert.deepEqual(store.keysWithPrefix(`${REPLAY_PREFIX}/`), []);
+  assert.deepEqual(store.keysWithPrefix(`${REVOKED_SESSIONS_PREFIX}/`), []);
   await rejects(hubCall('refresh_token', { refresh_token: pair.refresh_token }), 'UNAUTHENTICATED', /ended/);
 });
 
