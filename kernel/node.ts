@@ -4,14 +4,13 @@
 //   not joined → enrolment server only (:3182) until the owner enrols it (kernel/join/), then boot;
 //   joined     → gateway (:3180, routes from nodes/<self>/gateway_info, /kapi/system_config → the OOD)
 //                → node-daemon (device info, instance reports, apps bound to the node's internal address).
-import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from './lib/log.js';
 import { KrpcError } from './lib/errors.js';
 import { isActivated } from './lib/identity/files.js';
 import { verifyOwnerSigned } from './lib/identity/document-jwt.js';
 import type { ZoneDocument } from './lib/identity/documents.js';
 import { parseOodString } from './lib/identity/ood-string.js';
-import { dataPaths, type DataPaths } from './lib/paths.js';
+import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { loadNodeIdentity, deviceTokenSource } from './node-identity.js';
 import { runSetupThenBoot, type Phase, type StopStack } from './lifecycle.js';
@@ -53,7 +52,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const host = opts.host ?? '127.0.0.1';
   const ports: PortMap = { ...DEFAULT_PORTS, ...opts.ports };
   const log = opts.log ?? createLogger('node');
-  await Promise.all([paths.etc, paths.pkgs, paths.data, paths.logs, paths.run].map((d) => mkdir(d, { recursive: true })));
+  await secureDataFolder(paths);
 
   let joinCode: string | undefined;
   const life = await runSetupThenBoot({

@@ -8,8 +8,7 @@
 //                 node-daemon (reports and apps) → app-manager (resumes unfinished installs and upgrades,
 //                 which need all of the above).
 import { BOOT_CONFIG_KEY } from './lib/zone-keys.js';
-import { mkdir } from 'node:fs/promises';
-import { dataPaths, type DataPaths } from './lib/paths.js';
+import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { isActivated } from './lib/identity/files.js';
@@ -64,7 +63,7 @@ export async function startOod(opts: OodOptions): Promise<OodHandle> {
   const host = opts.host ?? '127.0.0.1';
   const ports: PortMap = { ...DEFAULT_PORTS, ...opts.ports };
   const log = opts.log ?? createLogger('ood');
-  await Promise.all([paths.etc, paths.kv, paths.pkgs, paths.data, paths.logs, paths.run].map((d) => mkdir(d, { recursive: true })));
+  await secureDataFolder(paths);
 
   const life = await runSetupThenBoot({
     isSetUp: () => isActivated(paths),

@@ -64,7 +64,7 @@ async function exists(path: string): Promise<boolean> {
 export async function writeFileExclusive(path: string, data: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
+  const fh = await open(tmp, 'wx', 0o600);
   try {
     await fh.writeFile(data);
     await fh.sync();

@@ -1,11 +1,11 @@
 // One app instance on this node as a small state machine:
 //   deploying → starting → started;  exit → restarting (backoff) → deploying …;  unwanted → stopping → stopped.
 // Every action runs in order on one queue; every phase change is written to the instance report at once.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import type { DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
+import type { AppFolders, AppIsolation } from './app-isolation.js';
 import { RestartTimer, type BackoffPolicy } from './backoff.js';
 import { applyDataSnapshotOp, dataSnapshotOpOf, snapshotRootOf } from './data-snapshot.js';
 import { appEnv } from './env-contract.js';
@@ -21,6 +21,7 @@ export type SignBootstrapToken = (claims: { appid: string; sub: string }) => Pro
 export interface AppRuntimeContext {
   node: ReportingNode;
   paths: DataPaths;
+  isolation: AppIsolation;
   log: Logger;
   kv: NodeKv;
   pkgSource: PkgSource;
@@ -81,7 +82,7 @@ export class AppInstance {
   constructor(readonly instanceId: string, readonly specId: string, private readonly ctx: AppRuntimeContext) {
     this.retry = new RestartTimer(ctx.backoff, () => void this.enqueue(() => this.reconcile()));
     this.log = ctx.log.child(instanceId);
-    this.output = new RotatingLog(join(ctx.paths.logs, 'apps', `${fsName(instanceId)}.log`), ctx.rotation);
+    this.output = new RotatingLog(join(ctx.paths.logs, 'apps', `${fsName(instanceId)}.log`), ctx.rotation, 0o600);
     this.report = new ReportChannel(ctx.kv, reportKey(specId, ctx.node.name), () => this.renderReport(), this.log);
   }
 
@@ -204,26 +205,40 @@ export class AppInstance {
       // Asked for something else while installing: the reconcile queued behind this one takes over.
       if (!this.target || !sameLaunch(this.target, want)) return;
       await this.setPhase('starting');
-      const dataDir = join(paths.data, fsName(want.userId), fsName(want.installationId));
-      const cacheDir = join(paths.root, 'cache', fsName(want.userId), fsName(want.installationId));
-      const logDir = join(paths.logs, 'apps', fsName(want.instanceId));
+      const { isolation } = this.ctx;
+      const runDir = join(paths.run, fsName(want.instanceId));
+      const folders: AppFolders = {
+        dataDir: join(paths.data, fsName(want.userId), fsName(want.installationId)),
+        cacheDir: join(paths.cache, fsName(want.userId), fsName(want.installationId)),
+        logDir: join(paths.logs, 'apps', fsName(want.instanceId)),
+        workDir: join(runDir, 'app'),
+        dataMounts: pkg.manifest.install?.data_mounts ?? [],
+      };
+      const owner = await isolation.ownerOf(want.userId, want.installationId);
+      // Nothing of the app may run while the kernel copies, restores or hands over its folders.
+      await isolation.stopStrays(owner);
       const snapshotOp = dataSnapshotOpOf(want.entry.app_spec);
-      if (snapshotOp) await applyDataSnapshotOp(snapshotOp, { dataDir, snapshotRoot: snapshotRootOf(paths.root, want.userId, want.installationId) }, this.log);
-      const mounts = pkg.manifest.install?.data_mounts ?? [];
-      await Promise.all([dataDir, cacheDir, logDir, ...mounts.map((m) => join(dataDir, m))].map((d) => mkdir(d, { recursive: true })));
+      if (snapshotOp) await applyDataSnapshotOp(snapshotOp, { dataDir: folders.dataDir, snapshotRoot: snapshotRootOf(paths.root, want.userId, want.installationId) }, this.log);
+      await isolation.prepareFolders(owner, folders, pkg.dir);
       const token = await this.ctx.signBootstrapToken({ appid: want.installationId, sub: want.userId });
       const env = appEnv({
-        target: want, token, dataDir, cacheDir, logDir, pkgDir: pkg.dir,
+        target: want, token, dataDir: folders.dataDir, cacheDir: folders.cacheDir, logDir: folders.logDir, pkgDir: pkg.dir,
         zoneConfigJson: this.ctx.zoneConfigJson,
         thisDeviceJson: this.ctx.thisDeviceJson,
         bindHost: bindAddress(pkg.manifest.install?.bind, this.ctx.bindHost),
         hostGateway: this.ctx.hostGateway,
         pkgEnv: pkg.manifest.start.env,
       });
+      for (const [name, value] of Object.entries(isolation.envOverrides(folders))) {
+        if (value === undefined) delete env[name];
+        else env[name] = value;
+      }
       const proc = await launchProcess({
         instanceId: want.instanceId,
         pkg,
-        runDir: join(paths.run, fsName(want.instanceId)),
+        runDir,
+        workDir: folders.workDir,
+        runAs: owner,
         env,
         log: this.output,
         probeHost: this.ctx.bindHost,
@@ -233,7 +248,7 @@ export class AppInstance {
       this.running = { target: want, proc };
       void proc.exited.then((exit) => this.onExit(proc, exit));
       this.health = await proc.health();
-      this.log.info('started', { pid: proc.pid, port: proc.port, hint: want.portHint });
+      this.log.info('started', { pid: proc.pid, port: proc.port, hint: want.portHint, isolation: isolation.kind, uid: owner?.uid });
       await this.setPhase('started');
     } catch (e) {
       const error = asKrpcError(e);

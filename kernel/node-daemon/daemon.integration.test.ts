@@ -159,7 +159,7 @@ test('a new app entry starts the process, which reports its real port (the hint 
   assert.equal(rep.expires_at - rep.last_update_time, REPORT_TTL_S);
   const body = await (await fetch(`http://${host}:${rep.service_ports.www}/`)).json() as { pid: number; cwd: string; env: Record<string, string> };
   assert.equal(body.pid, rep.pid);
-  assert.equal(body.cwd, join(paths.run, fsName(INSTANCE_ID)));
+  assert.equal(body.cwd, join(paths.run, fsName(INSTANCE_ID), 'app'));
   assert.equal(body.env.BUCKYOS_DATA_DIR, join(paths.data, USER, fsName(INSTALLATION)));
   assert.equal(body.env.BUCKYOS_SERVICE_PORT, String(HINT));
   assert.equal(body.env.BUCKYOS_BIND, host);

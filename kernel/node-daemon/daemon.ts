@@ -7,10 +7,11 @@
 // every 30 s as a safety net, one at a time.
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../lib/errors.js';
-import type { DataPaths } from '../lib/paths.js';
+import { secureDataFolder, type DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
 import { deviceInfoKey, nodeConfigKey } from '../lib/zone-keys.js';
 import { AppInstance, type AppRuntimeContext, type InstanceStatus, type SignBootstrapToken } from './app-instance.js';
+import { detectAppIsolation } from './app-isolation.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { detectContainerSupport } from './container-runtime.js';
 import { buildDeviceInfo, sampleHost } from './device-info.js';
@@ -81,13 +82,16 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
   const stopGraceMs = o.stopGraceMs ?? 5000;
   const reportIntervalMs = o.reportIntervalMs ?? 10_000;
 
+  await secureDataFolder(o.paths);
+  const isolation = detectAppIsolation(o.paths);
+  (isolation.kind === 'none' ? log.warn : log.info)('app isolation', { isolation: isolation.kind, detail: isolation.detail });
   const orphans = await reclaimOrphans(o.paths.run, stopGraceMs, log);
   if (orphans.ignored.length) log.info('ignored pid records of processes this daemon did not start', { instances: orphans.ignored });
   const containerEngine = (await detectContainerSupport()).engine;
   const supportContainer = containerEngine !== undefined && o.deviceDoc.support_container !== false;
 
   const appCtx: AppRuntimeContext = {
-    node, paths: o.paths, log, kv: o.kv, pkgSource: o.pkgSource,
+    node, paths: o.paths, isolation, log, kv: o.kv, pkgSource: o.pkgSource,
     signBootstrapToken: o.signBootstrapToken,
     zoneConfigJson: o.zoneConfigJson,
     thisDeviceJson: o.thisDeviceJson,

@@ -77,7 +77,7 @@ export async function isOwnProcess(record: PidRecord): Promise<boolean> {
 }
 
 export const writePidRecord = (runDir: string, record: PidRecord) =>
-  writeFileAtomic(join(runDir, PID_FILE), JSON.stringify(record) + '\n');
+  writeFileAtomic(join(runDir, PID_FILE), JSON.stringify(record) + '\n', 0o600);
 
 export const removePidRecord = (runDir: string) => rm(join(runDir, PID_FILE), { force: true });
 

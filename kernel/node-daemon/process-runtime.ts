@@ -1,15 +1,17 @@
 // The "process" app runtime: runs a package's start command as a child process in its own process
-// group, cwd and env, pipes its output into a rotating log, waits for it to write its real port to
-// BUCKYOS_PORT_FILE (the start-port paradigm), and stops it with SIGTERM then SIGKILL.
+// group, cwd and env (and, where the node isolates apps, its own uid/gid: app-isolation.ts), pipes its
+// output into a rotating log, waits for it to write its real port to BUCKYOS_PORT_FILE (the start-port
+// paradigm), and stops it with SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import type { AppOwner } from './app-isolation.js';
 import type { InstalledPkg } from './pkg-source.js';
 import type { RotatingLog } from './rotating-log.js';
 import {
@@ -30,8 +32,12 @@ export interface ProcessExit {
 export interface ProcessLaunch {
   instanceId: string;
   pkg: InstalledPkg;
-  /** cwd of the process; also holds its pid and port files */
+  /** the kernel's folder for this instance: its pid record */
   runDir: string;
+  /** cwd of the process and where it writes its port file; runDir when absent */
+  workDir?: string;
+  /** the OS identity the process runs as; the daemon's own when absent */
+  runAs?: AppOwner;
   env: Record<string, string>;
   log: RotatingLog;
   /** where the daemon reaches the app for health checks (the node address) */
@@ -83,6 +89,9 @@ function signalGroup(child: ChildProcess | number, signal: NodeJS.Signals): void
 async function readPortFile(path: string): Promise<number | undefined> {
   let text: string;
   try {
+    // The app owns the folder: only a small regular file is read (not a fifo, a link or a huge file).
+    const st = await lstat(path);
+    if (!st.isFile() || st.size > 64) return undefined;
     text = await readFile(path, 'utf8');
   } catch {
     return undefined;
@@ -105,14 +114,18 @@ function probe(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<RunningProcess> {
-  await mkdir(l.runDir, { recursive: true });
-  const portFile = join(l.runDir, PORT_FILE);
+  const workDir = l.workDir ?? l.runDir;
+  await mkdir(l.runDir, { recursive: true, mode: 0o711 });
+  await mkdir(workDir, { recursive: true });
+  const portFile = join(workDir, PORT_FILE);
   await rm(portFile, { force: true });
   const marker = randomUUID();
   const [file, ...args] = resolveCommand(l.pkg.manifest.start.cmd, l.pkg.dir);
 
   const child = spawn(file, args, {
-    cwd: l.runDir,
+    cwd: workDir,
+    // With uid/gid set, libuv also drops every supplementary group before the exec.
+    ...(l.runAs ? { uid: l.runAs.uid, gid: l.runAs.gid } : {}),
     env: { ...l.env, BUCKYOS_PORT_FILE: portFile, [MARKER_ENV]: marker },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: usesProcessGroups,
@@ -139,7 +152,8 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
     throw new KrpcError('FAILED_PRECONDITION', `cannot start ${l.instanceId}: ${spawned.message}; check start.cmd in the package manifest`);
   }
   const pid = child.pid!;
-  l.log.write(`[node-daemon ${new Date().toISOString()}] started pid ${pid}: ${[file, ...args].join(' ')}\n`);
+  const as = l.runAs ? ` as uid ${l.runAs.uid} gid ${l.runAs.gid}` : '';
+  l.log.write(`[node-daemon ${new Date().toISOString()}] started pid ${pid}${as}: ${[file, ...args].join(' ')}\n`);
   await writePidRecord(l.runDir, { instance_id: l.instanceId, pid, marker, proc_start_ticks: await procStartTicks(pid), started_at: startedAt });
 
   let exitedEarly: ProcessExit | undefined;

@@ -21,7 +21,8 @@ export class RotatingLog {
   private size = 0;
   private closed = false;
 
-  constructor(readonly path: string, private readonly policy: RotationPolicy = DEFAULT_ROTATION) {}
+  /** `mode` applies to files it creates (0600: an app's output is for the kernel and the owner). */
+  constructor(readonly path: string, private readonly policy: RotationPolicy = DEFAULT_ROTATION, private readonly mode = 0o644) {}
 
   write(chunk: Buffer | string): boolean {
     if (this.closed) return true;
@@ -68,7 +69,7 @@ export class RotatingLog {
   private async append(buf: Buffer): Promise<void> {
     if (!this.fh) {
       await mkdir(dirname(this.path), { recursive: true });
-      this.fh = await open(this.path, 'a');
+      this.fh = await open(this.path, 'a', this.mode);
       this.size = (await this.fh.stat()).size;
     }
     if (this.size > 0 && this.size + buf.length > this.policy.maxBytes) await this.rotate();
@@ -85,7 +86,7 @@ export class RotatingLog {
     for (let i = last - 1; i >= 1; i--) await rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch(() => {});
     if (last >= 1) await rename(this.path, `${this.path}.1`);
     else await rm(this.path, { force: true });
-    this.fh = await open(this.path, 'a');
+    this.fh = await open(this.path, 'a', this.mode);
     this.size = 0;
   }
 }

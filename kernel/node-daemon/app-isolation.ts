@@ -1,0 +1,264 @@
+// How an app process is kept away from the kernel's secrets and from other apps' data (issue 7,
+// docs/security.md "App isolation"). One interface, the implementation picked at daemon start:
+//   os-user  Linux, daemon running as root: every app gets its own unprivileged uid/gid (allocated once
+//            per node, kept in etc/app_uids.json), no supplementary groups, its folders owned by it (0700);
+//            everything else of the data folder is the kernel's (lib/paths.ts secureDataFolder).
+//   none     anywhere else: the app runs as the daemon's own user; folder modes still apply, but they
+//            do not stop a process of the same user. Said once in the log and in every app's start line.
+import { createHash } from 'node:crypto';
+import { lchown, lstat, mkdir, readFile, readdir, chmod } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KrpcError } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
+import type { DataPaths } from '../lib/paths.js';
+import type { Logger } from '../lib/log.js';
+import { oneAtATime } from '../lib/one-at-a-time.js';
+
+export type IsolationKind = 'os-user' | 'none';
+
+/** The OS identity an app process runs as. */
+export interface AppOwner {
+  uid: number;
+  gid: number;
+}
+
+/** The folders an app may write, all below a folder of the kernel's (so it cannot swap them for links). */
+export interface AppFolders {
+  dataDir: string;
+  cacheDir: string;
+  logDir: string;
+  /** its working folder, where it writes its port file */
+  workDir: string;
+  /** data_mounts of the manifest, relative to dataDir */
+  dataMounts: string[];
+}
+
+export interface AppIsolation {
+  readonly kind: IsolationKind;
+  /** one line for the log: what apps get here and why */
+  readonly detail: string;
+  /** The identity app `<userId>/<installationId>` runs as (undefined: the daemon's own). */
+  ownerOf(userId: string, installationId: string): Promise<AppOwner | undefined>;
+  /**
+   * Ends every process still running as `owner` (one that left its process group survives the group's
+   * SIGKILL), so nothing of the app races the kernel while it copies, restores or hands over its files.
+   */
+  stopStrays(owner: AppOwner | undefined): Promise<void>;
+  /** Creates the app's folders and makes them the app's own; refuses a layout the app could not reach. */
+  prepareFolders(owner: AppOwner | undefined, folders: AppFolders, pkgDir: string): Promise<void>;
+  /** Environment entries that differ under this isolation (undefined: not passed at all). */
+  envOverrides(folders: AppFolders): Record<string, string | undefined>;
+}
+
+const APP_DIR_MODE = 0o700;
+const PASS_THROUGH = 0o711;
+
+/**
+ * App uids come from a block of BLOCK ids per data folder, placed by a hash of its path in
+ * [REGION_START, REGION_START + REGION_BLOCKS·BLOCK): far above login users (1000–60000), systemd's
+ * dynamic users (61184–65519) and the usual container ranges (65536+·n, nspawn's 524288+ blocks are
+ * few), below 2^31 for tools that keep ids signed; several nodes on one machine get different blocks.
+ */
+const REGION_START = 1_000_000_000;
+const BLOCK = 4096;
+const REGION_BLOCKS = 200_000;
+
+interface AppUidTable {
+  schema: 'buckyos.app_uids.v1';
+  base: number;
+  /** `<user>/<installation>` → uid (gid is the same number) */
+  apps: Record<string, number>;
+}
+
+function blockBaseFor(root: string): number {
+  const h = createHash('sha256').update(root).digest().readUInt32BE(0);
+  return REGION_START + (h % REGION_BLOCKS) * BLOCK;
+}
+
+/** Whether [first, first+count) is mapped in this process's user namespace (/proc/self/{uid,gid}_map). */
+async function idsMapped(first: number, count: number): Promise<boolean> {
+  for (const file of ['/proc/self/uid_map', '/proc/self/gid_map']) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const covered = text.trim().split('\n').some((line) => {
+      const [inside, , length] = line.trim().split(/\s+/).map(Number);
+      return inside <= first && first + count <= inside + length;
+    });
+    if (!covered) return false;
+  }
+  return true;
+}
+
+async function loadTable(path: string, root: string): Promise<AppUidTable> {
+  try {
+    const t = JSON.parse(await readFile(path, 'utf8')) as AppUidTable;
+    if (t.schema === 'buckyos.app_uids.v1' && Number.isInteger(t.base) && t.apps && typeof t.apps === 'object') return t;
+    throw new KrpcError('INTEGRITY', `${path} is not an app uid table; move it away to start over (apps' folders are handed over again)`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return { schema: 'buckyos.app_uids.v1', base: blockBaseFor(root), apps: {} };
+  }
+}
+
+/** Uids of the processes running now, by pid (Linux /proc: real, effective, saved and fs uid). */
+async function processesOfUid(uid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const status = await readFile(`/proc/${name}/status`, 'utf8').catch(() => '');
+    const uids = /^Uid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number) ?? [];
+    if (uids.includes(uid)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** lchown of a whole tree, children first, never following a link. */
+async function chownTree(path: string, owner: AppOwner): Promise<void> {
+  const st = await lstat(path);
+  if (st.isDirectory()) for (const name of await readdir(path)) await chownTree(join(path, name), owner);
+  if (st.uid !== owner.uid || st.gid !== owner.gid) await lchown(path, owner.uid, owner.gid);
+}
+
+/** A folder of the kernel's that apps pass through: created if missing, a real folder, 0711. */
+async function passThroughFolder(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: PASS_THROUGH });
+  const st = await lstat(path);
+  if (!st.isDirectory()) throw new KrpcError('FAILED_PRECONDITION', `${path} is not a folder; move it away`);
+  if ((st.mode & 0o7777) !== PASS_THROUGH) await chmod(path, PASS_THROUGH);
+}
+
+/**
+ * An app's own folder: a real folder (never a link), 0700, owned by the app. Its parent is the kernel's,
+ * so the app cannot swap it; a tree that is not the app's yet (made by an older version, or put back by a
+ * data snapshot restore) is handed over whole. Runs only while no process of the app lives (stopStrays).
+ */
+async function appFolder(path: string, owner: AppOwner | undefined): Promise<void> {
+  await mkdir(path, { mode: APP_DIR_MODE }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  const st = await lstat(path);
+  if (!st.isDirectory()) throw new KrpcError('FAILED_PRECONDITION', `${path} is not a folder; move it away`);
+  if (owner && (st.uid !== owner.uid || st.gid !== owner.gid)) await chownTree(path, owner);
+  if ((st.mode & 0o7777) !== APP_DIR_MODE) await chmod(path, APP_DIR_MODE);
+}
+
+/** The data mounts inside the app's data folder, created component by component without following links. */
+async function mountFolders(dataDir: string, mounts: string[], owner: AppOwner | undefined): Promise<void> {
+  for (const m of mounts) {
+    const rel = relative(dataDir, join(dataDir, m));
+    if (!rel || rel.startsWith('..')) continue;
+    let at = dataDir;
+    for (const part of rel.split(sep)) {
+      at = join(at, part);
+      try {
+        const st = await lstat(at);
+        if (!st.isDirectory()) throw new KrpcError('FAILED_PRECONDITION', `data mount ${m}: ${at} is not a folder; the app left something else there`);
+        continue;
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+      }
+      await mkdir(at, { mode: 0o755 });
+      if (owner) await lchown(at, owner.uid, owner.gid);
+    }
+  }
+}
+
+/** Every folder from / down to `path` (its parent, or itself with `self`) must let others search it. */
+async function assertReachableByOthers(path: string, what: string, self = false): Promise<void> {
+  for (let dir = self ? path : dirname(path), prev = ''; dir !== prev; prev = dir, dir = dirname(dir)) {
+    const st = await lstat(dir);
+    if (!(st.mode & 0o001))
+      throw new KrpcError('FAILED_PRECONDITION',
+        `apps run under their own user id and cannot reach ${what} ${path}: ${dir} is mode ${(st.mode & 0o777).toString(8)} (needs o+x); put it under a folder others may search (e.g. /var/lib/buckyos) or chmod o+x ${dir}`);
+  }
+}
+
+class OsUserIsolation implements AppIsolation {
+  readonly kind = 'os-user' as const;
+  readonly detail = 'each app runs under its own unprivileged uid/gid with no supplementary groups; only its own folders are writable to it, the kernel\'s are 0700';
+  private readonly serial = oneAtATime();
+
+  constructor(private readonly paths: DataPaths) {}
+
+  ownerOf(userId: string, installationId: string): Promise<AppOwner> {
+    const key = `${userId}/${installationId}`;
+    return this.serial(async () => {
+      const table = await loadTable(this.paths.appUids, this.paths.root);
+      let uid = table.apps[key];
+      if (uid === undefined) {
+        const used = new Set(Object.values(table.apps));
+        uid = table.base;
+        while (used.has(uid)) uid++;
+        if (uid >= table.base + BLOCK) throw new KrpcError('FAILED_PRECONDITION', `all ${BLOCK} app user ids of this node are taken (${this.paths.appUids})`);
+        if (!(await idsMapped(table.base, BLOCK)))
+          throw new KrpcError('FAILED_PRECONDITION', `app user ids ${table.base}–${table.base + BLOCK - 1} are not mapped in this user namespace (/proc/self/uid_map); run the node where they are, or not as root`);
+        table.apps[key] = uid;
+        await writeFileAtomic(this.paths.appUids, JSON.stringify(table, null, 2) + '\n', 0o600);
+      }
+      return { uid, gid: uid };
+    });
+  }
+
+  async stopStrays(owner: AppOwner | undefined): Promise<void> {
+    if (!owner) return;
+    for (let round = 0; round < 50; round++) {
+      const pids = await processesOfUid(owner.uid);
+      if (pids.length === 0) return;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      await sleep(20);
+    }
+    throw new KrpcError('UNAVAILABLE', `processes of uid ${owner.uid} do not go away; the app is not started while they run`);
+  }
+
+  async prepareFolders(owner: AppOwner | undefined, f: AppFolders, pkgDir: string): Promise<void> {
+    for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await passThroughFolder(dirname(dir));
+    for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await appFolder(dir, owner);
+    await mountFolders(f.dataDir, f.dataMounts, owner);
+    await assertReachableByOthers(f.dataDir, 'its data folder');
+    await assertReachableByOthers(pkgDir, 'its package folder', true);
+  }
+
+  envOverrides(f: AppFolders): Record<string, string | undefined> {
+    // The daemon's HOME and user name (root's) are not the app's; its cache folder is a home it may write.
+    return { HOME: f.cacheDir, USER: undefined, LOGNAME: undefined };
+  }
+}
+
+class NoIsolation implements AppIsolation {
+  readonly kind = 'none' as const;
+  constructor(readonly detail: string) {}
+  async ownerOf(): Promise<undefined> {
+    return undefined;
+  }
+  async stopStrays(): Promise<void> {}
+  async prepareFolders(_owner: AppOwner | undefined, f: AppFolders): Promise<void> {
+    for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await passThroughFolder(dirname(dir));
+    for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await appFolder(dir, undefined);
+    await mountFolders(f.dataDir, f.dataMounts, undefined);
+  }
+  envOverrides(): Record<string, string | undefined> {
+    return {};
+  }
+}
+
+/** The isolation this node can give its apps, decided once at daemon start. */
+export function detectAppIsolation(paths: DataPaths): AppIsolation {
+  if (process.platform === 'linux' && process.getuid?.() === 0) return new OsUserIsolation(paths);
+  const why = process.platform === 'linux'
+    ? 'the node does not run as root, so it cannot give apps their own user id'
+    : `no app sandbox on ${process.platform} yet`;
+  return new NoIsolation(`apps run as the node's own user (${why}); they can read what that user can read`);
+}
