@@ -54,6 +54,18 @@ test('kernel/ imports neither electron nor react, nor code outside kernel/', () 
   assert.deepEqual(bad, []);
 });
 
+test('kernel/api/ imports nothing outside itself (no Node, no packages)', () => {
+  const api = join(root, 'kernel', 'api');
+  const bad: string[] = [];
+  for (const f of sources(api)) {
+    for (const imp of importsOf(f)) {
+      const inside = imp.spec.startsWith('.') && !relative(api, resolve(dirname(f), imp.spec)).startsWith('..');
+      if (!inside) bad.push(`${relative(root, f)}:${imp.line} imports ${imp.spec}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
 test('renderer/ uses kernel/ only for types', () => {
   const bad: string[] = [];
   for (const f of sources(join(root, 'renderer'))) {

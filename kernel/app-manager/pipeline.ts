@@ -10,6 +10,7 @@
 //   rollback:  rollback → converge-rollback → done
 //   uninstall: remove (delete the spec, wait for the instance to stop, delete the record) → done
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appSpecIdOf, SCHEDULER_SNAPSHOT_KEY } from '../api/keys.js';
 import { describeError, isKrpcError, KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { SystemConfigClient, TxAction } from '../system-config/client.js';
@@ -18,7 +19,7 @@ import { taskView } from './records.js';
 import type { AppRepo, ResolvedPkg } from './repo.js';
 import { judgeRollout, type RolloutVerdict } from './rollout.js';
 import {
-  APP_INDEX_SEQ_KEY, FIRST_APP_INDEX, MAX_APP_INDEX, appSpecIdOf, appSpecKey, buildAppSpec, installRecordKey, instancesPrefix, type DataSnapshotRequest,
+  APP_INDEX_SEQ_KEY, FIRST_APP_INDEX, MAX_APP_INDEX, appSpecKey, buildAppSpec, installRecordKey, instancesPrefix, type DataSnapshotRequest,
 } from './spec.js';
 import type { AppState, AppTask, InstallRecord, TaskView } from './types.js';
 
@@ -43,7 +44,6 @@ const PROGRESS_WRITE_MS = 500;
 const WATCH_SLICE_MS = 5000;
 /** While nothing reports yet, the scheduler's snapshot says why, read at most this often. */
 const PLACEMENT_CHECK_MS = 2000;
-const SCHEDULER_SNAPSHOT_KEY = 'system/scheduler/snapshot';
 const FINISHED_KEPT = 200;
 
 interface Runner {
@@ -353,7 +353,7 @@ export class AppPipeline {
     const text = (await this.o.kv.get(SCHEDULER_SNAPSHOT_KEY))?.value;
     if (!text) return undefined;
     try {
-      const placement = (JSON.parse(text) as { placements?: Record<string, { unplaced?: { detail?: unknown } }> }).placements?.[appSpecIdOf(user, id)];
+      const placement = (JSON.parse(text) as { placements?: Record<string, { unplaced?: { detail?: unknown } }> }).placements?.[appSpecIdOf({ user, installationId: id })];
       const detail = placement?.unplaced?.detail;
       return typeof detail === 'string' ? detail : undefined;
     } catch {

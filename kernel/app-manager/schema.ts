@@ -1,6 +1,8 @@
 // Params of the app-manager's kRPC methods. Names end up in KV keys, URLs (/apps/<id>/) and file
 // names, so they are held to small alphabets before anything else looks at them.
 import { PKG_NAME_PATTERN } from '../pkg/id.js';
+import type { InstallParams, AppRef, UpgradeParams, RollbackParams } from '../api/app-manager.js';
+export type { InstallParams, AppRef, UpgradeParams, RollbackParams };
 
 /** Installation ids: what the gateway routes at /apps/<id>/ and <id>.<zone host>. */
 export const INSTALLATION_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
@@ -67,22 +69,3 @@ export const getTaskParams = {
   properties: { task_id: { type: 'string', pattern: TASK_ID_PATTERN } },
 };
 
-export interface InstallParams {
-  name: string;
-  version?: string;
-  node?: string;
-  installation_id?: string;
-  health_timeout_s?: number;
-}
-export interface AppRef {
-  installation_id?: string;
-  name?: string;
-}
-export interface UpgradeParams extends AppRef {
-  version?: string;
-  health_timeout_s?: number;
-}
-export interface RollbackParams extends AppRef {
-  keep_data?: boolean;
-  health_timeout_s?: number;
-}

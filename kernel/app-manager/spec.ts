@@ -4,6 +4,9 @@
 // config: `deployment` (echoed in the instance report, so the installer knows which version answers)
 // and `data_snapshot` (take or restore the app's data before the process starts).
 import { appPortHint } from '../lib/ports.js';
+import { appSpecIdOf, instancesDir } from '../api/keys.js';
+import type { DataSnapshotRequest } from '../api/zone.js';
+export type { DataSnapshotRequest };
 
 export interface SpecPkg {
   name: string;
@@ -11,12 +14,6 @@ export interface SpecPkg {
   description?: string;
   /** manifest min_resources.memory_mb */
   memoryMb?: number;
-}
-
-export interface DataSnapshotRequest {
-  op_id: string;
-  action: 'take' | 'restore';
-  snapshot_id: string;
 }
 
 export interface AppSpecInput {
@@ -60,12 +57,8 @@ export function buildAppSpec(i: AppSpecInput): Record<string, unknown> {
   return spec;
 }
 
-export const appSpecKey = (user: string, installationId: string) => `users/${user}/apps/${installationId}/spec`;
-export const installRecordKey = (user: string, installationId: string) => `users/${user}/apps/${installationId}/install_record`;
-export const appSpecIdOf = (user: string, installationId: string) => `${installationId}@${user}`;
-export const instancesPrefix = (user: string, installationId: string) => `services/${appSpecIdOf(user, installationId)}/instances`;
-/** The app index counter (spec 10 §2), advanced by compare-and-swap on its revision. */
-export const APP_INDEX_SEQ_KEY = 'system/app_installer/app_index_seq';
+export { appSpecKey, installRecordKey, APP_INDEX_SEQ_KEY } from '../api/keys.js';
+export const instancesPrefix = (user: string, installationId: string) => instancesDir(appSpecIdOf({ user, installationId }));
 /** Indexes below this are left to apps pre-installed at boot (upstream starts those at 10). */
 export const FIRST_APP_INDEX = 20;
 export const MAX_APP_INDEX = 2048;

@@ -3,31 +3,8 @@
 // public key) so the owner can tell its key from one a LAN attacker substituted.
 import type { NodeIdentityFile } from '../lib/identity/files.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
-
-export interface JoinRequest {
-  device_public_key: Ed25519PublicJwk;
-  /** keyFingerprint(device_public_key), shown on the device; the owner types it in to confirm the key. */
-  join_code: string;
-  hostname: string;
-  arch: string;
-  os: string;
-}
-
-/** What the owner hands a device: everything it needs to boot as a node, nothing secret. */
-export interface JoinBundle {
-  node_identity: NodeIdentityFile;
-  /** Owner-signed DeviceDocument of this device (device_type "server"). */
-  device_document_jwt: string;
-  zone_boot_config_jwt: string;
-  zone_document_jwt: string;
-  /** Where this device reaches the zone's OOD gateway, e.g. http://192.168.1.10:3180. */
-  ood_url: string;
-}
-
-export interface CommitJoinResult {
-  status: 'joined';
-  device_name: string;
-}
+import type { JoinRequest, JoinBundle, CommitJoinResult } from '../api/join.js';
+export type { JoinRequest, JoinBundle, CommitJoinResult };
 
 const MAX_JWT = 16 * 1024;
 const jwt = { type: 'string', minLength: 1, maxLength: MAX_JWT, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' };

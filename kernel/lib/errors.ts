@@ -1,28 +1,9 @@
 // Errors that cross a kRPC boundary. On the wire an error stays one string (BuckyOS clients expect
 // display text) but it always starts with a stable code: "<CODE>: <message>".
 
-export const ErrorCodes = [
-  'INVALID_PARAMS',
-  'UNAUTHENTICATED',
-  'TOKEN_EXPIRED',
-  'PERMISSION_DENIED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'VERSION_CONFLICT',
-  'NOT_ACTIVATED',
-  'ALREADY_ACTIVATED',
-  'UNKNOWN_METHOD',
-  'PAYLOAD_TOO_LARGE',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'TIMEOUT',
-  'INTEGRITY',
-  'FAILED_PRECONDITION',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ErrorCodes)[number];
+import { ErrorCodes, formatWireError, parseWireError, type ErrorCode } from '../api/errors.js';
 
-const codeSet = new Set<string>(ErrorCodes);
+export { ErrorCodes, type ErrorCode };
 
 export class KrpcError extends Error {
   readonly code: ErrorCode;
@@ -32,12 +13,11 @@ export class KrpcError extends Error {
     this.code = code;
   }
   toWire(): string {
-    return `${this.code}: ${this.message}`;
+    return formatWireError(this);
   }
   static fromWire(text: string): KrpcError {
-    const m = /^([A-Z_]+): ?([\s\S]*)$/.exec(text);
-    if (m && codeSet.has(m[1])) return new KrpcError(m[1] as ErrorCode, m[2]);
-    return new KrpcError('INTERNAL', text);
+    const { code, message } = parseWireError(text);
+    return new KrpcError(code, message);
   }
 }
 

@@ -8,6 +8,8 @@ import type { Logger } from '../lib/log.js';
 import { isKrpcError, type KrpcError } from '../lib/errors.js';
 import type { NodeKv } from './kv.js';
 import type { Health } from './process-runtime.js';
+import type { InstallProgressReport } from '../api/zone.js';
+export type { InstallProgressReport };
 
 export const REPORT_TTL_S = 90;
 export const REPORT_RENEW_S = 60;
@@ -33,14 +35,6 @@ export interface ServiceInstanceReport {
   deployment?: Record<string, unknown>;
   /** ours: the latest package install progress of that deployment */
   progress?: InstallProgressReport;
-}
-
-export interface InstallProgressReport {
-  phase: string;
-  bytes: number;
-  total: number;
-  /** the last figures of every phase so far, so a phase that ended between two writes is not lost */
-  by_phase: Record<string, { bytes: number; total: number }>;
 }
 
 /** The internal life of an instance; every phase maps to one report state (or to no report). */

@@ -3,8 +3,10 @@
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { PkgManifest } from './manifest.js';
+import type { PkgFileEntry, PkgMeta } from '../api/pkg.js';
+export type { PkgFileEntry, PkgMeta };
 
-export const PKG_FORMAT = 'buckyos.pkg.v1';
+export { PKG_FORMAT, FILE_MODES } from '../api/pkg.js';
 
 /**
  * Files are cut into fixed 256 KiB chunks. Sample apps and most app files are far smaller, so a file is
@@ -21,25 +23,6 @@ export const chunkEntryName = (sha256: string) => `chunks/${sha256}`;
 
 /** Written into every install dir by the pkg-env; no pkg may carry a file of that name. */
 export const INSTALLED_META_FILE = '.pkg.meta.json';
-
-export const FILE_MODES = [0o644, 0o755] as const;
-
-export interface PkgFileEntry {
-  path: string;
-  mode: (typeof FILE_MODES)[number];
-  size: number;
-  chunks: string[];
-}
-
-export type PkgMeta = Omit<PkgManifest, 'include'> & {
-  format: typeof PKG_FORMAT;
-  chunk_size: number;
-  /** Total content bytes (sum of file sizes). */
-  size: number;
-  files: PkgFileEntry[];
-  /** The publisher's public key; meta.sig must verify with it. */
-  author_pk: Ed25519PublicJwk;
-};
 
 /** The exact identity of a release: sha256 of the meta's canonical JSON (upstream's metaobjid). */
 export const metaIdOf = (meta: unknown) => `sha256:${sha256Hex(canonicalJson(meta))}`;

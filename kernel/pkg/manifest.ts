@@ -7,30 +7,10 @@ import semver from 'semver';
 import { invalidParams, KrpcError } from '../lib/errors.js';
 import { isExactVersion, pkgNameProblem } from './id.js';
 import { relativePathProblem } from './safe-path.js';
+import type { PkgManifest } from '../api/pkg.js';
+export type { PkgManifest };
 
 export const MANIFEST_FILE = 'pkg.json';
-
-export interface PkgManifest {
-  name: string;
-  version: string;
-  description: string;
-  author?: string;
-  /** pkg name → semver range */
-  deps: Record<string, string>;
-  /** `cmd[0] === "node"` means: the node binary that runs the kernel. Other elements are relative to the install dir. */
-  start: { cmd: string[]; env?: Record<string, string> };
-  health: { path: string; timeout_ms?: number };
-  exposes: Record<string, { protocol: 'http' | 'tcp' }>;
-  install: {
-    /** Folders (relative) created under the app's data dir before the first start. */
-    data_mounts: string[];
-    bind: string;
-  };
-  min_resources: { memory_mb: number };
-  platform: string;
-  /** Build input only: when present, only these files/folders (relative to the pkg folder) are packed. */
-  include?: string[];
-}
 
 export const PLATFORMS_RE = '^(any|(linux|windows|apple)-(amd64|aarch64))$';
 

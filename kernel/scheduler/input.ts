@@ -153,7 +153,7 @@ function parseAppSpec(user: string, installationId: string, key: string, text: s
   const affinity = spec.node_affinity;
   if (affinity !== undefined && affinity !== null && (typeof affinity !== 'string' || !isSafeName(affinity))) throw bad('node_affinity is not a node name');
   return {
-    id: appSpecIdOf(installationId, user),
+    id: appSpecIdOf({ user, installationId }),
     kind: 'app',
     key,
     owner: user,

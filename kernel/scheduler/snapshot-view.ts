@@ -1,33 +1,12 @@
 // What `buckyos snapshot [--diff REV] [--json]` prints: the current placements and why, and what
 // changed between two snapshots. Pure; the CLI fetches the snapshots from KV and prints these lines.
 import type { Reason, SchedulerAction, SchedulerSnapshot, SkippedInput } from './types.js';
+import type { PlacementJson, SnapshotJson, SnapshotChange } from '../api/scheduler.js';
+export type { PlacementJson, SnapshotJson, SnapshotChange };
 
 const why = (r: Reason) => `${r.code}: ${r.detail}`;
 const time = (unixS: number) => (unixS > 0 ? new Date(Math.floor(unixS) * 1000).toISOString() : 'never');
 const sorted = <T>(o: Record<string, T>) => Object.keys(o).sort().map((k) => [k, o[k]] as const);
-
-export interface PlacementJson {
-  spec_id: string;
-  kind: string;
-  owner: string;
-  node: string;
-  instance_id: string;
-  target_state: string;
-  reason: Reason;
-}
-
-export interface SnapshotJson {
-  rev: number;
-  schedule_time: number;
-  nodes: Array<{ node: string; type: string; status: string; reason: Reason }>;
-  placements: PlacementJson[];
-  unplaced: Array<{ spec_id: string; desired: number; placed: number; reason: Reason }>;
-  services: Array<{ service_id: string; node: string; ports: Record<string, number> }>;
-  actions: SchedulerAction[];
-  /** how many actions the pass took; `actions` holds the first ones */
-  actions_total: number;
-  skipped: SkippedInput[];
-}
 
 /** The JSON form: flat lists, and a `reason` on every placement. */
 export function snapshotJson(s: SchedulerSnapshot): SnapshotJson {
@@ -75,14 +54,6 @@ export function formatSnapshot(s: SchedulerSnapshot): string[] {
   }
   return lines;
 }
-
-export type SnapshotChange =
-  | { change: 'node-added' | 'node-removed'; node: string; status: string; reason: Reason }
-  | { change: 'node-status'; node: string; from: string; to: string; reason: Reason }
-  | { change: 'instance-added' | 'instance-removed'; spec_id: string; node: string; target_state: string; reason: Reason }
-  | { change: 'instance-state'; spec_id: string; node: string; from: string; to: string; reason: Reason }
-  | { change: 'unplaced' | 'placed-again'; spec_id: string; reason: Reason }
-  | { change: 'service'; service_id: string; from: string[]; to: string[] };
 
 /** Structured differences from snapshot `a` (older) to `b` (newer); each carries the newer reason. */
 export function diffSnapshotsJson(a: SchedulerSnapshot, b: SchedulerSnapshot): { from: number; to: number; changes: SnapshotChange[] } {

@@ -1,98 +1,16 @@
 // Record shapes the scheduler reads and writes (spec 10 §5, spec 20, spec 50 §2.1) and the types of
 // its pure core: SchedulerInput → schedule() → actions, KV writes and a snapshot.
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { KvTxAction, ZoneConfig, InstanceState, ServiceEndpoint, ServiceSpecConfig, AppDoc, KernelServiceSpec, AppServiceSpec, KernelServiceInstanceConfig, AppServiceInstanceConfig, NodeConfig, ServiceNode, ServiceInfo, AppRoute, ServiceAlias, GatewayRoute, NodeGatewayInfo, UserType } from '../api/zone.js';
+import type { NodeType, SpecKind, Reason, ActionType, SchedulerAction, NodeStatus, SnapshotInstance, SnapshotPlacement, SchedulerSnapshot, SkippedInput } from '../api/scheduler.js';
+export type { NodeType, SpecKind, Reason, ActionType, SchedulerAction, NodeStatus, SnapshotInstance, SnapshotPlacement, SchedulerSnapshot, SkippedInput };
 
-/** One action of sys_config_exec_tx (spec 10 §3). create/update values are pre-serialised strings. */
-export type ExecTxAction =
-  | { action: 'create'; value: string }
-  | { action: 'update'; value: string }
-  | { action: 'append'; value: string }
-  | { action: 'set_by_path'; all_set: Record<string, unknown> }
-  | { action: 'remove' };
+export type { ZoneConfig, InstanceState, ServiceEndpoint, ServiceSpecConfig, AppDoc, KernelServiceSpec, AppServiceSpec, KernelServiceInstanceConfig, AppServiceInstanceConfig, NodeConfig, ServiceNode, ServiceInfo, AppRoute, ServiceAlias, GatewayRoute, NodeGatewayInfo, UserType };
+
+/** One action of sys_config_exec_tx (kernel/api KvTxAction). */
+export type ExecTxAction = KvTxAction;
 
 // ---- KV records ------------------------------------------------------------------------------
-
-/** `boot/config` */
-export interface ZoneConfig {
-  zone_document: string;
-  docker_repo_base_url?: string;
-  verify_hub_info?: { public_key: Ed25519PublicJwk };
-}
-
-export type InstanceState = 'deploying' | 'notexist' | 'exited' | 'started' | 'stopped';
-
-export interface ServiceEndpoint {
-  protocol: string;
-  inner_port: number;
-}
-
-export interface ServiceSpecConfig {
-  service_config: Record<string, ServiceEndpoint>;
-  expose_config?: Record<string, unknown>;
-  [extra: string]: unknown;
-}
-
-export interface AppDoc {
-  name: string;
-  version?: string;
-  description?: string;
-  author?: string;
-  /** platform/kind → package, e.g. `script`, `amd64_linux_app`, `amd64_docker_image` */
-  pkg_list: Record<string, { pkg_id: string; [extra: string]: unknown }>;
-  /** Ours: what an instance needs from its node. */
-  requirements?: { memory?: number };
-  [extra: string]: unknown;
-}
-
-/** `services/<s>/spec` */
-export interface KernelServiceSpec {
-  service_doc: AppDoc;
-  enable: boolean;
-  app_index: number;
-  expected_instance_count: number;
-  state: string;
-  spec_config: ServiceSpecConfig;
-}
-
-/** `users/<u>/apps/<installation_id>/spec` (the fields the scheduler reads; the rest rides along). */
-export interface AppServiceSpec {
-  installation_id: string;
-  app_doc: AppDoc;
-  app_index: number;
-  user_id: string;
-  enable?: boolean;
-  expected_instance_count?: number;
-  state: string;
-  spec_config: ServiceSpecConfig;
-  /** Ours: a node name; a hard placement filter. */
-  node_affinity?: string;
-  [extra: string]: unknown;
-}
-
-export interface KernelServiceInstanceConfig {
-  target_state: InstanceState;
-  node_id: string;
-  /** sic: "sepc" on the wire */
-  service_sepc: KernelServiceSpec;
-}
-
-export interface AppServiceInstanceConfig {
-  target_state: InstanceState;
-  node_id: string;
-  app_spec: AppServiceSpec;
-  service_ports_config: Record<string, number>;
-}
-
-/** `nodes/<n>/config` */
-export interface NodeConfig {
-  node_id: string;
-  node_did: string;
-  kernel: Record<string, KernelServiceInstanceConfig>;
-  apps: Record<string, AppServiceInstanceConfig>;
-  frame_services: Record<string, unknown>;
-  state: string;
-  [extra: string]: unknown;
-}
 
 /** `services/<s>/instances/<node>` */
 export interface ServiceInstanceReport {
@@ -106,51 +24,7 @@ export interface ServiceInstanceReport {
   [extra: string]: unknown;
 }
 
-export interface ServiceNode {
-  node_did: string;
-  node_net_id?: string;
-  state: InstanceState;
-  weight: number;
-  service_port: Record<string, number>;
-}
-
-/** `services/<s>/info`, keyed by node (spec 20 §11). */
-export interface ServiceInfo {
-  selector_type: 'random';
-  node_list: Record<string, ServiceNode>;
-}
-
-export interface AppRoute {
-  app_id: string;
-  access_mode: 'public' | 'private';
-  node_id: string;
-  port: number;
-}
-
-export interface ServiceAlias {
-  service_id: string;
-  selector: Record<string, { port: number; weight: number }>;
-}
-
-export interface GatewayRoute {
-  id: string;
-  kind: 'direct';
-  url: string;
-  backup: boolean;
-}
-
-/** `nodes/<n>/gateway_info` (spec 50 §2.1) */
-export interface NodeGatewayInfo {
-  node_info: { this_node_id: string; this_zone_host: string };
-  app_info: Record<string, AppRoute | ServiceAlias>;
-  service_info: Record<string, { selector: Record<string, { port: number; weight: number }> }>;
-  routes: Record<string, GatewayRoute[]>;
-  trust_key: Record<string, Ed25519PublicJwk>;
-}
-
 // ---- Scheduler input -------------------------------------------------------------------------
-
-export type NodeType = 'ood' | 'server' | 'node' | 'client';
 
 export interface NodeItem {
   name: string;
@@ -171,16 +45,12 @@ export interface NodeItem {
   sessionId: string | undefined;
 }
 
-export type UserType = 'root' | 'admin' | 'user' | 'limited' | 'guest';
-
 export interface UserItem {
   id: string;
   type: UserType;
   /** the node pool this user's apps may run in; a node's pool is `res_pool_id` of its config */
   resPool: string;
 }
-
-export type SpecKind = 'kernel' | 'app';
 
 export interface SpecItem {
   /** kernel: `<service>`; app: `<installation_id>@<user>` */
@@ -219,11 +89,6 @@ export interface ReportItem {
   liveUntil: number;
 }
 
-export interface SkippedInput {
-  key: string;
-  reason: string;
-}
-
 export interface SchedulerInput {
   zone: { host: string; oods: string[] };
   nodes: Record<string, NodeItem>;
@@ -245,66 +110,6 @@ export interface SchedulerInput {
 }
 
 // ---- Scheduler output ------------------------------------------------------------------------
-
-/** Machine-readable why: `filter:<name>`, `score:<name>`, `replace:<why>`, `keep:<why>`, … */
-export interface Reason {
-  code: string;
-  detail: string;
-}
-
-export type ActionType =
-  | 'place_instance'
-  | 'start_instance'
-  | 'stop_instance'
-  | 'drop_instance'
-  | 'update_instance'
-  | 'set_spec_state'
-  | 'create_node_config'
-  | 'update_service_info'
-  | 'remove_service_info'
-  | 'update_rbac'
-  | 'update_gateway_info';
-
-export interface SchedulerAction {
-  type: ActionType;
-  /** what the action is about: an instance id, a spec id, a node or a KV key */
-  target: string;
-  reason: Reason;
-}
-
-export type NodeStatus = 'ready' | 'not-ready' | 'gone' | 'unschedulable';
-
-export interface SnapshotInstance {
-  node: string;
-  instance_id: string;
-  target_state: InstanceState;
-  reason: Reason;
-}
-
-export interface SnapshotPlacement {
-  kind: SpecKind;
-  owner: string;
-  state: string;
-  desired: number;
-  instances: SnapshotInstance[];
-  /** set when fewer than `desired` instances could be placed */
-  unplaced?: Reason;
-}
-
-export interface SchedulerSnapshot {
-  format: 'buckyos.scheduler.snapshot.v1';
-  /** +1 for every pass that changed something */
-  rev: number;
-  schedule_time: number;
-  nodes: Record<string, { type: NodeType; status: NodeStatus; reason: Reason }>;
-  placements: Record<string, SnapshotPlacement>;
-  /** service id → node → ports, from live reports */
-  services: Record<string, Record<string, Record<string, number>>>;
-  /** the actions of the pass that wrote this snapshot (the first MAX_SNAPSHOT_ACTIONS of them) */
-  actions: SchedulerAction[];
-  actions_total: number;
-  skipped: SkippedInput[];
-}
 
 export interface ScheduleResult {
   actions: SchedulerAction[];

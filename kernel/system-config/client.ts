@@ -4,14 +4,10 @@ import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
 import type { TxAction, RevisionCondition } from './tx.js';
 import type { WatchChange, WatchResult } from './watch.js';
 import { DEFAULT_WATCH_TIMEOUT_MS, MAX_WATCH_TIMEOUT_MS } from './schema.js';
+import type { KvValue } from '../api/zone.js';
+export type { KvValue };
 
 export type { TxAction, RevisionCondition, WatchChange, WatchResult };
-
-export interface KvValue {
-  value: string;
-  /** The key's revision (not a timestamp). */
-  version: number;
-}
 
 export interface WatchEvent {
   /** Global revision the consumer is now in step with. */

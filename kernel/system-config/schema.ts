@@ -2,9 +2,9 @@
 // bounds only; key hygiene is lib/kv-keys.ts and value rules are checked when a write is planned.
 // Unknown extra fields are ignored, as BuckyOS clients may send them (serde writes `main_key: null`).
 
-export const MAX_WATCH_TIMEOUT_MS = 30_000;
-/** Long-poll length when a watch names none. */
-export const DEFAULT_WATCH_TIMEOUT_MS = 25_000;
+import { DEFAULT_WATCH_TIMEOUT_MS, MAX_WATCH_TIMEOUT_MS } from '../api/system-config.js';
+
+export { DEFAULT_WATCH_TIMEOUT_MS, MAX_WATCH_TIMEOUT_MS };
 const MAX_TX_ACTIONS = 1024;
 
 const key = { type: 'string', maxLength: 2048 } as const;

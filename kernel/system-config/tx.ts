@@ -6,18 +6,10 @@ import { setJsonByPath } from '../lib/json-path.js';
 import { checkValue } from '../lib/kv-keys.js';
 import type { KvPut, KvView } from './store/types.js';
 import { checkFamilyValue } from './json-families.js';
+import type { KvTxAction, RevisionCondition } from '../api/zone.js';
+export type { RevisionCondition };
 
-export type TxAction =
-  | { action: 'create'; value: string }
-  | { action: 'update'; value: string }
-  | { action: 'append'; value: string }
-  | { action: 'set_by_path'; all_set: Record<string, unknown> }
-  | { action: 'remove' };
-
-export interface RevisionCondition {
-  key: string;
-  revision: number;
-}
+export type TxAction = KvTxAction;
 
 export interface WriteRequest {
   /** Normalised key → action; one action per key. */

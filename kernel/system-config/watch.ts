@@ -4,16 +4,8 @@
 import { KrpcError } from '../lib/errors.js';
 import { isUnderPrefix, RESERVED_PREFIX } from '../lib/kv-keys.js';
 import type { KvChange, KvStore } from './store/types.js';
-
-export interface WatchChange {
-  key: string;
-  /** null when the key was deleted */
-  value: string | null;
-  /** the key's revision after the change */
-  version: number;
-}
-
-export type WatchResult = { revision: number; changes: WatchChange[] } | { revision: number; compacted: true };
+import type { WatchChange, WatchResult } from '../api/system-config.js';
+export type { WatchChange, WatchResult };
 
 /** Past this many bytes of values a re-read is cheaper than the change list. */
 const MAX_RESULT_BYTES = 4 * 1024 * 1024;

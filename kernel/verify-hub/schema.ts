@@ -1,5 +1,7 @@
 // JSON schemas of verify-hub's kRPC params (spec 60 §3). BuckyOS clients add `type` and merge extra
 // login params flat, so unknown properties are allowed; the fields we use are bounded.
+import type { LoginByPasswordParams, LoginByJwtParams, RefreshTokenParams, VerifyTokenParams, UserInfo, LoginByPasswordResult, TokenPairResult } from '../api/verify-hub.js';
+export type { LoginByPasswordParams, LoginByJwtParams, RefreshTokenParams, VerifyTokenParams, UserInfo, LoginByPasswordResult, TokenPairResult };
 
 const jwt = { type: 'string', minLength: 1, maxLength: 16_384 } as const;
 const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' } as const;
@@ -43,37 +45,3 @@ export const verifyTokenParams = {
   properties: { session_token: jwt, appid, app_instance_id: appInstanceId },
 } as const;
 
-export interface LoginByPasswordParams {
-  username: string;
-  password: string;
-  appid: string;
-  app_instance_id?: string;
-  login_nonce: number;
-}
-export interface LoginByJwtParams {
-  jwt: string;
-  app_instance_id?: string;
-}
-export interface RefreshTokenParams {
-  refresh_token: string;
-}
-export interface VerifyTokenParams {
-  session_token: string;
-  appid?: string;
-  app_instance_id?: string;
-}
-
-export interface UserInfo {
-  user_id: string;
-  user_name: string;
-  user_type: string;
-}
-export interface LoginByPasswordResult {
-  user_info: UserInfo;
-  session_token: string;
-  refresh_token: string;
-}
-export interface TokenPairResult {
-  session_token: string;
-  refresh_token: string;
-}

@@ -5,6 +5,10 @@
 // unchanged and a signed payload can be compared with the document it was built from.
 import { didToHostName, formatDid, parseDid } from './did.js';
 import { isEd25519PublicJwk, type Ed25519PublicJwk } from './keys.js';
+import type { VerificationMethod, ServiceEntry, OwnerWallet, OwnerDocument, DeviceDocument, DeviceMiniDocument, ZoneBootDocument, ZoneDocument, DeviceMachineFacts, DeviceInfo, DidContext } from '../../api/identity.js';
+import type { VerifyHubInfo, ZoneConfig } from '../../api/zone.js';
+export type { VerifyHubInfo, ZoneConfig };
+export type { VerificationMethod, ServiceEntry, OwnerWallet, OwnerDocument, DeviceDocument, DeviceMiniDocument, ZoneBootDocument, ZoneDocument, DeviceMachineFacts, DeviceInfo, DidContext };
 
 export const DID_CORE_CONTEXT = 'https://www.w3.org/ns/did/v1';
 export const MAIN_KEY_ID = '#main_key';
@@ -15,132 +19,6 @@ export const DEFAULT_DOCUMENT_LIFETIME_SECONDS = 3600 * 24 * 365 * 5;
 export const OWNER_DOCUMENT_LIFETIME_SECONDS = 3600 * 24 * 365 * 10;
 /** Upstream MAX_INLINE_DOCUMENT: owner documents and zone JWTs must stay under this many bytes. */
 export const MAX_INLINE_DOCUMENT_BYTES = 4096;
-
-export type DidContext = string | string[];
-
-export interface VerificationMethod {
-  type: string;
-  id: string;
-  controller: string;
-  publicKeyJwk: Ed25519PublicJwk;
-}
-
-export interface ServiceEntry {
-  id: string;
-  type: string;
-  serviceEndpoint: string;
-}
-
-/** Fields shared by every DID document; unknown members are upstream's flattened `extra_info`. */
-interface DidDocumentBase {
-  '@context': DidContext;
-  id: string;
-  verificationMethod: VerificationMethod[];
-  authentication: string[];
-  service?: ServiceEntry[];
-  exp: number;
-  iat: number;
-  [extra: string]: unknown;
-}
-
-export interface OwnerWallet {
-  type: string;
-  address: string;
-}
-
-/** OwnerConfig upstream; published outside the zone, signed by nobody but describing the owner's key. */
-export interface OwnerDocument extends DidDocumentBase {
-  assertion_method?: string[];
-  name: string;
-  full_name: string;
-  meta?: unknown;
-  default_zone_did?: string;
-  wallets?: Record<string, OwnerWallet>;
-}
-
-/** DeviceConfig upstream; an owner-signed JWT. */
-export interface DeviceDocument extends DidDocumentBase {
-  assertion_method?: string[];
-  zone_did?: string;
-  owner: string;
-  device_type: string;
-  device_mini_config_jwt?: string;
-  name: string;
-  rtcp_port?: number;
-  ips?: string[];
-  net_id?: string;
-  ddns_sn_url?: string;
-  /** Omitted when true, as upstream serializes it. */
-  support_container?: boolean;
-  capbilities?: Record<string, number>;
-}
-
-/** DeviceMiniConfig upstream: the compact owner-signed JWT published as DNS TXT `DEV=`. */
-export interface DeviceMiniDocument {
-  n: string;
-  x: string;
-  p?: number;
-  exp: number;
-  iat?: number;
-  [extra: string]: unknown;
-}
-
-/** ZoneBootConfig upstream; owner-signed, lives outside the zone (DNS TXT `BOOT=`, BNS, local file). */
-export interface ZoneBootDocument {
-  id?: string;
-  oods: string[];
-  sn?: string;
-  exp: number;
-  owner?: string;
-  /** Upstream keeps iat among the flattened extras; versions are ordered by it. */
-  iat?: number;
-  owner_key?: Ed25519PublicJwk;
-  [extra: string]: unknown;
-}
-
-/** The public zone DID document (ZoneConfig in old name-lib); owner-signed. */
-export interface ZoneDocument extends DidDocumentBase {
-  assertionMethod?: string[];
-  hostname: string;
-  owner: string;
-  oods: string[];
-  boot_jwt: string;
-  devices?: Record<string, DeviceDocument>;
-  sn?: string;
-  docker_repo_base_url?: string;
-  verify_hub_info?: VerifyHubInfo;
-}
-
-export interface VerifyHubInfo {
-  public_key: Ed25519PublicJwk;
-}
-
-/** The internal ZoneConfig stored at system-config key `boot/config`. */
-export interface ZoneConfig {
-  /** The ZoneDocument JWT (readers also accept JSON-LD or a boot document, spec 40 §5). */
-  zone_document: string;
-  docker_repo_base_url?: string;
-  verify_hub_info?: VerifyHubInfo;
-}
-
-/** Machine facts a device reports about itself (the non-document part of DeviceInfo). */
-export interface DeviceMachineFacts {
-  arch: string;
-  os: string;
-  update_time: number;
-  state?: string;
-  sys_hostname?: string;
-  base_os_info?: string;
-  all_ip?: string[];
-  cpu_info?: string;
-  cpu_num?: number;
-  cpu_mhz?: number;
-  total_mem?: number;
-  mem_usage?: number;
-}
-
-/** Runtime state of a device (`devices/<name>/info`): the DeviceDocument flattened plus machine facts. */
-export type DeviceInfo = DeviceDocument & DeviceMachineFacts;
 
 export const documentContext = (kind: 'owner' | 'device' | 'zone'): string[] => [DID_CORE_CONTEXT, `https://buckyos.org/ns/${kind}/v1`];
 

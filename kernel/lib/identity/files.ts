@@ -2,18 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Ed25519PublicJwk } from './keys.js';
 import type { DataPaths } from '../paths.js';
-
-/** etc/node_identity.json — the root of trust of this node: the owner public key it was activated with. */
-export interface NodeIdentityFile {
-  schema: 'buckyos.node_identity.v2';
-  zone_did: string;
-  owner_did: string;
-  owner_public_key: Ed25519PublicJwk;
-  device_name: string;
-  device_did: string;
-  /** iat of the ZoneBootConfig accepted at activation; older boot configs are refused. */
-  zone_iat: number;
-}
+import type { NodeIdentityFile } from '../../api/identity.js';
+export type { NodeIdentityFile };
 
 /** etc/start_config.json — written at activation, read by the first-boot builder. Never holds a private key. */
 export interface StartConfigFile {

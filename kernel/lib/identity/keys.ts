@@ -1,13 +1,8 @@
 // Ed25519 keys in the forms BuckyOS uses: PKCS#8 PEM for private keys on disk, JWK
 // {kty:"OKP", crv:"Ed25519", x} for public keys inside documents and trust-key tables.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-
-export interface Ed25519PublicJwk {
-  kty: 'OKP';
-  crv: 'Ed25519';
-  x: string;
-  kid?: string;
-}
+import type { Ed25519PublicJwk } from '../../api/identity.js';
+export type { Ed25519PublicJwk };
 
 export interface Ed25519KeyPair {
   privateKeyPem: string;
