@@ -12,7 +12,7 @@ import { generateEd25519, type Ed25519KeyPair } from '../lib/identity/keys.js';
 import { nowSeconds, signJwt, type Claims } from '../lib/identity/jwt.js';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
 import { silentLogger } from '../lib/log.js';
-import { randomLoopback, tempDir } from '../testing/harness.js';
+import { pollUntil, randomLoopback, tempDir } from '../testing/harness.js';
 
 const host = randomLoopback();
 
@@ -347,20 +347,21 @@ for (const backend of backends) {
       assert.equal(zone.store.get('huge'), undefined);
     });
 
-    test('watch: wakes within 100 ms of a write, RBAC-filtered, compacted for foreign revisions', async () => {
+    // The wake-up latency budget lives in bench/ (bench/kv.ts); here a watch must wake on the write, long before its timeout.
+    test('watch: wakes on a write, RBAC-filtered, compacted for foreign revisions', async () => {
       const kv = zone.kernel;
       const start = (await kv.watch('', Number.MAX_SAFE_INTEGER, 0)) as { revision: number; compacted?: true };
       assert.equal(start.compacted, true);
       const from = start.revision;
-      const pending = bob.watch('users', from, 5_000);
-      const bobsPending = bob.watch('users/bob', from, 5_000);
+      const pending = bob.watch('users', from, 30_000);
+      const bobsPending = bob.watch('users/bob', from, 30_000);
       await new Promise((r) => setTimeout(r, 50));
       const t0 = performance.now();
       await kv.set('users/alice/profile', '{"name":"Alice 2"}'); // bob may not read it: his watch keeps waiting
       await kv.set('users/bob/profile', '{"name":"Bob 2"}');
       const r = await pending;
       const woke = performance.now() - t0;
-      assert.ok(woke < 100, `watch took ${woke.toFixed(1)} ms to wake`);
+      assert.ok(woke < 20_000, `watch took ${woke.toFixed(1)} ms to wake: it waited for its timeout instead of the write`);
       assert.ok(!('compacted' in r));
       if (!('compacted' in r)) {
         assert.deepEqual(r.changes.map((c) => c.key), ['users/bob/profile']);
@@ -388,11 +389,8 @@ for (const backend of backends) {
 
     test('watchLoop: resync first, then changes; stop() returns promptly', async () => {
       const events: WatchEvent[] = [];
-      const loop = zone.kernel.watchLoop('loop', (e) => { events.push(e); }, { timeoutMs: 10_000 });
-      const until = async (pred: () => boolean) => {
-        for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 10));
-        assert.ok(pred());
-      };
+      const loop = zone.kernel.watchLoop('loop', (e) => { events.push(e); }, { timeoutMs: 30_000 });
+      const until = (pred: () => boolean) => pollUntil('watchLoop events', async () => (pred() ? true : undefined), { timeoutMs: 20_000, everyMs: 10 });
       await until(() => events.length === 1);
       assert.equal(events[0].resync, true);
       await zone.kernel.set('loop/a', '1');
@@ -401,7 +399,7 @@ for (const backend of backends) {
       assert.equal(events[1].resync, false);
       const t0 = performance.now();
       await loop.stop();
-      assert.ok(performance.now() - t0 < 1_000);
+      assert.ok(performance.now() - t0 < 20_000, 'stop() must not wait out the 30 s long-poll');
     });
   });
 }
@@ -426,11 +424,11 @@ test('watchLoop falls back to polling while system-config is down, and stop() en
       device: { name: DEVICE, did: `did:dev:${DEVICE}`, publicJwk: device.publicJwk },
     });
     zone.service = again;
-    const loop2 = zone.kernel.watchLoop('x', () => {}, { timeoutMs: 20_000 });
+    const loop2 = zone.kernel.watchLoop('x', () => {}, { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 100));
     const t0 = performance.now();
     await loop2.stop();
-    assert.ok(performance.now() - t0 < 500, 'stop() must not wait out the long-poll');
+    assert.ok(performance.now() - t0 < 20_000, 'stop() must not wait out the 30 s long-poll');
   } finally {
     await zone.service.stop();
   }
@@ -438,11 +436,11 @@ test('watchLoop falls back to polling while system-config is down, and stop() en
 
 test('stop() answers waiting watches instead of waiting out their timeout', async () => {
   const zone = await startZone(new MemoryStore());
-  const pending = zone.kernel.watch('nothing', zone.store.globalRevision(), 20_000);
+  const pending = zone.kernel.watch('nothing', zone.store.globalRevision(), 30_000);
   await new Promise((r) => setTimeout(r, 100));
   const t0 = performance.now();
   await zone.service.stop();
   const r = await pending;
   assert.ok(!('compacted' in r) && r.changes.length === 0);
-  assert.ok(performance.now() - t0 < 1_000);
+  assert.ok(performance.now() - t0 < 20_000, 'stop() must answer the 30 s watch, not wait it out');
 });
