@@ -21,6 +21,8 @@ export const touchesTrust = (key: string) => key === BOOT_CONFIG_KEY || key.star
 
 // devices/<d>/doc, users/<u>/doc, users/<u>/settings decide whether <d>/<u> is a trusted issuer.
 const ISSUER_SOURCE = /^(?:devices\/([^/]+)\/doc|users\/([^/]+)\/(?:doc|settings))$/;
+// nodes/<d>/config decides which app tokens device <d> may sign; users/<u>/settings whether <u> is active.
+const APP_TOKEN_SOURCE = /^(?:nodes\/[^/]+\/config|users\/[^/]+\/settings|devices\/[^/]+\/doc)$/;
 
 export class AccessControl {
   private rbac!: Rbac;
@@ -42,6 +44,7 @@ export class AccessControl {
         if (touchesTrust(c.key)) reload = true;
         const m = ISSUER_SOURCE.exec(c.key);
         if (m) this.trust.forget(m[1] ?? m[2]);
+        if (APP_TOKEN_SOURCE.test(c.key)) this.trust.forgetAppTokens();
       }
       if (reload) this.reload().catch((e) => log.error('reloading trust keys and RBAC failed', { err: (e as Error).message }));
     });

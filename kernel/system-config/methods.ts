@@ -120,10 +120,16 @@ export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; bef
     },
     dump_configs_for_scheduler: {
       params: schema.emptyParams,
-      handler(_params: unknown, ctx) {
+      async handler(_params: unknown, ctx) {
         const p = who(ctx);
-        if ((p.kind !== 'device' && p.kind !== 'service') || !DUMP_APPS.has(p.appId))
-          throw permissionDenied('only the scheduler and node-daemon (with a device or service token) may dump the zone configuration');
+        if (!DUMP_APPS.has(p.appId))
+          throw permissionDenied('only the scheduler and node-daemon may dump the zone configuration');
+        // The dump is a read of every prefix in it, so RBAC decides like for any read: a node device,
+        // or anyone signing for a user, may not read all of users/ and is refused.
+        for (const prefix of DUMP_PREFIXES) {
+          if (!(await access.can(p, prefix.slice(0, -1), 'read', { prefix: true })))
+            throw permissionDenied(`${p.userId} (app ${p.appId}) may not read all of ${prefix}, so it may not dump the zone configuration`);
+        }
         const out: Record<string, string> = {};
         for (const prefix of DUMP_PREFIXES) for (const k of store.keysWithPrefix(prefix)) out[k] = store.get(k)!.value;
         return out;

@@ -3,6 +3,7 @@
 import { unauthenticated } from '../lib/errors.js';
 import type { Claims } from '../lib/identity/jwt.js';
 import { RBAC_ROLE_NAMES } from '../lib/rbac/policy.js';
+import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type { PrincipalKind, RbacSubject } from '../lib/rbac/rbac.js';
 
 export interface Principal extends RbacSubject {
@@ -56,11 +57,15 @@ export function principalFromClaims(claims: Claims, signer: Signer, issuer: stri
       if (claims.aud === 'verify-hub') throw unauthenticated('a refresh token only works at verify-hub; use the session token');
       kind = kindFromClaim(claims.principal_kind);
       if (RBAC_ROLE_NAMES.has(userId)) throw unauthenticated(`session tokens cannot name the role "${userId}" as their subject`);
+      // verify-hub opens sessions for users and devices only, whose names are never kernel ids.
+      if (describeReserved(userId)) throw unauthenticated(`session tokens cannot name a kernel subject: ${describeReserved(userId)}`);
       break;
     case 'device':
-      // A device speaks for itself (kernel services) or, as node-daemon, for an app's owner user.
+      // A device speaks for itself (its kernel services) or, as node-daemon, for the owner of an app it
+      // runs: an app token. Whether the scheduler really placed that app there is checked against KV
+      // by the caller (TrustKeys); here only what the claims alone decide.
       kind = userId === signer.name ? 'device' : 'service';
-      if (kind === 'service' && RBAC_ROLE_NAMES.has(userId)) throw unauthenticated(`a device cannot sign tokens for the role "${userId}"`);
+      if (kind === 'service') checkAppTokenClaims(userId, appId, claims.sudo === true);
       break;
     case 'user':
       if (userId !== signer.name) throw unauthenticated('a user key can only sign tokens for its own user');
@@ -68,4 +73,16 @@ export function principalFromClaims(claims: Claims, signer: Signer, issuer: stri
       break;
   }
   return { userId, appId, kind, sudo, issuer, ...(session !== undefined ? { session } : {}) };
+}
+
+/**
+ * The claim-only half of the app-token rule: a device may sign for a user only as an app of that user,
+ * so neither side may be a role, a kernel id or a sudo subject, and a device never signs sudo.
+ */
+function checkAppTokenClaims(userId: string, appId: string, sudo: boolean): void {
+  if (sudo) throw unauthenticated('a device cannot sign sudo tokens');
+  const subject = describeReserved(userId);
+  if (subject) throw unauthenticated(`a device speaks only as itself or for an app it runs; ${subject}, not a user`);
+  const app = describeReserved(appId);
+  if (app) throw unauthenticated(`a device cannot sign for a kernel app: ${app}`);
 }

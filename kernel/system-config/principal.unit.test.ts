@@ -31,13 +31,21 @@ test('role names and refresh tokens are refused as session subjects', () => {
   unauth(() => principalFromClaims({ sub: 'bob', appid: 'control-panel', aud: 'verify-hub' }, hub, 'verify-hub'));
 });
 
-test('device signer: itself → device, someone else → service; never sudo, never a role', () => {
+test('device signer: itself → device, someone else → an app token; never sudo, never a role, kernel id or su_ name', () => {
   assert.equal(principalFromClaims({ sub: 'ood1', appid: 'scheduler' }, device, 'ood1').kind, 'device');
-  const app = principalFromClaims({ sub: 'bob', appid: 'myapp', sudo: true }, device, 'ood1');
-  assert.equal(app.kind, 'service');
-  assert.equal(app.sudo, false);
-  unauth(() => principalFromClaims({ sub: 'root', appid: 'node-daemon' }, device, 'ood1'));
-  unauth(() => principalFromClaims({ sub: 'kernel', appid: 'node-daemon' }, device, 'ood1'));
+  assert.equal(principalFromClaims({ sub: 'ood1', appid: 'scheduler', sudo: true }, device, 'ood1').sudo, false);
+  const app = principalFromClaims({ sub: 'bob', appid: 'myapp' }, device, 'ood1');
+  assert.deepEqual([app.kind, app.sudo], ['service', false]);
+  unauth(() => principalFromClaims({ sub: 'bob', appid: 'myapp', sudo: true }, device, 'ood1'));
+  for (const sub of ['root', 'kernel', 'ood', 'su_alice', 'scheduler', 'verify-hub', 'buckycli', 'control-panel', 'node-daemon', 'app-manager'])
+    unauth(() => principalFromClaims({ sub, appid: 'myapp' }, device, 'ood1'));
+  for (const appid of ['kernel', 'verify-hub', 'scheduler', 'node-daemon', 'system-config', 'buckycli', 'app-manager', 'repo-service', 'control-panel', 'su_bob', 'admin'])
+    unauth(() => principalFromClaims({ sub: 'bob', appid }, device, 'ood1'));
+});
+
+test('verify-hub sessions never name a kernel id or su_ subject', () => {
+  for (const sub of ['scheduler', 'buckycli', 'su_alice'])
+    unauth(() => principalFromClaims({ sub, appid: 'control-panel' }, hub, 'verify-hub'));
 });
 
 test('owner signs as anyone (root included); a user key only for itself', () => {

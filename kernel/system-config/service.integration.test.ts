@@ -262,13 +262,16 @@ for (const backend of backends) {
       assert.notEqual(await alice.get('system/rbac/policy'), null);
       // bob logging in with appid "kernel" gets no more than bob.
       await refused(zone, 'PERMISSION_DENIED', async () => zone.as(await sessionToken('bob', 'kernel')).get('users/alice/profile'));
-      // An app token minted by node-daemon for bob's instance of myapp.
+      // An app token minted by node-daemon for bob's instance of myapp, which the scheduler placed here.
+      const placed = { 'myapp@bob@ood1': { target_state: 'Running', node_id: 'ood1', app_spec: { installation_id: 'myapp', user_id: 'bob' } } };
+      await zone.kernel.set('nodes/ood1/config', JSON.stringify({ node_id: 'ood1', state: 'running', kernel: {}, apps: placed }));
       const app = zone.as(await deviceToken('myapp', 'bob'));
       await app.set('users/bob/apps/myapp/settings', '{"theme":"dark"}');
       assert.equal((await app.get('users/bob/apps/myapp/settings'))?.value, '{"theme":"dark"}');
       await refused(zone, 'PERMISSION_DENIED', () => app.set('users/bob/apps/myapp/spec', '{}'));
       await refused(zone, 'PERMISSION_DENIED', () => app.get('users/bob/profile'));
-      await refused(zone, 'PERMISSION_DENIED', async () => zone.as(await deviceToken('myapp', 'alice')).get('users/bob/apps/myapp/settings'));
+      // Not placed for alice, so this device may not speak for her at all.
+      await refused(zone, 'UNAUTHENTICATED', async () => zone.as(await deviceToken('myapp', 'alice')).get('users/bob/apps/myapp/settings'));
     });
 
     test('policy and trust changes apply at once, whichever method wrote them (append included)', async () => {

@@ -9,7 +9,8 @@ import { defaultKeyOf } from '../lib/identity/documents.js';
 import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
 import { principalFromClaims, type Principal, type Signer } from './principal.js';
-import { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
+import { BOOT_CONFIG_KEY, nodeConfigKey } from '../lib/zone-keys.js';
+import { placesApp } from '../lib/app-placement.js';
 
 export interface ZoneIdentity {
   zoneDid: string;
@@ -90,9 +91,31 @@ export class TrustKeys {
     if (claims.zone !== undefined && claims.zone !== this.identity.zoneDid)
       throw unauthenticated('token was issued for another zone');
     const principal = principalFromClaims(claims, entry.signer, name);
+    if (entry.signer.type === 'device' && principal.kind === 'service') this.checkAppToken(principal, entry.signer.name);
     if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
     this.verified.set(token, { principal, exp: claims.exp as number });
     return principal;
+  }
+
+  /** Drops every verified app token: a node config changed, so an app may have moved away. */
+  forgetAppTokens(): void {
+    for (const [token, { principal }] of this.verified) if (principal.kind === 'service') this.verified.delete(token);
+  }
+
+  /**
+   * A device-signed token for someone other than the device is an app token (spec 60 §7): accepted only
+   * for a user's app that the scheduler placed on THIS device, whose user is an active user and whose
+   * names are not a device's.
+   */
+  private checkAppToken(p: Principal, device: string): void {
+    const refuse = (why: string) => unauthenticated(`device ${device} may not speak for ${p.userId} (app ${p.appId}): ${why}`);
+    if (this.store.get(`devices/${p.userId}/doc`) || p.appId === device || this.store.get(`devices/${p.appId}/doc`))
+      throw refuse('a device speaks only as itself');
+    if (this.store.get(`users/${p.appId}/settings`)) throw refuse(`"${p.appId}" is a user, not an app`);
+    const settings = parseJsonObject(this.store.get(`users/${p.userId}/settings`)?.value);
+    if (settings?.state !== 'active' || settings.type === 'root') throw refuse(`"${p.userId}" is not an active user of this zone`);
+    if (!placesApp(this.store.get(nodeConfigKey(device))?.value, device, p.appId, p.userId))
+      throw refuse(`the scheduler has not placed ${p.userId}'s app ${p.appId} on ${device}`);
   }
 
   private async lookup(name: string): Promise<TrustEntry | undefined> {

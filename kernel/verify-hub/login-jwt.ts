@@ -3,8 +3,11 @@
 import { KrpcError } from '../lib/errors.js';
 import { decodeUnverified, verifyJwt } from '../lib/identity/jwt.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
-import type { VerifyHubKv } from './kv.js';
+import { deviceDocKey, userSettingsKey, type VerifyHubKv } from './kv.js';
 import { deviceKey, isActive, isPrincipalName, readUserSettings, userKey } from './principals.js';
+import { placesApp } from '../lib/app-placement.js';
+import { describeReserved } from '../lib/rbac/reserved-names.js';
+import { nodeConfigKey } from '../lib/zone-keys.js';
 import type { PrincipalKind } from './tokens.js';
 
 /** Login JWTs are short-lived bootstrap tokens (20 min upstream); longer ones are refused. */
@@ -50,11 +53,31 @@ export async function verifyLoginJwt(kv: VerifyHubKv, jwt: string, ownerKey: Ed2
   const appInstanceId = typeof claims.app_instance_id === 'string' ? claims.app_instance_id : undefined;
 
   let kind: PrincipalKind;
-  if (signer === 'device') kind = sub === iss ? 'device' : 'service';
-  else {
+  if (signer === 'device') {
+    kind = sub === iss ? 'device' : 'service';
+    if (kind === 'service') await checkAppLogin(kv, iss, sub, appid);
+  } else {
     if (iss !== 'root' && sub !== iss) throw refuse('a user may only sign its own login');
     kind = 'user';
   }
   if (kind !== 'device' && !isActive(await readUserSettings(kv, sub))) throw refuse(`user "${sub}" is not an active user of this zone`);
   return { sub, appid, kind, iss, jti: String(jti), exp, appInstanceId };
+}
+
+/**
+ * A device signing for someone else is node-daemon minting an app's token (spec 60 §7); the same rule
+ * as system-config's: only for a user's app the scheduler placed on that device, never for a kernel
+ * app id, a role, a sudo subject or a device.
+ */
+async function checkAppLogin(kv: VerifyHubKv, device: string, sub: string, appid: string): Promise<void> {
+  const reservedSub = describeReserved(sub);
+  if (reservedSub) throw refuse(`a device speaks only as itself or for an app it runs; ${reservedSub}, not a user`);
+  const reservedApp = describeReserved(appid);
+  if (reservedApp) throw refuse(`a device cannot open a session for a kernel app: ${reservedApp}`);
+  const [subDevice, appDevice, appUser, nodeConfig] = await Promise.all([
+    kv.get(deviceDocKey(sub)), kv.get(deviceDocKey(appid)), kv.get(userSettingsKey(appid)), kv.get(nodeConfigKey(device)),
+  ]);
+  if (subDevice || appDevice || appid === device) throw refuse('a device speaks only as itself');
+  if (appUser) throw refuse(`"${appid}" is a user, not an app`);
+  if (!placesApp(nodeConfig?.value, device, appid, sub)) throw refuse(`the scheduler has not placed ${sub}'s app ${appid} on ${device}`);
 }

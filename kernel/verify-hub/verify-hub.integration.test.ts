@@ -79,6 +79,11 @@ async function seed(): Promise<void> {
     'devices/ood1/doc': await deviceDoc('ood1', 'ood', device, owner),
     'devices/nas1/doc': await deviceDoc('nas1', 'node', nas, owner),
     'devices/rogue/doc': await deviceDoc('rogue', 'node', rogue, rogue),
+    // The scheduler placed alice's and bob's notes on ood1: ood1 may sign their app tokens, nas1 may not.
+    'nodes/ood1/config': JSON.stringify({ node_id: 'ood1', kernel: {}, apps: {
+      'notes@alice@ood1': { target_state: 'Running', node_id: 'ood1', app_spec: { installation_id: 'notes', user_id: 'alice' } },
+      'notes@bob@ood1': { target_state: 'Running', node_id: 'ood1', app_spec: { installation_id: 'notes', user_id: 'bob' } },
+    } }),
   };
   for (const u of ACTIVE_USERS) {
     values[`users/${u}/settings`] = settings(u, u === 'alice' ? 'admin' : 'user', 'active');
@@ -329,6 +334,14 @@ test('login_by_jwt refusals', async () => {
     ['service token for a suspended user', loginJwt({ iss: 'ood1', sub: 'bob', appid: 'notes' }, device)],
     ['service token for an unknown user', loginJwt({ iss: 'ood1', sub: 'ghost', appid: 'notes' }, device)],
     ['user session with a kernel appid', loginJwt({ iss: 'alice', sub: 'alice', appid: 'kernel' }, owner)],
+    ['device signs for a user with a kernel appid', loginJwt({ iss: 'ood1', sub: 'alice', appid: 'kernel' }, device)],
+    ['device signs for a user with appid verify-hub', loginJwt({ iss: 'ood1', sub: 'alice', appid: 'verify-hub' }, device)],
+    ['device signs for a user with appid buckycli', loginJwt({ iss: 'ood1', sub: 'alice', appid: 'buckycli' }, device)],
+    ['device signs for an app not placed on it', loginJwt({ iss: 'nas1', sub: 'alice', appid: 'notes' }, keys.nas)],
+    ['device signs for another app of the user', loginJwt({ iss: 'ood1', sub: 'alice', appid: 'photos' }, device)],
+    ['device signs as another device', loginJwt({ iss: 'nas1', sub: 'ood1', appid: 'node-daemon' }, keys.nas)],
+    ['device signs for a sudo subject', loginJwt({ iss: 'ood1', sub: 'su_alice', appid: 'notes' }, device)],
+    ['device signs for a kernel service subject', loginJwt({ iss: 'ood1', sub: 'scheduler', appid: 'notes' }, device)],
     ['alg none', Promise.resolve(unsigned({ iss: 'ood1', sub: 'ood1', appid: 'node-daemon', jti: '5', exp: nowS() + 600 }))],
     ['garbage', Promise.resolve('not.a.jwt')],
   ];
