@@ -13,6 +13,9 @@ import { startNodeDaemon, type KernelRunItem, type NodeDaemon } from './node-dae
 import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
 import { openPkgEnv } from './pkg/env.js';
 import { repoPkgSource } from './repo-server/pkg-source.js';
+import { parseOodString } from './lib/identity/ood-string.js';
+
+const isOod = (id: NodeIdentity) => ((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName);
 
 export interface BootingNode {
   id: NodeIdentity;
@@ -39,7 +42,8 @@ export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions
   const gateway = await startGateway({
     host: n.host, port: o.port, log: n.log.child('gateway'), resolver: chainResolvers(o.bootstrap, derived),
     zoneHost: o.zoneHost, staticDir: o.staticDir,
-    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: n.id.deviceName })); } },
+    // zone and role let an owner's `buckyos activate` aimed at an activated device say what it already is.
+    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: n.id.deviceName, zone: n.id.zoneDid, role: isOod(n.id) ? 'ood' : 'node' })); } },
   });
   await n.started.push(gateway);
   return gateway;

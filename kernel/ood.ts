@@ -33,6 +33,7 @@ import { repoOverKrpc } from './app-manager/repo.js';
 import { StaticResolver } from './gateway/resolver.js';
 import { KrpcError } from './lib/errors.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
+import { ensurePortsFree, type PortNeed } from './lib/port-check.js';
 
 export interface OodOptions {
   dataDir: string;
@@ -70,7 +71,11 @@ export async function startOod(opts: OodOptions): Promise<OodHandle> {
     setupPhase: 'activating',
     setupName: 'activation',
     startSetupServer: async (onActivated) => {
-      const activation = await startActivationServer({ paths, host, port: ports.activation, log: log.child('activation'), onActivated });
+      const activation = await startActivationServer({
+        paths, host, port: ports.activation, log: log.child('activation'), onActivated,
+        // A second OOD on a host whose ports are taken is refused before it is given an identity.
+        preflight: () => ensurePortsFree(kernelPortNeeds(host, ports), 'this device cannot become an OOD here'),
+      });
       log.info('waiting for activation', { url: `http://${host}:${activation.port}` });
       return activation;
     },
@@ -89,7 +94,22 @@ interface BootContext {
   started: StopStack;
 }
 
+/** Every port the running OOD listens on (port 0 means "any free port": nothing to check). */
+export function kernelPortNeeds(host: string, ports: PortMap): PortNeed[] {
+  const internal = internalHostFor(host);
+  const needs: PortNeed[] = [
+    { host, port: ports.gateway, what: 'gateway' },
+    { host: internal, port: ports.systemConfig, what: 'system-config' },
+    { host: internal, port: ports.verifyHub, what: 'verify-hub' },
+    { host: internal, port: ports.scheduler, what: 'scheduler' },
+    { host: internal, port: ports.repo, what: 'repo' },
+    { host: internal, port: ports.appManager, what: 'app-manager' },
+  ];
+  return needs.filter((n) => n.port !== 0);
+}
+
 async function bootKernel({ paths, host, ports, log, opts, started }: BootContext): Promise<void> {
+  await ensurePortsFree(kernelPortNeeds(host, ports), 'the OOD cannot start');
   const id = await loadNodeIdentity(paths);
   const internalHost = internalHostFor(host);
   const tuning = { ...tuningFromEnv(), ...opts.tuning };

@@ -26,6 +26,24 @@ export function activationBaseUrl(device: string): string {
   return `${url.protocol}//${url.host}`;
 }
 
+/**
+ * What an already activated device says about itself at its gateway (the activation port closes once a
+ * device is activated, so "cannot reach :3182" alone would wrongly suggest it is not running).
+ */
+export async function activatedDeviceAt(baseUrl: string): Promise<{ zone: string; node: string; role: string; gateway: string } | undefined> {
+  const url = new URL(baseUrl);
+  url.port = String(DEFAULT_PORTS.gateway);
+  const gateway = url.origin;
+  try {
+    const res = await fetch(`${gateway}/health`, { signal: AbortSignal.timeout(5_000) });
+    const body = (await res.json()) as { ok?: unknown; zone?: unknown; node?: unknown; role?: unknown };
+    if (!res.ok || body.ok !== true || typeof body.zone !== 'string') return undefined;
+    return { zone: body.zone, node: String(body.node ?? ''), role: String(body.role ?? 'ood'), gateway };
+  } catch {
+    return undefined;
+  }
+}
+
 export class ActivationClient {
   readonly baseUrl: string;
   private readonly krpc: KrpcClient;

@@ -32,6 +32,8 @@ export interface ActivationRuntime {
   /** Unix seconds. */
   now: () => number;
   onActivated: () => void;
+  /** Throws when this device could not run what activation commits it to (e.g. a kernel port is taken). */
+  preflight?: () => Promise<void>;
 }
 
 interface ActivationAttempt {
@@ -72,6 +74,7 @@ export function createActivationMethods(rt: ActivationRuntime): ActivationMethod
   const generateDeviceKeyPair = (): Promise<DeviceKeyPairResult> =>
     serialized(async () => {
       await ensureInactive();
+      await rt.preflight?.();
       attempt = { deviceKey: generateEd25519() };
       return { public_key: attempt.deviceKey.publicJwk };
     });
@@ -105,6 +108,7 @@ export function createActivationMethods(rt: ActivationRuntime): ActivationMethod
       const current = currentAttempt();
       if (!current.prepared) throw new KrpcError('FAILED_PRECONDITION', 'call prepare_active_documents first: nothing has been prepared for this device key');
       const record = await checkCommit(p, current, rt.now());
+      await rt.preflight?.();
       await persistActivation(rt.paths, record);
       activated = true;
       attempt = undefined;

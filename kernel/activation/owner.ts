@@ -16,7 +16,7 @@ import { nowSeconds } from '../lib/identity/jwt.js';
 import { sameKey, type Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { deriveOwnerKeyMaterial, generateMnemonic } from '../lib/identity/mnemonic.js';
 import { hashPassword } from '../lib/identity/password.js';
-import { ActivationClient } from './client.js';
+import { ActivationClient, activatedDeviceAt } from './client.js';
 import { ACTIVATED_DEVICE_NAME } from './prepare.js';
 import type { ActiveNameMapping, PreparedActiveDocuments } from './schema.js';
 
@@ -66,7 +66,15 @@ export async function activateDevice(opts: ActivateDeviceOptions): Promise<Activ
   };
 
   log.info('asking the device for a key', { device: client.baseUrl });
-  const { public_key: devicePublicKey } = await client.generateDeviceKeyPair();
+  const { public_key: devicePublicKey } = await client.generateDeviceKeyPair().catch(async (e) => {
+    if (!(e instanceof KrpcError) || e.code !== 'UNAVAILABLE') throw e;
+    const activated = await activatedDeviceAt(client.baseUrl);
+    if (!activated) throw e;
+    const zone = activated.zone.replace(/^did:web:/, '');
+    throw new KrpcError('ALREADY_ACTIVATED', activated.role === 'ood'
+      ? `this device is already activated as the OOD of ${zone} (${activated.zone}); its zone answers at ${activated.gateway}`
+      : `this device is already a node (${activated.node}) of zone ${zone} (${activated.zone})`);
+  });
   const prepared = await client.prepareActiveDocuments({
     owner_document: ownerDocument,
     names,

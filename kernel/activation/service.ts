@@ -22,6 +22,8 @@ export interface ActivationServerOptions {
   log: Logger;
   /** Called once, after a successful commit_active has written the identity files. */
   onActivated: () => void;
+  /** Checked before a key is made and again before the commit writes anything (ActivationRuntime.preflight). */
+  preflight?: () => Promise<void>;
   /** Unix seconds; tests move it to check expiry. */
   now?: () => number;
 }
@@ -34,7 +36,7 @@ export interface ActivationServer {
 export async function startActivationServer(opts: ActivationServerOptions): Promise<ActivationServer> {
   const log = opts.log.child('activation');
   const app = createHttpServer({ log, bodyLimit: ACTIVATION_BODY_LIMIT });
-  const activation = createActivationMethods({ paths: opts.paths, log, now: opts.now ?? nowSeconds, onActivated: opts.onActivated });
+  const activation = createActivationMethods({ paths: opts.paths, log, now: opts.now ?? nowSeconds, onActivated: opts.onActivated, preflight: opts.preflight });
 
   app.get('/device', async () => deviceMiniInfo(await readActivationState(opts.paths)));
   registerKrpc(app, '/kapi/active', activation.methods, { log });

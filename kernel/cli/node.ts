@@ -13,5 +13,5 @@ export async function nodeCommand(argv: string[]): Promise<void> {
       `On the owner's computer run:\n  buckyos enroll --zone http://<ood address>:3180 --device http://${host}:3182 --code ${node.joinCode()} --name <device name>\n` +
       `Data folder: ${dataDir}\n`);
   }
-  runUntilSignal('node', node, `Node running. Gateway: http://${host}:3180\nData folder: ${dataDir}\n`);
+  runUntilSignal('node', node, async () => `Node running. Health: http://${host}:3180/health\nData folder: ${dataDir}\n`);
 }

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../lib/paths.js';
+import { describeError } from '../lib/errors.js';
 import type { Options } from './args.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,11 +23,11 @@ export function runSettings(values: Record<string, unknown>): { dataDir: string;
   };
 }
 
-/** Prints `started` once `running` resolves; exits 1 if `what` cannot start; stops it once on SIGINT/SIGTERM. */
-export function runUntilSignal(what: string, handle: { running: Promise<void>; stop(): Promise<void> }, started: string): void {
+/** Prints `started()` once `running` resolves; exits 1 if `what` cannot start; stops it once on SIGINT/SIGTERM. */
+export function runUntilSignal(what: string, handle: { running: Promise<void>; stop(): Promise<void> }, started: () => Promise<string>): void {
   handle.running.then(
-    () => process.stdout.write(started),
-    (e) => { process.stderr.write(`error: the ${what} could not start: ${(e as Error).message}\n`); process.exit(1); },
+    async () => process.stdout.write(await started()),
+    (e) => { process.stderr.write(`error: the ${what} could not start: ${describeError(e)}\n`); process.exit(1); },
   );
   let stopping = false;
   const shutdown = async () => {
@@ -37,4 +38,29 @@ export function runUntilSignal(what: string, handle: { running: Promise<void>; s
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+}
+
+/**
+ * True when `url` answers GET with a page a person can use in a browser (2xx, text/html). What the
+ * kernel prints as "open this" is probed first, so it never promises an address that answers
+ * "Not found" or raw JSON.
+ */
+export async function servesPage(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
+    return res.ok && (res.headers.get('content-type') ?? '').startsWith('text/html');
+  } catch {
+    return false;
+  }
+}
+
+/** The gateway's /health answer (node name, zone DID, role), or undefined. */
+export async function gatewayHealth(gateway: string): Promise<{ node?: string; zone?: string; role?: string } | undefined> {
+  try {
+    const res = await fetch(`${gateway}/health`, { signal: AbortSignal.timeout(5_000) });
+    return res.ok ? ((await res.json()) as { node?: string; zone?: string; role?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
 }

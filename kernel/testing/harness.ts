@@ -79,6 +79,8 @@ export interface NodeProcess {
   dataDir: string;
   child: ChildProcess;
   log(): string;
+  /** what it printed on stdout alone (the lines meant for a person; logs go to stderr) */
+  stdout(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -97,11 +99,13 @@ function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraA
     env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
+  let stdout = '';
+  child.stdout!.on('data', (d) => { output += d; stdout += d; });
   child.stderr!.on('data', (d) => (output += d));
   return {
     host, dataDir, child,
     log: () => output,
+    stdout: () => stdout,
     kill: (signal = 'SIGTERM') => new Promise<void>((r) => {
       if (child.exitCode !== null || child.signalCode !== null) return r();
       child.once('exit', () => r());
