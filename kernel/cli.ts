@@ -3,8 +3,8 @@ import { describeError, KrpcError } from './lib/errors.js';
 
 const usage = `usage: buckyos <command> [options]
 
-  ood [--data DIR] [--host ADDR]        run an OOD headless (activation on :3182 until activated)
-  node [--data DIR] [--host ADDR] [--ood URL]   run a headless node (waits on :3182 until enrolled)
+  ood [--data DIR] [--host ADDR] [--log-format human|json]   run an OOD headless (activation on :3182 until activated)
+  node [--data DIR] [--host ADDR] [--ood URL] [--log-format human|json]   run a headless node (waits on :3182 until enrolled)
   enroll --zone URL --name NAME (--device URL --code CODE | --device-data DIR) [--mnemonic "WORDS"]
   activate --device URL --zone NAME --owner NAME --password PW [--mnemonic "WORDS"]
   kv get|set|list|delete|watch KEY [VALUE]   (--zone URL --user NAME --password PW, or BUCKYOS_ZONE/USER/PASSWORD)

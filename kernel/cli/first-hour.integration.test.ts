@@ -3,10 +3,14 @@
 // and the exit code. The tests run in order: the first ones activate the OOD the others use.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  cli, pollUntil, portIsOpen, randomLoopback, spawnOod, tempDir, TEST_PASSWORD, waitForPort, type NodeProcess,
+  cli, pollUntil, portIsOpen, randomLoopback, repoRoot, spawnNode, spawnOod, tempDir, TEST_PASSWORD, waitForPort, type NodeProcess,
 } from '../testing/harness.js';
 
 const dir = await tempDir('buckyos-first-hour-');
@@ -17,6 +21,7 @@ after(async () => {
   for (const p of [ood, ...others]) await p.kill('SIGKILL');
   await dir.remove();
 });
+let mnemonic = '';
 const env = { BUCKYOS_ZONE: `http://${host}:3180`, BUCKYOS_USER: 'alice', BUCKYOS_PASSWORD: TEST_PASSWORD };
 
 /**
@@ -57,6 +62,7 @@ test('item 1: once activated, the OOD prints only addresses that answer', async 
   const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD]);
   assert.equal(act.code, 0, act.stderr);
   assert.match(act.stdout, /recovery words/);
+  mnemonic = /\n\s{2}([a-z]+(?: [a-z]+){11})\n/.exec(act.stdout)?.[1] ?? '';
   const printed = await pollUntil('the running message', async () => (/OOD running/.test(ood.stdout()) ? ood.stdout().slice(ood.stdout().indexOf('OOD running')) : undefined),
     { timeoutMs: 60_000, context: ood.log });
   await pollUntil('the full running message', async () => (/Data folder/.test(printed) ? true : undefined), { timeoutMs: 5_000 });
@@ -87,4 +93,106 @@ test('item 5: a second OOD on the same host is refused before activation, naming
   assert.equal(act.stdout, '', 'no recovery words for a refused activation');
   assert.equal(existsSync(join(second.path, 'etc', 'node_identity.json')), false, 'the refused device got an identity');
   assert.equal(ood2.child.exitCode, null, 'the second OOD keeps waiting for an activation it can accept');
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Runs `buckyos ARGS` on a pseudo-terminal (util-linux `script`) until `until` matches what it printed. */
+async function onTerminal(args: string[], until: RegExp): Promise<string> {
+  const command = [process.execPath, join(repoRoot, 'bin', 'buckyos.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  try {
+    return await pollUntil(`${until} on the terminal`, async () => (until.test(out) ? out : undefined), { timeoutMs: 30_000, context: () => out });
+  } finally {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+test('item 2: at a terminal the kernel logs human lines; --log-format json and a pipe give JSON lines', { skip: !hasScript && 'needs util-linux script for a terminal' }, async () => {
+  const d = await tempDir('buckyos-first-hour-tty-');
+  after(d.remove);
+  const h = randomLoopback();
+  const human = await onTerminal(['ood', '--data', d.path, '--host', h], /activation server listening[^\n]*\n/);
+  assert.match(human, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  ood/activation  activation server listening  host=${h.replace(/\./g, '\\.')} port=3182\\r?$`, 'm'));
+  assert.doesNotMatch(human, /^\{"t":/m, 'no JSON lines at a terminal');
+  const json = await onTerminal(['ood', '--data', d.path, '--host', h, '--log-format', 'json'], /activation server listening[^\n]*\n/);
+  const line = json.split(/\r?\n/).find((l) => l.includes('activation server listening'))!;
+  assert.deepEqual({ ...JSON.parse(line), t: 'T' }, { t: 'T', lvl: 'info', c: 'ood/activation', msg: 'activation server listening', host: h, port: 3182 });
+  // On pipes (a service manager, a log collector): JSON lines.
+  const piped = spawnOod(d.path, h, [], { BUCKYOS_LOG_LEVEL: 'info' });
+  others.push(piped);
+  const pipedLine = await pollUntil('a JSON log line on the pipe', async () => piped.log().split('\n').find((l) => l.includes('activation server listening')), { timeoutMs: 30_000, context: piped.log });
+  assert.equal(JSON.parse(pipedLine).msg, 'activation server listening');
+  await piped.kill();
+  const bad = await cli(['ood', '--data', d.path, '--log-format', 'pretty']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /INVALID_PARAMS: --log-format takes human or json/);
+});
+
+test('item 2: the kernel logs to logs/kernel.log in the data folder, as JSON lines', async () => {
+  const file = join(dir.path, 'logs', 'kernel.log');
+  const text = await pollUntil('logs/kernel.log', async () => {
+    const t = await readFile(file, 'utf8');
+    return t.includes('OOD running') ? t : undefined;
+  }, { timeoutMs: 10_000 });
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { lvl: string; c: string; msg: string });
+  assert.ok(lines.some((l) => l.lvl === 'info' && l.c === 'ood' && l.msg === 'OOD running'), 'info lines are kept even when the console shows only warnings');
+  assert.ok(lines.some((l) => l.msg === 'device activated'));
+  assert.match(ood.stdout(), new RegExp(`Kernel log: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+});
+
+/** A TCP relay from `listenHost`:3180 to the OOD's gateway that the test can cut and restore: a network outage between a node and its OOD. */
+function cuttableLink(listenHost: string, to: { host: string; port: number }) {
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  const up = () => new Promise<void>((resolve) => {
+    server = createServer((client) => {
+      const upstream = connect(to);
+      for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(3180, listenHost, resolve);
+  });
+  const down = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server = undefined;
+  });
+  return { up, down, url: `http://${listenHost}:3180` };
+}
+
+// Last: it leaves a node behind. The node reaches its OOD through a link the test cuts.
+test('item 2: a node that cannot reach its OOD warns once (not every second), and says once when it is back', async () => {
+  const nodeDir = await tempDir('buckyos-first-hour-node-');
+  after(nodeDir.remove);
+  const link = cuttableLink(randomLoopback(), { host, port: 3180 });
+  after(link.down);
+  await link.up();
+  const enrolled = await cli(['enroll', '--zone', env.BUCKYOS_ZONE, '--name', 'nas1', '--device-data', nodeDir.path, '--mnemonic', mnemonic, '--ood-url', link.url]);
+  assert.equal(enrolled.code, 0, enrolled.stderr);
+  const node = spawnNode(nodeDir.path, randomLoopback());
+  others.push(node);
+  const kernelLog = () => readFile(join(nodeDir.path, 'logs', 'kernel.log'), 'utf8').catch(() => '');
+  await pollUntil('the node to run', async () => ((await kernelLog()).includes('node running') ? true : undefined), { timeoutMs: 60_000, context: node.log });
+  const warnings = () => node.log().split('\n').filter((l) => l.includes('"lvl":"warn"'));
+  const before = warnings().length;
+
+  await link.down();
+  await pollUntil('the node to notice', async () => (warnings().some((l) => l.includes('cannot reach')) ? true : undefined), { timeoutMs: 20_000, context: node.log });
+  await sleep(8_000);
+  const during = warnings().slice(before);
+  assert.ok(during.length >= 1 && during.length <= 2, `one warning per part of the node that needs the OOD, not one per retry:\n${during.join('\n')}`);
+  assert.ok(during.every((l) => /cannot reach the zone's system-config; retrying quietly/.test(l)), during.join('\n'));
+
+  await link.up();
+  const back = await pollUntil('the node to say the OOD is back', async () => {
+    const lines = (await kernelLog()).split('\n').filter((l) => l.includes('"msg":"the zone\'s system-config answers again"'));
+    return lines.length > 0 ? lines : undefined;
+  }, { timeoutMs: 30_000, context: node.log });
+  assert.match(back[0], /"msg":"the zone's system-config answers again","after":"\d+s"/);
+  await sleep(2_000);
+  assert.equal(warnings().length - before, during.length, 'no warnings once the OOD answers again');
 });

@@ -1,4 +1,4 @@
-// `buckyos ood [--data DIR] [--host ADDR] [--pkgs DIR]`: run an OOD headless until SIGINT/SIGTERM.
+// `buckyos ood [--data DIR] [--host ADDR] [--pkgs DIR] [--log-format human|json]`: run an OOD headless until SIGINT/SIGTERM.
 // What it prints as an address to open is probed first (servesPage): only what answers is promised.
 import { resolve } from 'node:path';
 import { parse } from './args.js';
@@ -8,8 +8,8 @@ import { startOod } from '../ood.js';
 
 export async function oodCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, runOptions);
-  const { dataDir, host, localPkgsDir } = runSettings(values);
-  const ood = await startOod({ dataDir, host, localPkgsDir, staticDir: resolve(repoRoot, 'dist/renderer') });
+  const { dataDir, host, localPkgsDir, kernelLog } = runSettings(values, 'ood');
+  const ood = await startOod({ dataDir, host, localPkgsDir, staticDir: resolve(repoRoot, 'dist/renderer'), log: kernelLog.log });
   const device = `http://${host}:${DEFAULT_PORTS.activation}`;
   const gateway = `http://${host}:${DEFAULT_PORTS.gateway}`;
   if (ood.phase() === 'activating') {
@@ -19,7 +19,7 @@ export async function oodCommand(argv: string[]): Promise<void> {
       (wizard ? `or in a browser: ${device}/\n` : '') +
       `Data folder: ${dataDir}\n`);
   }
-  runUntilSignal('OOD', ood, async () => {
+  runUntilSignal('OOD', ood, kernelLog, async () => {
     const [health, panel] = await Promise.all([gatewayHealth(gateway), servesPage(`${gateway}/`)]);
     const zone = health?.zone?.replace(/^did:web:/, '');
     return `OOD running${zone ? ` (zone ${zone}, device ${health?.node})` : ''}.\n` +

@@ -4,6 +4,7 @@ import type { SystemConfigClient, WatchLoop } from '../system-config/client.js';
 import { nodeGatewayInfoKey } from '../lib/zone-keys.js';
 import type { NodeGatewayInfo } from '../scheduler/types.js';
 import type { Logger } from '../lib/log.js';
+import { OutageLog } from '../lib/outage-log.js';
 import { serviceKey, type AppUpstream, type GatewayResolver, type Upstream } from './resolver.js';
 
 export interface GatewayInfoResolverOptions {
@@ -24,12 +25,15 @@ export class GatewayInfoResolver implements GatewayResolver {
     this.key = nodeGatewayInfoKey(opts.nodeName);
     let markReady!: () => void;
     this.ready = new Promise((r) => { markReady = r; });
+    // While the zone's system-config does not answer, the routes we have keep serving; say so once.
+    const outage = new OutageLog(opts.log, "the zone's system-config");
     this.loop = opts.kv.watchLoop(this.key, async (event) => {
       const change = event.changes.findLast((c) => c.key === this.key);
       if (change && !event.resync) this.apply(change.value);
       else this.apply((await opts.kv.get(this.key))?.value ?? null);
+      outage.ok();
       markReady();
-    }, { onError: (e) => opts.log.warn('gateway_info watch failed; polling', { err: (e as Error).message }) });
+    }, { onError: (e) => outage.failed(e, 'following gateway_info; the routes already known keep serving') });
   }
 
   /** Resolves once the first gateway_info has been read. */

@@ -14,7 +14,7 @@ import { fsName, sameLaunch, type AppTarget } from './node-config.js';
 import type { PkgInstallProgress, PkgSource } from './pkg-source.js';
 import { launchProcess, type Health, type ProcessExit, type RunningProcess } from './process-runtime.js';
 import { ReportChannel, buildReport, reportKey, type InstallProgressReport, type InstancePhase, type ServiceInstanceReport, type ReportingNode } from './report.js';
-import { RotatingLog, type RotationPolicy } from './rotating-log.js';
+import { RotatingLog, type RotationPolicy } from '../lib/rotating-log.js';
 
 export type SignBootstrapToken = (claims: { appid: string; sub: string }) => Promise<string>;
 

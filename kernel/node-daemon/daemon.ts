@@ -6,7 +6,8 @@
 // never holds up the next pass. Passes run on every change of the config (watch, debounced) and
 // every 30 s as a safety net, one at a time.
 import { randomUUID } from 'node:crypto';
-import { describeError } from '../lib/errors.js';
+import { describeError, isKrpcError } from '../lib/errors.js';
+import { OutageLog } from '../lib/outage-log.js';
 import { secureDataFolder, type DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
 import { deviceInfoKey, nodeConfigKey } from '../lib/zone-keys.js';
@@ -21,7 +22,7 @@ import { AppEntryError, parseNodeConfig, platformSlot, resolveAppTarget, type Ap
 import type { PkgSource } from './pkg-source.js';
 import { reclaimOrphans } from './process-runtime.js';
 import type { ReportingNode } from './report.js';
-import { DEFAULT_ROTATION, type RotationPolicy } from './rotating-log.js';
+import { DEFAULT_ROTATION, type RotationPolicy } from '../lib/rotating-log.js';
 
 export type { InstanceStatus } from './app-instance.js';
 export type { KernelRunItem } from './kernel-instance.js';
@@ -159,14 +160,19 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
     for (const [name, inst] of kernel) forgetWhenIdle(kernel, name, inst, inst.want(wanted.has(name)));
   };
 
+  // A node that cannot reach system-config (its OOD) retries every second or so: say so once, not every time.
+  const zoneKv = new OutageLog(log, "the zone's system-config");
   let lastRefusedState: string | undefined;
   const pass = async () => {
     if (stopped) return;
     let cfg: NodeConfig;
     try {
-      cfg = parseNodeConfig((await o.kv.get(configKey))?.value, o.nodeName);
+      const got = await o.kv.get(configKey);
+      zoneKv.ok();
+      cfg = parseNodeConfig(got?.value, o.nodeName);
     } catch (e) {
-      log.warn('cannot read the node config; keeping everything as it is', { err: describeError(e) });
+      if (isKrpcError(e, 'UNAVAILABLE') || isKrpcError(e, 'TIMEOUT')) zoneKv.failed(e, 'reading the node config; instances keep running as they are');
+      else log.warn('cannot read the node config; keeping everything as it is', { err: describeError(e) });
       return;
     }
     if (cfg.state === 'stopped' || cfg.state === 'removed') cfg = { ...cfg, apps: {}, kernel: {} };
@@ -206,8 +212,10 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
     });
     try {
       await o.kv.set(deviceInfoKey(o.nodeName), JSON.stringify(info));
+      zoneKv.ok();
     } catch (e) {
-      log.warn('cannot write device info; will retry', { err: describeError(e) });
+      if (isKrpcError(e, 'UNAVAILABLE') || isKrpcError(e, 'TIMEOUT')) zoneKv.failed(e, 'writing device info');
+      else log.warn('cannot write device info; will retry', { err: describeError(e) });
     }
   };
 

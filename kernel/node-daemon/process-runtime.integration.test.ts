@@ -10,7 +10,7 @@ import { silentLogger } from '../lib/log.js';
 import { validateManifest } from '../pkg/manifest.js';
 import { isRunning, procStartTicks, writePidRecord, PID_FILE } from './pid-record.js';
 import { launchProcess, reclaimOrphans, resolveCommand, type ProcessLaunch } from './process-runtime.js';
-import { RotatingLog } from './rotating-log.js';
+import { RotatingLog } from '../lib/rotating-log.js';
 
 const rand = () => 1 + Math.floor(Math.random() * 250);
 const host = `127.${rand()}.${rand()}.${rand()}`;

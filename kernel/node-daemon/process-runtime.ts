@@ -13,7 +13,7 @@ import { KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { AppOwner } from './app-isolation.js';
 import type { InstalledPkg } from './pkg-source.js';
-import type { RotatingLog } from './rotating-log.js';
+import type { RotatingLog } from '../lib/rotating-log.js';
 import {
   MARKER_ENV, isOwnProcess, listPidRecords, procStartTicks, removePidRecord, writePidRecord,
 } from './pid-record.js';

@@ -1,4 +1,4 @@
-// An instance's stdout/stderr file with size-based rotation: <name>.log, <name>.log.1 … <name>.log.<files-1>.
+// A log file with size-based rotation: <name>.log, <name>.log.1 … <name>.log.<files-1> (app instances' output, the kernel log).
 // Writes are queued and applied in order; write() returns false while the backlog is large so the
 // caller can pause the process's pipes instead of buffering without bound.
 import { open, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
