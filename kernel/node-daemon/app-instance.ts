@@ -239,6 +239,8 @@ export class AppInstance {
         runDir,
         workDir: folders.workDir,
         runAs: owner,
+        wrap: (argv) => isolation.wrap(argv, folders, pkg.dir),
+        isolation: isolation.kind,
         env,
         log: this.output,
         probeHost: this.ctx.bindHost,

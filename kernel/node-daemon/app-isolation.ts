@@ -3,11 +3,18 @@
 //   os-user  Linux, daemon running as root: every app gets its own unprivileged uid/gid (allocated once
 //            per node, kept in etc/app_uids.json), no supplementary groups, its folders owned by it (0700);
 //            everything else of the data folder is the kernel's (lib/paths.ts secureDataFolder).
+//   user-namespace  Linux, daemon running as a normal user (the desktop app) where unprivileged user
+//            namespaces work: the app runs in its own user, mount and pid namespaces (util-linux
+//            `unshare`), where the data folder, the user's home, $XDG_RUNTIME_DIR and /tmp are empty
+//            tmpfs mounts and only its own folders (and its package, read-only) are bound back; it sees
+//            no other process and, as an unprivileged user inside, cannot unmount any of it.
 //   none     anywhere else: the app runs as the daemon's own user; folder modes still apply, but they
 //            do not stop a process of the same user. Said once in the log and in every app's start line.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { lchown, lstat, mkdir, readFile, readdir, chmod } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
@@ -15,7 +22,7 @@ import type { DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
 import { oneAtATime } from '../lib/one-at-a-time.js';
 
-export type IsolationKind = 'os-user' | 'none';
+export type IsolationKind = 'os-user' | 'user-namespace' | 'none';
 
 /** The OS identity an app process runs as. */
 export interface AppOwner {
@@ -49,6 +56,8 @@ export interface AppIsolation {
   prepareFolders(owner: AppOwner | undefined, folders: AppFolders, pkgDir: string): Promise<void>;
   /** Environment entries that differ under this isolation (undefined: not passed at all). */
   envOverrides(folders: AppFolders): Record<string, string | undefined>;
+  /** The argv to spawn for the app's own `argv` (a sandbox launcher in front, or unchanged). */
+  wrap(argv: string[], folders: AppFolders, pkgDir: string): string[];
 }
 
 const APP_DIR_MODE = 0o700;
@@ -224,22 +233,25 @@ class OsUserIsolation implements AppIsolation {
   }
 
   async prepareFolders(owner: AppOwner | undefined, f: AppFolders, pkgDir: string): Promise<void> {
+    await assertReachableByOthers(this.paths.root, 'its data folder');
+    await assertReachableByOthers(pkgDir, 'its package folder', true);
     for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await passThroughFolder(dirname(dir));
     for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await appFolder(dir, owner);
     await mountFolders(f.dataDir, f.dataMounts, owner);
-    await assertReachableByOthers(f.dataDir, 'its data folder');
-    await assertReachableByOthers(pkgDir, 'its package folder', true);
   }
 
   envOverrides(f: AppFolders): Record<string, string | undefined> {
     // The daemon's HOME and user name (root's) are not the app's; its cache folder is a home it may write.
     return { HOME: f.cacheDir, USER: undefined, LOGNAME: undefined };
   }
+
+  wrap(argv: string[]): string[] {
+    return argv;
+  }
 }
 
-class NoIsolation implements AppIsolation {
-  readonly kind = 'none' as const;
-  constructor(readonly detail: string) {}
+/** Apps run as the daemon's user; only their folders are made (and the modes of secureDataFolder apply). */
+class SameUser {
   async ownerOf(): Promise<undefined> {
     return undefined;
   }
@@ -249,16 +261,132 @@ class NoIsolation implements AppIsolation {
     for (const dir of [f.dataDir, f.cacheDir, f.logDir, f.workDir]) await appFolder(dir, undefined);
     await mountFolders(f.dataDir, f.dataMounts, undefined);
   }
+}
+
+class NoIsolation extends SameUser implements AppIsolation {
+  readonly kind = 'none' as const;
+  constructor(readonly detail: string) {
+    super();
+  }
   envOverrides(): Record<string, string | undefined> {
     return {};
   }
+  wrap(argv: string[]): string[] {
+    return argv;
+  }
 }
 
-/** The isolation this node can give its apps, decided once at daemon start. */
-export function detectAppIsolation(paths: DataPaths): AppIsolation {
+/** What the sandbox launcher hides and binds back. */
+interface SandboxLayout {
+  /** become empty tmpfs mounts (read-only, except /tmp which is the app's private, writable one) */
+  hide: string[];
+  /** bound back at the same path, writable */
+  bindRw: string[];
+  /** bound back at the same path, read-only */
+  bindRo: string[];
+}
+
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The launcher: outer `unshare` makes a user namespace where we are root (mapped to our own uid), a
+ * mount and a pid namespace with its own /proc; the script opens the folders to bind back, covers the
+ * hidden paths with tmpfs, binds the folders back through /proc/self/fd (the paths are covered by
+ * then; --no-canonicalize keeps mount from resolving the link to the covered path), makes the covers
+ * read-only, and starts the app through an inner `unshare` into a child user namespace where it is our
+ * plain uid again: no capability over these mounts (they are locked to it), and when the app ends the
+ * pid namespace ends with everything it started.
+ */
+function sandboxArgv(tools: { unshare: string; mount: string }, layout: SandboxLayout, argv: string[]): string[] {
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const binds = [...layout.bindRw.map((p) => ({ p, ro: false })), ...layout.bindRo.map((p) => ({ p, ro: true }))];
+  if (binds.length > 6) throw new KrpcError('INTERNAL', 'too many folders to bind into the app sandbox');
+  const hide = [...new Set(layout.hide)].sort((a, b) => a.length - b.length);
+  const m = shQuote(tools.mount);
+  const lines = ['set -e'];
+  binds.forEach(({ p }, i) => lines.push(`exec ${i + 3}< ${shQuote(p)}`));
+  for (const h of hide) {
+    const opts = h === '/tmp' ? 'mode=1777' : 'mode=0755,size=64k';
+    lines.push(`mkdir -p ${shQuote(h)}`, `${m} -t tmpfs -o ${opts} buckyos-sandbox ${shQuote(h)}`);
+  }
+  binds.forEach(({ p, ro }, i) => {
+    lines.push(`mkdir -p ${shQuote(p)}`, `${m} --no-canonicalize --bind /proc/self/fd/${i + 3} ${shQuote(p)}`);
+    if (ro) lines.push(`${m} --no-canonicalize -o remount,bind,ro ${shQuote(p)}`);
+    lines.push(`exec ${i + 3}<&-`);
+  });
+  for (const h of hide) if (h !== '/tmp') lines.push(`${m} --no-canonicalize -o remount,bind,ro ${shQuote(h)}`);
+  lines.push(`exec ${shQuote(tools.unshare)} --user --map-user=${uid} --map-group=${gid} --fork --kill-child -- "$@"`);
+  return [
+    tools.unshare, '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc',
+    '/bin/sh', '-c', lines.join('\n'), 'buckyos-sandbox', ...argv,
+  ];
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', ...(process.env.PATH ?? '').split(delimiter)]) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const isDir = (p: string | undefined): p is string => !!p && p !== '/' && existsSync(p) && statSync(p).isDirectory();
+const isUnder = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+class NamespaceIsolation extends SameUser implements AppIsolation {
+  readonly kind = 'user-namespace' as const;
+  readonly detail = 'each app runs in its own user, mount and pid namespaces: the data folder, home, runtime dir and /tmp are hidden, only its own folders and (read-only) its package are bound back; it runs as the node\'s own user otherwise';
+
+  constructor(private readonly paths: DataPaths, private readonly tools: { unshare: string; mount: string }) {
+    super();
+  }
+
+  /** What every app's sandbox hides: the data folder, the user's home and runtime folder, /tmp. */
+  hidden(): string[] {
+    return [this.paths.root, process.env.HOME, process.env.XDG_RUNTIME_DIR, '/tmp'].filter(isDir);
+  }
+
+  envOverrides(f: AppFolders): Record<string, string | undefined> {
+    // The real home and temp folder are hidden; the cache folder is a home it may write.
+    return { HOME: f.cacheDir, TMPDIR: '/tmp', TEMP: undefined, TMP: undefined };
+  }
+
+  wrap(argv: string[], f: AppFolders, pkgDir: string): string[] {
+    const hide = this.hidden();
+    const bindRo = [pkgDir];
+    // The node binary (and its install prefix) must stay reachable when it lives in a hidden folder.
+    const exe = argv[0] ? realpathOr(argv[0]) : undefined;
+    if (exe && hide.some((h) => isUnder(exe, h))) bindRo.push(dirname(dirname(exe)));
+    return sandboxArgv(this.tools, { hide, bindRw: [f.dataDir, f.cacheDir, f.logDir, f.workDir], bindRo }, argv);
+  }
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function runs(argv: string[], timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { timeout: timeoutMs, windowsHide: true }, (err, _out, stderr) =>
+      resolve(err ? (stderr.trim().split('\n').pop() || err.message) : undefined));
+  });
+}
+
+/** The isolation this node can give its apps, decided once at daemon start (a trial run for namespaces). */
+export async function detectAppIsolation(paths: DataPaths): Promise<AppIsolation> {
   if (process.platform === 'linux' && process.getuid?.() === 0) return new OsUserIsolation(paths);
-  const why = process.platform === 'linux'
-    ? 'the node does not run as root, so it cannot give apps their own user id'
-    : `no app sandbox on ${process.platform} yet`;
-  return new NoIsolation(`apps run as the node's own user (${why}); they can read what that user can read`);
+  if (process.platform !== 'linux') return new NoIsolation(`apps run as the node's own user (no app sandbox on ${process.platform} yet); they can read what that user can read`);
+  const tools = { unshare: findOnPath('unshare'), mount: findOnPath('mount') };
+  if (!tools.unshare || !tools.mount) return new NoIsolation('apps run as the node\'s own user: no `unshare`/`mount` (util-linux) for a namespace sandbox; they can read what that user can read');
+  const ns = new NamespaceIsolation(paths, { unshare: tools.unshare, mount: tools.mount });
+  const probeDir = join(paths.run, '.sandbox-probe');
+  await mkdir(probeDir, { recursive: true });
+  const failure = await runs(ns.wrap([process.execPath, '-e', ''], { dataDir: probeDir, cacheDir: probeDir, logDir: probeDir, workDir: probeDir, dataMounts: [] }, probeDir), 10_000);
+  if (failure === undefined) return ns;
+  return new NoIsolation(`apps run as the node's own user: the namespace sandbox does not work here (${failure}; unprivileged user namespaces may be disabled, e.g. kernel.unprivileged_userns_clone=0 or AppArmor's restriction); they can read what that user can read`);
 }

@@ -84,7 +84,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
   const reportIntervalMs = o.reportIntervalMs ?? 10_000;
 
   await secureDataFolder(o.paths);
-  const isolation = detectAppIsolation(o.paths);
+  const isolation = await detectAppIsolation(o.paths);
   (isolation.kind === 'none' ? log.warn : log.info)('app isolation', { isolation: isolation.kind, detail: isolation.detail });
   const orphans = await reclaimOrphans(o.paths.run, stopGraceMs, log);
   if (orphans.ignored.length) log.info('ignored pid records of processes this daemon did not start', { instances: orphans.ignored });

@@ -38,6 +38,10 @@ export interface ProcessLaunch {
   workDir?: string;
   /** the OS identity the process runs as; the daemon's own when absent */
   runAs?: AppOwner;
+  /** puts a sandbox launcher in front of the resolved command (app-isolation.ts) */
+  wrap?: (argv: string[]) => string[];
+  /** the isolation the app gets, for its log */
+  isolation?: string;
   env: Record<string, string>;
   log: RotatingLog;
   /** where the daemon reaches the app for health checks (the node address) */
@@ -120,7 +124,8 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
   const portFile = join(workDir, PORT_FILE);
   await rm(portFile, { force: true });
   const marker = randomUUID();
-  const [file, ...args] = resolveCommand(l.pkg.manifest.start.cmd, l.pkg.dir);
+  const resolved = resolveCommand(l.pkg.manifest.start.cmd, l.pkg.dir);
+  const [file, ...args] = l.wrap ? l.wrap(resolved) : resolved;
 
   const child = spawn(file, args, {
     cwd: workDir,
@@ -152,8 +157,8 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
     throw new KrpcError('FAILED_PRECONDITION', `cannot start ${l.instanceId}: ${spawned.message}; check start.cmd in the package manifest`);
   }
   const pid = child.pid!;
-  const as = l.runAs ? ` as uid ${l.runAs.uid} gid ${l.runAs.gid}` : '';
-  l.log.write(`[node-daemon ${new Date().toISOString()}] started pid ${pid}${as}: ${[file, ...args].join(' ')}\n`);
+  const as = [l.isolation && `isolation ${l.isolation}`, l.runAs && `uid ${l.runAs.uid} gid ${l.runAs.gid}`].filter(Boolean).join(', ');
+  l.log.write(`[node-daemon ${new Date().toISOString()}] started pid ${pid}${as ? ` (${as})` : ''}: ${resolved.join(' ')}\n`);
   await writePidRecord(l.runDir, { instance_id: l.instanceId, pid, marker, proc_start_ticks: await procStartTicks(pid), started_at: startedAt });
 
   let exitedEarly: ProcessExit | undefined;

@@ -1,7 +1,7 @@
 // Test support for integration tests that run whole nodes as real child processes (`buckyos ood`),
 // each on its own random loopback address with the default ports. Only tests import this.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
@@ -84,9 +84,12 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** An OS identity to run a kernel process as (a test running as root can start a desktop-user OOD). */
+export interface RunAs { uid: number; gid: number }
+
 /** Starts `buckyos ood --data DIR --host HOST` as a child process. */
-export function spawnOod(dataDir: string, host: string, extraArgs: string[] = [], env: Record<string, string> = {}): NodeProcess {
-  return spawnKernel('ood', dataDir, host, extraArgs, env);
+export function spawnOod(dataDir: string, host: string, extraArgs: string[] = [], env: Record<string, string> = {}, runAs?: RunAs): NodeProcess {
+  return spawnKernel('ood', dataDir, host, extraArgs, env, runAs);
 }
 
 /** Starts `buckyos node --data DIR --host HOST` (a headless, non-OOD node) as a child process. */
@@ -94,9 +97,9 @@ export function spawnNode(dataDir: string, host: string, extraArgs: string[] = [
   return spawnKernel('node', dataDir, host, extraArgs, env);
 }
 
-function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraArgs: string[], env: Record<string, string>): NodeProcess {
+function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraArgs: string[], env: Record<string, string>, runAs?: RunAs): NodeProcess {
   const child = spawn(process.execPath, [cliEntry, verb, '--data', dataDir, '--host', host, ...extraArgs], {
-    env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...runAs,
   });
   let output = '';
   let stdout = '';
@@ -116,11 +119,12 @@ function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraA
 
 export const TEST_PASSWORD = 'Test-pw-123';
 
-/** A fresh OOD, activated through the CLI as zone "testzone" with owner alice; extra `buckyos ood` args and env optional. */
-export async function activatedOod(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
+/** A fresh OOD, activated through the CLI as zone "testzone" with owner alice; extra `buckyos ood` args, env and OS identity optional. */
+export async function activatedOod(opts: { args?: string[]; env?: Record<string, string>; runAs?: RunAs } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
   const dir = await tempDir('buckyos-ood-');
+  if (opts.runAs) await chown(dir.path, opts.runAs.uid, opts.runAs.gid);
   const host = randomLoopback();
-  const ood = spawnOod(dir.path, host, opts.args, opts.env);
+  const ood = spawnOod(dir.path, host, opts.args, opts.env, opts.runAs);
   await waitForPort(host, 3182);
   const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD]);
   if (act.code !== 0) throw new Error(`activation failed: ${act.stderr}`);
