@@ -21,8 +21,8 @@ export class RotatingLog {
   private size = 0;
   private closed = false;
 
-  /** `mode` applies to files it creates (0600: an app's output is for the kernel and the owner). */
-  constructor(readonly path: string, private readonly policy: RotationPolicy = DEFAULT_ROTATION, private readonly mode = 0o644) {}
+  /** `mode` applies to files it creates: logs are the kernel's (an app's output too), not other apps'. */
+  constructor(readonly path: string, private readonly policy: RotationPolicy = DEFAULT_ROTATION, private readonly mode = 0o600) {}
 
   write(chunk: Buffer | string): boolean {
     if (this.closed) return true;

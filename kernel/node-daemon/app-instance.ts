@@ -82,7 +82,7 @@ export class AppInstance {
   constructor(readonly instanceId: string, readonly specId: string, private readonly ctx: AppRuntimeContext) {
     this.retry = new RestartTimer(ctx.backoff, () => void this.enqueue(() => this.reconcile()));
     this.log = ctx.log.child(instanceId);
-    this.output = new RotatingLog(join(ctx.paths.logs, 'apps', `${fsName(instanceId)}.log`), ctx.rotation, 0o600);
+    this.output = new RotatingLog(join(ctx.paths.logs, 'apps', `${fsName(instanceId)}.log`), ctx.rotation);
     this.report = new ReportChannel(ctx.kv, reportKey(specId, ctx.node.name), () => this.renderReport(), this.log);
   }
 

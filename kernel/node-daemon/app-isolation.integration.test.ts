@@ -97,6 +97,7 @@ async function attack(runAs?: RunAs, homeSecret?: string) {
   const notesData = join(paths.data, 'alice', 'notes');
   const notesFiles = await filesUnder(notesData);
   assert.ok(notesFiles.some((f) => f.endsWith('notes.json')), 'the victim has data to steal');
+  assert.ok((await stat(join(paths.logs, 'kernel.log'))).isFile(), 'the kernel log is there to read');
   const kvFiles = await filesUnder(paths.kv);
   assert.ok(kvFiles.length >= 1, 'the KV log is there to steal');
   const notesLog = (await readdir(join(paths.logs, 'apps'))).filter((n) => n.startsWith('notes') && n.endsWith('.log')).map((n) => join(paths.logs, 'apps', n));
@@ -106,7 +107,7 @@ async function attack(runAs?: RunAs, homeSecret?: string) {
   const who = await (await app('snoop', '/whoami')).json() as Who;
   const pkgDir = join(paths.pkgs, 'snoop');
   const secrets = [
-    paths.deviceKey, paths.startConfig, paths.nodeIdentity, paths.appUids, ...kvFiles,
+    paths.deviceKey, paths.startConfig, paths.nodeIdentity, paths.appUids, ...kvFiles, join(paths.logs, 'kernel.log'),
     ...notesFiles, ...notesLog, `/proc/${kernelPid}/environ`, `/proc/${notesPid}/environ`, `/proc/${kernelPid}/mem`,
     ...(homeSecret && env.HOME ? [homeSecret.replace('~', env.HOME)] : []),
   ];
