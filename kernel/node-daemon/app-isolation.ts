@@ -19,7 +19,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import type { DataPaths } from '../lib/paths.js';
-import type { Logger } from '../lib/log.js';
 import { oneAtATime } from '../lib/one-at-a-time.js';
 
 export type IsolationKind = 'os-user' | 'user-namespace' | 'none';
