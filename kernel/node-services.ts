@@ -34,6 +34,8 @@ export interface DeviceGatewayOptions {
   bootstrap: StaticResolver;
   zoneHost?: string;
   staticDir?: string;
+  /** Where verify-hub runs on this node: the secret that lets it believe our X-Forwarded-For. */
+  gatewaySecret?: string;
 }
 
 export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions): Promise<RunningGateway> {
@@ -41,7 +43,7 @@ export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions
   await n.started.push(derived);
   const gateway = await startGateway({
     host: n.host, port: o.port, log: n.log.child('gateway'), resolver: chainResolvers(o.bootstrap, derived),
-    zoneHost: o.zoneHost, staticDir: o.staticDir,
+    zoneHost: o.zoneHost, staticDir: o.staticDir, gatewaySecret: o.gatewaySecret,
     // zone and role let an owner's `buckyos activate` aimed at an activated device say what it already is.
     local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: n.id.deviceName, zone: n.id.zoneDid, role: isOod(n.id) ? 'ood' : 'node' })); } },
   });

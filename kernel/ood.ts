@@ -32,6 +32,7 @@ import { startAppManager } from './app-manager/service.js';
 import { repoOverKrpc } from './app-manager/repo.js';
 import { StaticResolver } from './gateway/resolver.js';
 import { KrpcError } from './lib/errors.js';
+import { loadGatewaySecret } from './lib/gateway-secret.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { ensurePortsFree, type PortNeed } from './lib/port-check.js';
 
@@ -128,9 +129,11 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
 
   await firstBootIfNeeded(id, kvFor('node-daemon'), log);
 
+  // Shared by the gateway and verify-hub through etc/, so either could move to its own process.
+  const gatewaySecret = await loadGatewaySecret(paths.etc);
   const verifyHub = await startVerifyHub({
     host: internalHost, port: ports.verifyHub, log: log.child('verify-hub'), kv: kvFor('verify-hub'),
-    zoneDid: id.zoneDid, ownerPublicJwk: id.ownerPublicJwk,
+    zoneDid: id.zoneDid, ownerPublicJwk: id.ownerPublicJwk, gatewaySecret,
   });
   await started.push(verifyHub);
 
@@ -146,7 +149,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   bootstrap.setService('system-config', { host: internalHost, port: systemConfig.port });
   bootstrap.setService('verify-hub', { host: internalHost, port: verifyHub.port });
   bootstrap.setService('repo-service', { host: internalHost, port: repo.port });
-  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir });
+  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir, gatewaySecret });
 
   const schedulerKv = kvFor('scheduler');
   const scheduler = startScheduler({ kv: schedulerKv, log: log.child('scheduler'), goneAfterS: tuning.nodeGoneAfterS });

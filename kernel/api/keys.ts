@@ -24,6 +24,8 @@ export const REPLAY_PREFIX = 'security/verify-hub/replay';
  * writes an entry with the session's revocation and sweeps it after `exp` (kernel services read it).
  */
 export const REVOKED_SESSIONS_PREFIX = 'security/verify-hub/revoked';
+/** Login failure counters `{failures, last_failure_ms}`, one per user name and one per client address (ours). */
+export const LOCKOUT_PREFIX = 'security/verify-hub/lockout';
 
 // ---- top-level folders -----------------------------------------------------------------------
 export const USERS_DIR = 'users';
@@ -67,6 +69,9 @@ export const schedulerHistoryKey = (rev: number) => `${SCHEDULER_HISTORY_PREFIX}
 export const passwordKey = (user: string) => `security/verify-hub/passwords/${user}`;
 export const sessionKey = (session: number) => `${SESSIONS_PREFIX}/${session}`;
 export const revokedSessionKey = (session: number) => `${REVOKED_SESSIONS_PREFIX}/${session}`;
+export const lockoutUserKey = (user: string) => `${LOCKOUT_PREFIX}/users/${user}`;
+/** `address` is an IP address, or `unknown` (verify-hub's throttle decides). */
+export const lockoutClientKey = (address: string) => `${LOCKOUT_PREFIX}/clients/${address}`;
 
 // ---- ids that become key segments --------------------------------------------------------------
 /** Instance ids are `<spec_id>@<node>` for kernel services and apps alike (spec 20 §11). */

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { startGateway } from './service.js';
+import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
 import { StaticResolver } from './resolver.js';
 import { silentLogger } from '../lib/log.js';
 import { randomLoopback } from '../testing/harness.js';
@@ -35,18 +36,19 @@ const echo = await upstream((req, res) => {
     return pump();
   }
   res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'echo' });
-  res.end(JSON.stringify({ method: req.method, url: req.url, host: req.headers.host, hop: req.headers['x-buckyos-hop'] ?? null, fwd: req.headers['x-forwarded-for'] ?? null }));
+  res.end(JSON.stringify({ method: req.method, url: req.url, host: req.headers.host, hop: req.headers['x-buckyos-hop'] ?? null, fwd: req.headers['x-forwarded-for'] ?? null, secret: req.headers[GATEWAY_SECRET_HEADER] ?? null }));
 });
 const stopped = await upstream(() => {});
 const closedPort = stopped.port;
 await stopped.close();
 
+const GATEWAY_SECRET = 'a'.repeat(43);
 const resolver = new StaticResolver();
 resolver.setService('verify-hub', { host, port: echo.port });
 resolver.setService('dead-svc', { host, port: closedPort });
 resolver.setApp('notes', { host, port: echo.port, appId: 'notes' });
 resolver.setApp('remote', { host, port: echo.port, appId: 'remote', viaGateway: true });
-const gw = await startGateway({ host, port: 0, log: silentLogger, resolver, zoneHost: 'home.test' });
+const gw = await startGateway({ host, port: 0, log: silentLogger, resolver, zoneHost: 'home.test', gatewaySecret: GATEWAY_SECRET });
 const base = `http://${host}:${gw.port}`;
 after(async () => { await gw.stop(); await echo.close(); });
 
@@ -72,6 +74,20 @@ test('/kapi/<service> is forwarded with path, method and headers; _ and - name t
   assert.equal(body.url, '/kapi/verify_hub?x=1');
   assert.match(body.fwd, /127\./);
   assert.equal((await fetch(`${base}/kapi/verify-hub`, { method: 'POST', body: '{}' })).status, 200);
+});
+
+test('X-Forwarded-For is overwritten with the real peer; only verify-hub gets the gateway secret, never a client-sent one', async () => {
+  const forged = { 'x-forwarded-for': '203.0.113.66', [GATEWAY_SECRET_HEADER]: 'forged' };
+  const hub = await json(await fetch(`${base}/kapi/verify_hub`, { method: 'POST', body: '{}', headers: forged }));
+  assert.match(hub.fwd, /^(127\.[0-9.]+|::ffff:127\.[0-9.]+)$/, `only the peer address: ${hub.fwd}`);
+  assert.equal(hub.secret, GATEWAY_SECRET);
+  for (const path of ['/apps/notes/x', '/apps/remote/x']) {
+    const r = await fetch(`${base}${path}`, { headers: forged });
+    assert.equal(r.headers.get('x-upstream'), 'echo');
+    const body = await json(r);
+    assert.equal(body.secret, null, `${path} got a gateway secret`);
+    assert.doesNotMatch(body.fwd, /203\.0\.113\.66/, `${path} passed the client's X-Forwarded-For on`);
+  }
 });
 
 test('apps by path (prefix stripped, trailing slash added) and by host name', async () => {

@@ -17,7 +17,8 @@ export interface ProxyOptions {
 export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, up: Upstream, opts: ProxyOptions): void {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
-  headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+  // Overwritten, never appended to: what a client says it forwards for is not ours to pass on.
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   headers['x-forwarded-host'] = req.headers.host ?? '';
 
   let settled = false;

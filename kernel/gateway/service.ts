@@ -8,7 +8,8 @@ import { extname, join, normalize, sep } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { proxyRequest } from './proxy.js';
-import type { GatewayResolver, Upstream } from './resolver.js';
+import { serviceKey, type GatewayResolver, type Upstream } from './resolver.js';
+import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
 
 /** Marks a request one gateway already forwarded, so two nodes with stale routes cannot loop it. */
 const HOP_HEADER = 'x-buckyos-hop';
@@ -22,6 +23,11 @@ export interface GatewayOptions {
   zoneHost?: string;
   /** Built control panel (renderer) served at / when present. */
   staticDir?: string;
+  /**
+   * This node's gateway secret (lib/gateway-secret.ts), added to the requests forwarded to verify-hub on
+   * this node so it believes the X-Forwarded-For we set. Never sent to apps or to other nodes.
+   */
+  gatewaySecret?: string;
   /** Extra routes answered by the gateway itself (e.g. /health). */
   local?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>;
 }
@@ -87,9 +93,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       sendError(req, res, status, new KrpcError(status === 504 ? 'TIMEOUT' : 'UNAVAILABLE', reason));
 
     const hop = req.headers[HOP_HEADER] !== undefined;
-    const forward = (up: Upstream, upstreamPath: string, what: string) => {
+    // Only this gateway may vouch for a client address.
+    delete req.headers[GATEWAY_SECRET_HEADER];
+    const forward = (up: Upstream, upstreamPath: string, what: string, vouch = false) => {
       if (up.viaGateway && hop) return sendError(req, res, 502, new KrpcError('UNAVAILABLE', `${what} is not on this node either; the zone's routes disagree, try again shortly`));
       if (up.viaGateway) req.headers[HOP_HEADER] = '1';
+      else if (vouch && opts.gatewaySecret) req.headers[GATEWAY_SECRET_HEADER] = opts.gatewaySecret;
       proxyRequest(req, res, up, { path: up.viaGateway ? url : upstreamPath, onError: (s, r) => onError(s, `${what}: ${r}`) });
     };
 
@@ -107,7 +116,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (kapi) {
       const up = opts.resolver.service(kapi[1]);
       if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no service "${kapi[1]}" in this zone`));
-      return forward(up, url, `service "${kapi[1]}"`);
+      return forward(up, url, `service "${kapi[1]}"`, serviceKey(kapi[1]) === 'verify-hub');
     }
 
     const appPath = /^\/apps\/([a-z0-9_-]+)(\/.*)?$/.exec(path);

@@ -22,5 +22,5 @@ export interface VerifyHubKv {
 }
 
 export {
-  VERIFY_HUB_KEY, BOOT_CONFIG_KEY, SESSIONS_PREFIX, REVOKED_SESSIONS_PREFIX, revokedSessionKey, REPLAY_PREFIX, passwordKey, userSettingsKey, userDocKey, deviceDocKey, sessionKey,
+  VERIFY_HUB_KEY, BOOT_CONFIG_KEY, SESSIONS_PREFIX, REVOKED_SESSIONS_PREFIX, revokedSessionKey, REPLAY_PREFIX, LOCKOUT_PREFIX, lockoutUserKey, lockoutClientKey, passwordKey, userSettingsKey, userDocKey, deviceDocKey, sessionKey,
 } from '../api/keys.js';

@@ -1,7 +1,9 @@
 // verify-hub's kRPC methods (spec 60 §3): password and JWT login, refresh with rotation and reuse
 // detection, logout, and token verification. Passwords, proofs and verifiers are never logged.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import { KrpcError, isKrpcError } from '../lib/errors.js';
+import { GATEWAY_SECRET_HEADER, fromOwnGateway } from '../lib/gateway-secret.js';
 import { loginProof } from '../lib/identity/password.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
@@ -27,6 +29,8 @@ export interface VerifyHubDeps {
   throttle: LoginThrottle;
   ownerPublicJwk: Ed25519PublicJwk;
   nowMs: () => number;
+  /** This node's gateway secret (lib/gateway-secret.ts); without it no X-Forwarded-For is believed. */
+  gatewaySecret?: string;
 }
 
 /** App ids that stand for the kernel itself; a user session may not claim them. */
@@ -46,13 +50,16 @@ function assertUserAppid(appid: string): void {
   if (KERNEL_APPIDS.has(appid)) throw new KrpcError('INVALID_PARAMS', `appid "${appid}" is reserved for kernel services; log in with your app's own id`);
 }
 
-/** The address a login came from: the gateway's X-Forwarded-For entry when it proxied us, else the peer. */
-export function clientIpOf(ctx: Pick<KrpcContext, 'ip' | 'request'>): string {
-  const peer = ctx.ip;
-  const forwarded = ctx.request.headers['x-forwarded-for'];
-  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(peer);
-  if (loopback && typeof forwarded === 'string' && forwarded.trim()) return forwarded.split(',').at(-1)!.trim();
-  return peer;
+/**
+ * The address a login came from: the X-Forwarded-For that this node's gateway set (it overwrites the
+ * client's and proves itself with the gateway secret), else the peer. A local process that calls us
+ * directly is its own peer address, whatever it claims to forward for.
+ */
+export function clientIpOf(ctx: Pick<KrpcContext, 'ip' | 'request'>, gatewaySecret: string | undefined): string {
+  const headers = ctx.request.headers;
+  const forwarded = headers['x-forwarded-for'];
+  if (fromOwnGateway(headers[GATEWAY_SECRET_HEADER], gatewaySecret) && typeof forwarded === 'string' && isIP(forwarded.trim())) return forwarded.trim();
+  return ctx.ip;
 }
 
 export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
@@ -68,11 +75,11 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
   async function loginByPassword(p: LoginByPasswordParams, ctx: KrpcContext): Promise<LoginByPasswordResult> {
     const nowMs = deps.nowMs();
     const user = p.username;
-    const ip = clientIpOf(ctx);
-    throttle.check(user, ip, nowMs);
+    const ip = clientIpOf(ctx, deps.gatewaySecret);
     assertUserAppid(p.appid);
+    // Counted as a failure before anything is checked; handed back below when the password was right.
+    const attempt = await throttle.reserve(user, ip, nowMs);
     const refuse = (e: KrpcError, reason: string) => {
-      throttle.failure(user, ip, nowMs);
       log.warn('password login refused', { user, ip, reason });
       return e;
     };
@@ -86,8 +93,10 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     const matches = proofMatches(p.password, expected);
     if (!verifierEntry || !settings || user === 'root' || !matches)
       throw refuse(new KrpcError('UNAUTHENTICATED', WRONG_CREDENTIALS), 'wrong user name or password');
-    if (!isActive(settings))
+    if (!isActive(settings)) {
+      attempt.notAGuess();
       throw new KrpcError('PERMISSION_DENIED', `the account "${user}" is ${settings.state.split(':')[0]}; ask the zone owner to reactivate it`);
+    }
 
     const now = Math.floor(nowMs / 1000);
     const subject: SessionSubject = { sub: user, appid: p.appid, kind: 'user', session: newSessionId(), appInstanceId: p.app_instance_id };
@@ -97,9 +106,10 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       pair = await openSession(subject, now, replay);
     } catch (e) {
       if (isKrpcError(e, 'UNAUTHENTICATED')) throw refuse(e, 'replayed nonce');
+      attempt.notAGuess();
       throw e;
     }
-    throttle.success(user);
+    attempt.succeeded();
     log.info('password login', { user, appid: p.appid, ip, session: subject.session });
     return { user_info: { user_id: user, user_name: user, user_type: settings.type }, ...pair };
   }
@@ -110,7 +120,7 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     try {
       identity = await verifyLoginJwt(kv, p.jwt, deps.ownerPublicJwk, now);
     } catch (e) {
-      log.warn('JWT login refused', { ip: clientIpOf(ctx), reason: (e as Error).message });
+      log.warn('JWT login refused', { ip: clientIpOf(ctx, deps.gatewaySecret), reason: (e as Error).message });
       throw e;
     }
     if (identity.kind === 'user') assertUserAppid(identity.appid);
@@ -140,7 +150,7 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       if (record.revoked) throw new KrpcError('UNAUTHENTICATED', 'this session was ended (logout or a reused refresh token); log in again');
       if (record.refresh_jti !== claims.jti) {
         await sessions.revoke(claims.session, record, now);
-        log.warn('refresh token reused; session revoked', { sub: record.sub, session: claims.session, ip: clientIpOf(ctx) });
+        log.warn('refresh token reused; session revoked', { sub: record.sub, session: claims.session, ip: clientIpOf(ctx, deps.gatewaySecret) });
         throw new KrpcError('UNAUTHENTICATED', 'this refresh token was already used, so the session has been ended for safety; log in again');
       }
       try {

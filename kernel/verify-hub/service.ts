@@ -25,6 +25,8 @@ export interface VerifyHubOptions {
   /** Clock in milliseconds (tests move it). */
   now?: () => number;
   lockout?: LockoutPolicy;
+  /** This node's gateway secret: only requests carrying it may name the client in X-Forwarded-For. */
+  gatewaySecret?: string;
   sweepIntervalMs?: number;
   /** How often to look again for the signing key while first boot has not written it yet. */
   keyPollMs?: number;
@@ -75,14 +77,16 @@ export async function startVerifyHub(opts: VerifyHubOptions): Promise<VerifyHubH
   await checkPublishedKey(opts.kv, key.publicJwk, log);
 
   const sessions = new SessionStore(opts.kv);
+  const lockout = opts.lockout ?? DEFAULT_LOCKOUT;
   const methods = verifyHubMethods({
     kv: opts.kv,
     log,
     issuer: new TokenIssuer(key.pem, key.publicJwk, opts.zoneDid),
     sessions,
-    throttle: new LoginThrottle(opts.lockout ?? DEFAULT_LOCKOUT),
+    throttle: new LoginThrottle(opts.kv, log, lockout),
     ownerPublicJwk: opts.ownerPublicJwk,
     nowMs,
+    gatewaySecret: opts.gatewaySecret,
   });
 
   const app = createHttpServer({ log, bodyLimit: 64 * 1024 });
@@ -90,7 +94,7 @@ export async function startVerifyHub(opts: VerifyHubOptions): Promise<VerifyHubH
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  const stopSweeper = startSweeper(opts.kv, log, () => Math.floor(nowMs() / 1000), opts.sweepIntervalMs ?? 10 * 60_000);
+  const stopSweeper = startSweeper(opts.kv, log, () => Math.floor(nowMs() / 1000), opts.sweepIntervalMs ?? 10 * 60_000, lockout);
   log.info('verify-hub listening', { host: opts.host, port });
 
   return {

@@ -1,12 +1,13 @@
-// Removes expired sessions, replay markers and revocation list entries so security/verify-hub/ does not
-// grow with every login.
+// Removes expired sessions, replay markers, revocation list entries and login failure counters that no
+// longer matter, so security/verify-hub/ does not grow with every login.
 import type { Logger } from '../lib/log.js';
 import { REPLAY_PREFIX, REVOKED_SESSIONS_PREFIX, SESSIONS_PREFIX, type KvTxAction, type VerifyHubKv } from './kv.js';
 import { parseSessionRecord, replayMarkerExpiry, revokedSessionExpiry } from './sessions.js';
+import { DEFAULT_LOCKOUT, sweepLockoutCounters, type LockoutPolicy } from './throttle.js';
 
 const BATCH = 200;
 
-export async function sweepExpired(kv: VerifyHubKv, nowS: number): Promise<number> {
+export async function sweepExpired(kv: VerifyHubKv, nowS: number, lockout: LockoutPolicy = DEFAULT_LOCKOUT): Promise<number> {
   const expired: string[] = [];
   for (const name of await kv.list(REPLAY_PREFIX)) {
     if (replayMarkerExpiry(name) < nowS) expired.push(`${REPLAY_PREFIX}/${name}`);
@@ -28,15 +29,15 @@ export async function sweepExpired(kv: VerifyHubKv, nowS: number): Promise<numbe
     for (const key of expired.slice(i, i + BATCH)) actions[key] = { action: 'remove' };
     await kv.execTx(actions);
   }
-  return expired.length;
+  return expired.length + (await sweepLockoutCounters(kv, nowS * 1000, lockout));
 }
 
 /** Sweeps now and then every `intervalMs`; failures are logged and retried at the next tick. Returns stop. */
-export function startSweeper(kv: VerifyHubKv, log: Logger, nowS: () => number, intervalMs: number): () => Promise<void> {
+export function startSweeper(kv: VerifyHubKv, log: Logger, nowS: () => number, intervalMs: number, lockout: LockoutPolicy = DEFAULT_LOCKOUT): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
-    running ??= sweepExpired(kv, nowS())
-      .then((removed) => { if (removed > 0) log.info('removed expired sessions, replay markers and revocations', { removed }); })
+    running ??= sweepExpired(kv, nowS(), lockout)
+      .then((removed) => { if (removed > 0) log.info('removed expired sessions, replay markers, revocations and lockout counters', { removed }); })
       .catch((e) => log.warn('sweeping expired sessions failed; will retry', { err: (e as Error).message }))
       .finally(() => { running = undefined; });
   };

@@ -1,7 +1,8 @@
+// The lockout arithmetic and the stored counter's shape. How counters are reserved, persisted and
+// handed back is tested against a real system-config in verify-hub.integration.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isKrpcError } from '../lib/errors.js';
-import { DEFAULT_LOCKOUT, LoginThrottle, lockoutMs } from './throttle.js';
+import { DEFAULT_LOCKOUT, clientCounterKey, counterForgotten, lockoutMs, parseFailureCounter, userCounterKey } from './throttle.js';
 
 test('lockout: free failures, then 1 s doubling up to a 5 min cap', () => {
   assert.deepEqual([0, 1, 4].map((f) => lockoutMs(f)), [0, 0, 0]);
@@ -12,57 +13,20 @@ test('lockout: free failures, then 1 s doubling up to a 5 min cap', () => {
   assert.equal(lockoutMs(Number.MAX_SAFE_INTEGER), 300_000);
 });
 
-const waitOf = (fn: () => void): number | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    assert.ok(isKrpcError(e, 'RATE_LIMITED'), String(e));
-    return Number(/try again in (\d+) s/.exec(e.message)![1]);
-  }
-};
-
-test('a user is locked after 5 failures and says how long to wait', () => {
-  const t = new LoginThrottle();
-  let now = 1_000_000;
-  for (let i = 0; i < 4; i++) t.failure('alice', `10.0.0.${i}`, now);
-  assert.equal(waitOf(() => t.check('alice', '10.0.0.9', now)), undefined);
-  t.failure('alice', '10.0.0.5', now);
-  assert.equal(waitOf(() => t.check('alice', '10.0.0.9', now)), 1);
-  now += 1000;
-  assert.equal(waitOf(() => t.check('alice', '10.0.0.9', now)), undefined);
-  t.failure('alice', '10.0.0.5', now);
-  assert.equal(waitOf(() => t.check('alice', '10.0.0.9', now + 500)), 2);
-  assert.equal(waitOf(() => t.check('bob', '10.0.0.9', now)), undefined, 'other users are not affected');
+test('counter keys: one per user name and per client address; anything else that claims to be an address shares one', () => {
+  assert.equal(userCounterKey('alice'), 'security/verify-hub/lockout/users/alice');
+  assert.equal(clientCounterKey('192.0.2.7'), 'security/verify-hub/lockout/clients/192.0.2.7');
+  assert.equal(clientCounterKey('2001:db8::1'), 'security/verify-hub/lockout/clients/2001:db8::1');
+  for (const bad of ['', '../users/alice', '1.2.3.4, 5.6.7.8', 'localhost'])
+    assert.equal(clientCounterKey(bad), 'security/verify-hub/lockout/clients/unknown');
 });
 
-test('a client address is locked after 5 failures whatever user names it tries', () => {
-  const t = new LoginThrottle();
-  const now = 5_000_000;
-  for (let i = 0; i < 5; i++) t.failure(`user${i}`, '192.168.1.50', now);
-  assert.equal(waitOf(() => t.check('carol', '192.168.1.50', now)), 1);
-  assert.equal(waitOf(() => t.check('carol', '192.168.1.51', now)), undefined);
-});
-
-test('success resets the user counter; old failures are forgotten', () => {
-  const t = new LoginThrottle();
-  const now = 9_000_000;
-  for (let i = 0; i < 4; i++) t.failure('alice', `10.1.0.${i}`, now);
-  t.success('alice');
-  t.failure('alice', '10.1.0.9', now);
-  assert.equal(waitOf(() => t.check('alice', '10.1.0.8', now)), undefined);
-  for (let i = 0; i < 10; i++) t.failure('dave', `10.2.0.${i}`, now);
-  assert.ok(waitOf(() => t.check('dave', '10.3.0.1', now))! > 0, 'dave is locked');
-  const later = now + DEFAULT_LOCKOUT.forgetAfterMs + 1;
-  assert.equal(waitOf(() => t.check('dave', '10.3.0.1', later)), undefined);
-  t.failure('dave', '10.3.0.1', later);
-  assert.equal(waitOf(() => t.check('dave', '10.3.0.1', later)), undefined, 'the count started over');
-});
-
-test('memory stays bounded: the oldest counters are dropped', () => {
-  const t = new LoginThrottle({ ...DEFAULT_LOCKOUT, maxEntries: 3 });
-  const now = 1;
-  for (let i = 0; i < 5; i++) t.failure('victim', '10.9.9.9', now);
-  for (let i = 0; i < 3; i++) t.failure(`u${i}`, `10.8.0.${i}`, now);
-  assert.equal(waitOf(() => t.check('victim', '10.7.0.1', now)), undefined);
+test('a stored counter parses only in its own shape, and is forgotten when empty or old', () => {
+  assert.deepEqual(parseFailureCounter('{"failures":3,"last_failure_ms":1000}'), { failures: 3, last_failure_ms: 1000 });
+  for (const bad of ['', 'null', '[]', '{"failures":-1,"last_failure_ms":1}', '{"failures":1.5,"last_failure_ms":1}', '{"failures":1}'])
+    assert.equal(parseFailureCounter(bad), undefined, bad);
+  const now = 10_000_000;
+  assert.equal(counterForgotten({ failures: 0, last_failure_ms: now }, now), true);
+  assert.equal(counterForgotten({ failures: 9, last_failure_ms: now - DEFAULT_LOCKOUT.forgetAfterMs }, now), false);
+  assert.equal(counterForgotten({ failures: 9, last_failure_ms: now - DEFAULT_LOCKOUT.forgetAfterMs - 1 }, now), true);
 });

@@ -3,7 +3,7 @@
 // logout, restart, and the token matrix as system-config sees it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader } from 'jose';
 import { KrpcError, isKrpcError } from '../lib/errors.js';
@@ -18,15 +18,20 @@ import { VerifyHubClient } from './client.js';
 import { REPLAY_PREFIX, REVOKED_SESSIONS_PREFIX, SESSIONS_PREFIX, VERIFY_HUB_KEY } from './kv.js';
 import { startVerifyHub, type VerifyHubHandle } from './service.js';
 import { sweepExpired } from './sweeper.js';
+import { DEFAULT_LOCKOUT } from './throttle.js';
 import { TokenIssuer, tokenClaims, type SessionSubject } from './tokens.js';
-import { randomLoopback } from '../testing/harness.js';
+import { pollUntil, randomLoopback } from '../testing/harness.js';
+import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
+import { LOCKOUT_PREFIX } from './kv.js';
 
 const host = randomLoopback();
 const zoneDid = 'did:web:home.test';
 const ownerDid = 'did:bns:alice';
 const deviceName = 'ood1';
 const PASSWORD = 'correct horse battery staple';
-const ACTIVE_USERS = ['alice', 'dave', 'erin'];
+const ACTIVE_USERS = ['alice', 'dave', 'erin', 'frank'];
+/** What the OOD's gateway would add; requests without it are counted under their peer address. */
+const GATEWAY_SECRET = randomBytes(32).toString('base64url');
 
 const owner = generateEd25519();
 const device = generateEd25519();
@@ -104,7 +109,7 @@ before(async () => {
   });
   kvUrl = `http://${host}:${systemConfig.port}/kapi/system_config`;
   kv = new SystemConfigClient(kvUrl, deviceToken('verify-hub'));
-  hub = await startVerifyHub({ host, port: 0, log: log.child('verify-hub'), kv, zoneDid, ownerPublicJwk: owner.publicJwk, now: clock });
+  hub = await startVerifyHub({ host, port: 0, log: log.child('verify-hub'), kv, zoneDid, ownerPublicJwk: owner.publicJwk, now: clock, gatewaySecret: GATEWAY_SECRET });
   hubUrl = `http://${host}:${hub.port}/kapi/verify_hub`;
 });
 
@@ -114,11 +119,11 @@ after(async () => {
   await store.close();
 });
 
-/** A kRPC call to verify-hub as if forwarded by the gateway for client address `ip`. */
-async function hubCall<T = any>(method: string, params: unknown, ip = '203.0.113.1'): Promise<T> {
+/** A kRPC call to verify-hub as if forwarded by the gateway for client address `ip` (`secret` false: a forgery). */
+async function hubCall<T = any>(method: string, params: unknown, ip = '203.0.113.1', secret = true): Promise<T> {
   const res = await fetch(hubUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, ...(secret ? { [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET } : {}) },
     body: JSON.stringify({ method, params, sys: [1] }),
   });
   assert.equal(res.status, 200);
@@ -241,6 +246,53 @@ test('brute force: a client address locks after 5 failures across user names', a
   for (let i = 0; i < 5; i++) await rejects(login(`nobody${i}`, '192.0.2.99'), 'UNAUTHENTICATED');
   await rejects(login('alice', '192.0.2.99'), 'RATE_LIMITED', /try again in \d+ s/);
   await login('alice', '192.0.2.100');
+});
+
+test('brute force: concurrent guesses are counted before they are checked, so the right password last is refused', async () => {
+  const guesses = Array.from({ length: 30 }, (_, i) => hubCall('login_by_password', passwordParams('frank', `concurrent-${i}`), '192.0.2.120'));
+  guesses.push(login('frank', '192.0.2.120'));
+  const outcomes = await Promise.allSettled(guesses);
+  const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as KrpcError).code));
+  assert.equal(codes.filter((c) => c === 'UNAUTHENTICATED').length, 5, codes.join());
+  assert.equal(codes.at(-1), 'RATE_LIMITED', codes.join());
+  assert.deepEqual(JSON.parse(store.get(`${LOCKOUT_PREFIX}/users/frank`)!.value).failures, 5, 'the count is in KV');
+});
+
+test('brute force: the count survives a restart, and counters dropped from memory still lock', async () => {
+  // Frank's count grows to 8 (an 8 s lockout), one wrong guess after each lockout ends.
+  for (const [i, waitMs] of [1100, 2100, 4100].entries()) {
+    skewMs += waitMs;
+    await rejects(hubCall('login_by_password', passwordParams('frank', `later-${i}`), '192.0.2.121'), 'UNAUTHENTICATED');
+  }
+  await hub.stop();
+  hub = await startVerifyHub({
+    host, port: 0, log: log.child('verify-hub'), kv, zoneDid, ownerPublicJwk: owner.publicJwk, now: clock, gatewaySecret: GATEWAY_SECRET,
+    lockout: { ...DEFAULT_LOCKOUT, maxEntries: 2 },
+  });
+  hubUrl = `http://${host}:${hub.port}/kapi/verify_hub`;
+  await rejects(login('frank', '192.0.2.122'), 'RATE_LIMITED', /try again in [78] s/);
+  for (let i = 0; i < 4; i++) await rejects(hubCall('login_by_password', passwordParams(`nobody-${i}`), `192.0.2.${130 + i}`), 'UNAUTHENTICATED');
+  await rejects(login('frank', '192.0.2.123'), 'RATE_LIMITED', /try again in [78] s/);
+  skewMs += 8100;
+  await login('frank', '192.0.2.124');
+  // Handing a failure back is written after the answer.
+  await pollUntil('the stored count to reset after a success', async () => JSON.parse(store.get(`${LOCKOUT_PREFIX}/users/frank`)!.value).failures === 0 || undefined, { timeoutMs: 10_000 });
+});
+
+test('brute force: without the gateway secret, X-Forwarded-For is ignored: the caller is counted under its own address', async () => {
+  for (let i = 0; i < 5; i++) await rejects(hubCall('login_by_password', passwordParams(`forger${i}`), `198.18.0.${i}`, false), 'UNAUTHENTICATED');
+  await rejects(hubCall('login_by_password', passwordParams('alice'), '198.18.0.99', false), 'RATE_LIMITED');
+  const forgedSecret = await fetch(hubUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.18.0.100', [GATEWAY_SECRET_HEADER]: 'not-the-secret' },
+    body: JSON.stringify({ method: 'login_by_password', params: passwordParams('alice'), sys: [1] }),
+  });
+  assert.match((await forgedSecret.json() as { error: string }).error, /^RATE_LIMITED: /);
+  const clients = store.keysWithPrefix(`${LOCKOUT_PREFIX}/clients/`);
+  assert.ok(clients.includes(`${LOCKOUT_PREFIX}/clients/127.0.0.1`) || clients.includes(`${LOCKOUT_PREFIX}/clients/${host}`), `counted under the peer address: ${clients}`);
+  assert.ok(!clients.some((k) => k.includes('198.18.')), `nothing counted under a forged address: ${clients}`);
+  await login('alice', '198.18.0.101');
+  skewMs += 1100;
 });
 
 test('refresh rotates; reusing an old refresh token revokes the session, newest included', async () => {
@@ -407,7 +459,7 @@ test('a restart keeps people logged in; verify-hub waits for its key on first bo
   await hub.stop();
   await store.transact(() => [{ key: VERIFY_HUB_KEY, value: null }]);
   let started = false;
-  const starting = startVerifyHub({ host, port: 0, log: log.child('verify-hub'), kv, zoneDid, ownerPublicJwk: owner.publicJwk, now: clock, keyPollMs: 20 })
+  const starting = startVerifyHub({ host, port: 0, log: log.child('verify-hub'), kv, zoneDid, ownerPublicJwk: owner.publicJwk, now: clock, keyPollMs: 20, gatewaySecret: GATEWAY_SECRET })
     .then((h) => { started = true; return h; });
   await new Promise((res) => setTimeout(res, 200));
   assert.equal(started, false, 'no key, no service');
