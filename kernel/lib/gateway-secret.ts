@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 
 export const GATEWAY_SECRET_HEADER = 'x-buckyos-gateway-secret';
-const FILE = 'gateway_secret';
+/** In the node's etc/ folder. */
+export const GATEWAY_SECRET_FILE = 'gateway_secret';
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
 /** The node's gateway secret from `<etc>/gateway_secret`, made (0600, written atomically) when missing. */
 export async function loadGatewaySecret(etcDir: string): Promise<string> {
-  const path = join(etcDir, FILE);
+  const path = join(etcDir, GATEWAY_SECRET_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
