@@ -17,7 +17,9 @@ export type TaskStep = 'prepare' | 'switch' | 'converge' | 'rollback' | 'converg
 export type TaskOutcome = 'succeeded' | 'failed' | 'rolled-back';
 
 /** How a person sees the app (the `app list` state column). */
-export type AppState = 'installing' | 'upgrading' | 'rolling-back' | 'uninstalling' | 'running' | 'starting' | 'rolled-back' | 'stopped' | 'failed';
+export type AppState = 'installing' | 'upgrading' | 'rolling-back' | 'uninstalling' | 'running' | 'starting' | 'rolled-back' | 'stopped' | 'failed'
+  /** ours: no instance is up and its node keeps restarting it (AppListEntry.restarts says how often) */
+  | 'failing';
 
 export interface AppTask {
   id: string;
@@ -108,6 +110,8 @@ export interface AppListEntry {
   /** Nodes running or placed to run the app ("" while unplaced). */
   node: string;
   state: AppState;
+  /** while `failing`: how many times the node restarted the app */
+  restarts?: number;
   progress?: TaskView;
   last_rollback?: RollbackRecord;
 }
@@ -115,7 +119,12 @@ export interface AppListEntry {
 export interface StartedTask {
   installation_id: string;
   task_id: string;
+  /** something the caller should tell the person, e.g. that a version rolled back here was skipped */
+  note?: string;
 }
+
+/** `system/app_installer/rolled_back/<pkg>`: version → why and when this zone rolled it back (ours). */
+export type RolledBackVersions = Record<string, { reason: string; at: number; user: string; installation_id: string }>;
 
 export interface InstallParams {
   name: string;

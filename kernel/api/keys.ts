@@ -11,6 +11,11 @@ export const SCHEDULER_HISTORY_PREFIX = `${SCHEDULER_PREFIX}history/`;
 export const SYSTEM_PKGS_KEY = 'system/system_pkgs';
 /** The app index counter, advanced by compare-and-swap on its revision. */
 export const APP_INDEX_SEQ_KEY = 'system/app_installer/app_index_seq';
+/**
+ * Versions of one package this zone rolled back as broken (ours; `RolledBackVersions`), written by the
+ * app-manager with the automatic rollback; an install that names no version prefers the others.
+ */
+export const rolledBackVersionsKey = (pkg: string) => `system/app_installer/rolled_back/${pkg}`;
 export const GATEWAY_SETTINGS_KEY = 'services/gateway/settings';
 export const VERIFY_HUB_SETTINGS_KEY = 'services/verify-hub/settings';
 export const VERIFY_HUB_KEY = 'security/verify-hub/key';

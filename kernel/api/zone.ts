@@ -208,6 +208,8 @@ export interface ServiceInstanceReport {
   deployment?: Deployment;
   /** ours: the latest package install progress of that deployment */
   progress?: InstallProgressReport;
+  /** ours: how many times the node restarted this instance after it exited */
+  restarts?: number;
 }
 
 // ---- services/<s>/info -------------------------------------------------------------------------

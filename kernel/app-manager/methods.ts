@@ -10,8 +10,10 @@ import type { SystemConfigClient } from '../system-config/client.js';
 import { AppKv, type Versioned } from './app-kv.js';
 import type { Caller, Callers } from './callers.js';
 import type { AppPipeline } from './pipeline.js';
-import { appStateOf, listEntryOf, taskActive, taskView } from './records.js';
-import type { AppRepo } from './repo.js';
+import { appStateOf, listEntryOf, parseRolledBack, taskActive, taskView } from './records.js';
+import type { AppRepo, ResolvedPkg } from './repo.js';
+import semver from 'semver';
+import { rolledBackVersionsKey } from '../api/keys.js';
 import {
   defaultInstallationId, getTaskParams, installParams, isInstallationId, listParams, rollbackParams, uninstallParams, upgradeParams,
   type AppRef, type InstallParams, type RollbackParams, type UpgradeParams,
@@ -94,7 +96,7 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
         if (p.node && !(await d.kv.get(`devices/${p.node}/info`))) {
           throw notFound(`no node "${p.node}" has joined this zone; pick one of: ${(await d.kv.list('devices')).join(', ') || 'none'}`);
         }
-        const pkg = await d.repo.resolve(p.name, p.version);
+        const { pkg, note } = await pickVersion(d, p.name, p.version);
         return lockApp(caller, id, async () => {
           const existing = await new AppKv(caller.kv).record(caller.userId, id);
           if (existing) {
@@ -118,7 +120,7 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
           };
           await caller.kv.create(installRecordKey(caller.userId, id), JSON.stringify(record));
           d.pipeline.kick(caller.userId, id);
-          return { installation_id: id, task_id: record.task.id };
+          return { installation_id: id, task_id: record.task.id, ...(note ? { note } : {}) };
         });
       },
     },
@@ -221,6 +223,23 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
       },
     },
   };
+}
+
+/**
+ * The version an install gets: the one asked for, else the newest published one that this zone has not
+ * rolled back as broken (with a note saying so), else the newest.
+ */
+async function pickVersion(d: AppManagerDeps, name: string, version: string | undefined): Promise<{ pkg: ResolvedPkg; note?: string }> {
+  const newest = await d.repo.resolve(name, version);
+  if (version !== undefined) return { pkg: newest };
+  const rolledBack = parseRolledBack((await d.kv.get(rolledBackVersionsKey(newest.name)))?.value);
+  const broken = rolledBack[newest.version];
+  if (!broken) return { pkg: newest };
+  const candidates = (await d.repo.versions(newest.name)).filter((v) => semver.valid(v) && !rolledBack[v]).sort(semver.rcompare);
+  const why = `${newest.name} ${newest.version} was rolled back in this zone (${broken.reason})`;
+  if (candidates.length === 0) return { pkg: newest, note: `${why}, and no other version is published; installing it anyway` };
+  const pkg = await d.repo.resolve(newest.name, candidates[0]);
+  return { pkg, note: `${why}; installing ${pkg.version}, the newest version not rolled back here (\`--version ${newest.version}\` installs it anyway)` };
 }
 
 /** pkg name → versions some install record still needs: current, previous, and an unfinished task's ends. */

@@ -10,12 +10,13 @@
 //   rollback:  rollback → converge-rollback → done
 //   uninstall: remove (delete the spec, wait for the instance to stop, delete the record) → done
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appSpecIdOf, SCHEDULER_SNAPSHOT_KEY } from '../api/keys.js';
+import { appSpecIdOf, rolledBackVersionsKey, SCHEDULER_SNAPSHOT_KEY } from '../api/keys.js';
+import type { RolledBackVersions } from '../api/app-manager.js';
 import { describeError, isKrpcError, KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { SystemConfigClient, TxAction } from '../system-config/client.js';
 import { AppKv, type Versioned } from './app-kv.js';
-import { taskView } from './records.js';
+import { parseRolledBack, taskView } from './records.js';
 import type { AppRepo, ResolvedPkg } from './repo.js';
 import { judgeRollout, type RolloutVerdict } from './rollout.js';
 import {
@@ -185,6 +186,13 @@ export class AppPipeline {
     if (next.task.step === 'done' && cur.value.task.step !== 'done') {
       this.o.log.info('app task finished', { app: `${user}/${id}`, task: next.task.id, kind: next.task.kind, outcome: next.task.outcome, version: next.version, error: next.task.error, reason: next.task.reason });
     }
+  }
+
+  private async rememberRolledBack(pkg: string, version: string, why: RolledBackVersions[string]): Promise<Record<string, TxAction>> {
+    const key = rolledBackVersionsKey(pkg);
+    const got = await this.o.kv.get(key);
+    const known = parseRolledBack(got?.value);
+    return { [key]: { action: got ? 'update' : 'create', value: JSON.stringify({ ...known, [version]: why }) } };
   }
 
   private withTask(record: InstallRecord, task: Partial<AppTask>, rest: Partial<InstallRecord> = {}): InstallRecord {
@@ -392,6 +400,11 @@ export class AppPipeline {
           task_id: t.id, data_restored: t.restore_data === true,
         },
       });
+      // A version that failed here is remembered zone-wide, so the next install that names no version skips it.
+      if (t.kind === 'upgrade') {
+        await this.commit(user, id, cur, next, await this.rememberRolledBack(r.pkg_name, left, { reason: t.reason ?? 'it failed its health check', at: this.now(), user, installation_id: id }));
+        return;
+      }
     } else if (t.kind === 'upgrade') {
       next = this.withTask(r, { ...done, outcome: 'succeeded' }, { version: t.to, state: 'running', previous_version: t.from, previous_snapshot: t.snapshot_id });
     } else {

@@ -1,6 +1,7 @@
 // Pure helpers over install records: reading them safely, what a task looks like to a person, and the
 // state `app list` shows (the record's task while one runs, the instance reports once it is done).
 import type { AppListEntry, AppState, AppTask, InstallRecord, TaskView } from './types.js';
+import type { RolledBackVersions } from '../api/app-manager.js';
 import type { InstanceReportView } from './rollout.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -20,6 +21,17 @@ export function parseInstallRecord(text: string | undefined): InstallRecord | un
   return v as unknown as InstallRecord;
 }
 
+/** The versions a zone rolled back (system/app_installer/rolled_back/<pkg>); empty when unset or unreadable. */
+export function parseRolledBack(text: string | undefined): RolledBackVersions {
+  let v: unknown;
+  try {
+    v = text ? JSON.parse(text) : {};
+  } catch {
+    return {};
+  }
+  return isObject(v) ? (v as RolledBackVersions) : {};
+}
+
 export const taskActive = (t: AppTask) => t.step !== 'done';
 
 /** The state of an app while its task runs. */
@@ -35,6 +47,10 @@ export function taskState(t: AppTask): AppState {
 const liveReports = (reports: Record<string, InstanceReportView>, nowMs: number) =>
   Object.entries(reports).filter(([, r]) => (typeof r.expires_at === 'number' ? r.expires_at * 1000 > nowMs : true));
 
+/** The most restarts a live report of the app counts (0 when none says). */
+const restartsOf = (live: InstanceReportView[]) =>
+  Math.max(0, ...live.map((r) => (typeof r.restarts === 'number' && Number.isFinite(r.restarts) ? r.restarts : 0)));
+
 /** What `app list` shows: the running task, else what the nodes report, coloured by how the last task ended. */
 export function appStateOf(record: InstallRecord, reports: Record<string, InstanceReportView>, nowMs: number): AppState {
   if (taskActive(record.task)) return taskState(record.task);
@@ -44,6 +60,8 @@ export function appStateOf(record: InstallRecord, reports: Record<string, Instan
     if (started.every((r) => r.health === 'unhealthy')) return 'failed';
     return record.state === 'rolled-back' ? 'rolled-back' : 'running';
   }
+  // A node restarting a crashing app passes through "deploying" every few seconds: that is not starting.
+  if (restartsOf(live) > 0) return 'failing';
   if (live.some((r) => r.state === 'deploying')) return 'starting';
   if (live.some((r) => r.state === 'exited') || record.state === 'failed') return 'failed';
   return 'stopped';
@@ -85,6 +103,7 @@ export function listEntryOf(record: InstallRecord, reports: Record<string, Insta
     node: appNodesOf(record, reports, nowMs),
     state,
   };
+  if (state === 'failing') entry.restarts = restartsOf(liveReports(reports, nowMs).map(([, r]) => r));
   if (taskActive(record.task)) entry.progress = taskView(record, state);
   if (record.last_rollback) entry.last_rollback = record.last_rollback;
   return entry;

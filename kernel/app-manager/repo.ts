@@ -26,6 +26,8 @@ export interface AppRepo {
   /** NOT_FOUND (with the versions there are) when nothing published matches. */
   resolve(name: string, version?: string): Promise<ResolvedPkg>;
   prepareReady(name: string, version: string): Promise<PreparedPkg>;
+  /** The published versions of a package (none when it has none). */
+  versions(name: string): Promise<string[]>;
   /** Drops the content of every version not in `keep` (the repo also keeps each pkg's newest), as `token`'s caller. */
   gc(keep: Record<string, string[]>, token: string): Promise<GcResult>;
 }
@@ -62,6 +64,7 @@ export function repoOverKrpc(url: string, token: TokenSource): AppRepo {
         : `${r.missing_count ?? r.missing_chunks?.length ?? 'some'} of its chunks are missing and no source has them`;
       return { ready: false, fetchedBytes: r.fetched_bytes, problem };
     },
+    versions: async (name) => (await client.versions(name)).map((v) => v.version),
     gc: (keep, token) => new RepoClient(url, token).gc(keep),
   };
 }

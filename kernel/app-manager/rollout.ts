@@ -14,6 +14,7 @@ export interface InstanceReportView {
   deployment?: { task_id?: unknown };
   progress?: { phase?: unknown; bytes?: unknown; total?: unknown; by_phase?: Record<string, { bytes?: unknown; total?: unknown } | undefined> };
   deployment_error?: { code?: unknown; message?: unknown };
+  restarts?: number;
 }
 
 export interface RolloutWatch {

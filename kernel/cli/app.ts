@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isKrpcError, KrpcError } from '../lib/errors.js';
 import { AppManagerClient, type AppListEntry, type StartedTask, type TaskView } from '../app-manager/client.js';
+import type { TaskKind } from '../api/app-manager.js';
 import { isInstallationId } from '../app-manager/schema.js';
 import { parse, zoneLogin, zoneOptions, type Options } from './args.js';
 import { formatBytes, progressBar } from './progress.js';
@@ -23,11 +24,11 @@ const followOptions: Options = { 'health-timeout': { type: 'string' }, 'no-wait'
 export async function appCommand(argv: string[]): Promise<void> {
   const [op, ...rest] = argv;
   switch (op) {
-    case 'install': return change(rest, { node: { type: 'string' }, version: { type: 'string' }, id: { type: 'string' } }, (c, name, v, t) =>
+    case 'install': return change('install', rest, { node: { type: 'string' }, version: { type: 'string' }, id: { type: 'string' } }, (c, name, v, t) =>
       c.install({ name, ...str('version', v), ...str('node', v), ...(v.id !== undefined ? { installation_id: v.id as string } : {}), ...t }));
-    case 'upgrade': return change(rest, { version: { type: 'string' } }, (c, name, v, t) => c.upgrade({ ...which(name), ...str('version', v), ...t }));
-    case 'rollback': return change(rest, { 'keep-data': { type: 'boolean' } }, (c, name, v, t) => c.rollback({ ...which(name), ...(v['keep-data'] ? { keep_data: true } : {}), ...t }));
-    case 'uninstall': return change(rest, {}, (c, name) => c.uninstall(which(name)));
+    case 'upgrade': return change('upgrade', rest, { version: { type: 'string' } }, (c, name, v, t) => c.upgrade({ ...which(name), ...str('version', v), ...t }));
+    case 'rollback': return change('rollback', rest, { 'keep-data': { type: 'boolean' } }, (c, name, v, t) => c.rollback({ ...which(name), ...(v['keep-data'] ? { keep_data: true } : {}), ...t }));
+    case 'uninstall': return change('uninstall', rest, {}, (c, name) => c.uninstall(which(name)));
     case 'list': return list(rest);
     default: throw new KrpcError('INVALID_PARAMS', usage);
   }
@@ -52,6 +53,7 @@ async function connect(values: Record<string, unknown>): Promise<AppManagerClien
 }
 
 async function change(
+  kind: TaskKind,
   argv: string[],
   options: Options,
   start: (c: AppManagerClient, name: string, values: Record<string, unknown>, timeout: { health_timeout_s?: number }) => Promise<StartedTask>,
@@ -61,12 +63,33 @@ async function change(
   if (!name || extra !== undefined) throw new KrpcError('INVALID_PARAMS', usage);
   const client = await connect(values);
   const started = await start(client, name, values, healthTimeout(values));
+  if (started.note) process.stderr.write(`note: ${started.note}\n`);
   if (values['no-wait']) {
     process.stdout.write(`${started.installation_id} task ${started.task_id} started\n`);
     return;
   }
-  const view = await follow(client, started);
+  const view = await followUntilInterrupted(client, started, kind);
   report(view, await client.list().catch(() => [] as AppListEntry[]));
+}
+
+/**
+ * Follows the task; Ctrl-C stops only the following (exit 130), and says so: the task itself runs in
+ * the zone, which is where it can be seen and, for an install or upgrade, undone.
+ */
+async function followUntilInterrupted(client: AppManagerClient, started: StartedTask, kind: TaskKind): Promise<TaskView> {
+  const id = started.installation_id;
+  const interrupted = () => {
+    const undo = kind === 'install' ? `; \`buckyos app uninstall ${id}\` cancels it`
+      : kind === 'upgrade' ? `; once it is done, \`buckyos app rollback ${id}\` goes back` : '';
+    process.stderr.write(`\nstopped following; the ${kind} of ${id} continues in the zone. \`buckyos app list\` shows it${undo}.\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    return await follow(client, started);
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
 }
 
 /** A restarting OOD is not a failed task: keep asking for this long. */
@@ -122,7 +145,8 @@ function listLine(a: AppListEntry): string[] {
     note = `from ${a.last_rollback.from}: ${a.last_rollback.reason}`;
   }
   const name = a.name === a.installation_id ? a.name : `${a.installation_id} (${a.name})`;
-  return [name, a.version, a.node || '-', a.state, note];
+  const state = a.state === 'failing' && a.restarts ? `failing (restarted ${a.restarts} time${a.restarts === 1 ? '' : 's'})` : a.state;
+  return [name, a.version, a.node || '-', state, note];
 }
 
 async function list(argv: string[]): Promise<void> {

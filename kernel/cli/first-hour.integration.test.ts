@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -141,6 +141,74 @@ test('item 2: the kernel logs to logs/kernel.log in the data folder, as JSON lin
   assert.ok(lines.some((l) => l.lvl === 'info' && l.c === 'ood' && l.msg === 'OOD running'), 'info lines are kept even when the console shows only warnings');
   assert.ok(lines.some((l) => l.msg === 'device activated'));
   assert.match(ood.stdout(), new RegExp(`Kernel log: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+});
+
+const work = await tempDir('buckyos-first-hour-work-');
+after(work.remove);
+/** What a user's shell has: the zone login, and a publisher key of their own (not the default in ~/.buckyos). */
+const userEnv = { ...env, BUCKYOS_PUBLISHER_KEY: join(work.path, 'publisher_key.pem') };
+const notesPkg = (v: string) => join(work.path, `notes-${v}.pkg`);
+
+test('item 6: after this zone rolled a version back, `app install NAME` picks the newest one not rolled back, and says so', async () => {
+  for (const v of ['1.0.0', '1.2.0']) {
+    const built = await cli(['pkg', 'build', join(repoRoot, 'pkgs/notes'), ...(v === '1.0.0' ? [] : ['--release', v]), '--out', notesPkg(v)], userEnv);
+    assert.equal(built.code, 0, built.stderr);
+    const published = await cli(['pkg', 'publish', notesPkg(v)], userEnv);
+    assert.equal(published.code, 0, published.stderr);
+  }
+  const installed = await cli(['app', 'install', 'notes', '--version', '1.0.0'], userEnv);
+  assert.equal(installed.code, 0, installed.stderr);
+  const upgraded = await cli(['app', 'upgrade', 'notes', '--version', '1.2.0'], userEnv);
+  assert.equal(upgraded.code, 1);
+  assert.match(upgraded.stderr, /the upgrade of notes to 1\.2\.0 failed .* it was rolled back to 1\.0\.0/);
+
+  const second = await cli(['app', 'install', 'notes', '--id', 'notes2'], userEnv);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /note: notes 1\.2\.0 was rolled back in this zone \(.+\); installing 1\.0\.0, the newest version not rolled back here \(`--version 1\.2\.0` installs it anyway\)/);
+  assert.match(second.stdout, /^notes2 1\.0\.0 running on ood1/m);
+});
+
+test('item 6: `app list` shows an app its node keeps restarting as failing (restarted N times), not starting', async () => {
+  const crashy = await cli(['app', 'install', 'notes', '--id', 'crashy', '--version', '1.2.0'], userEnv);
+  assert.equal(crashy.code, 1);
+  assert.match(crashy.stderr, /install of crashy failed/);
+  const line = await pollUntil('crashy restarted twice', async () => {
+    const list = await cli(['app', 'list'], userEnv);
+    const l = list.stdout.split('\n').find((x) => x.startsWith('crashy '));
+    return l && /restarted ([2-9]|\d\d+) times/.test(l) ? l : undefined;
+  }, { timeoutMs: 60_000, everyMs: 1000, context: ood.log });
+  assert.match(line, /^crashy \(notes\) +1\.2\.0 +ood1 +failing \(restarted \d+ times\)$/);
+  assert.doesNotMatch((await cli(['app', 'list'], userEnv)).stdout, /^crashy .*starting/m);
+  const removed = await cli(['app', 'uninstall', 'crashy'], userEnv);
+  assert.equal(removed.code, 0, removed.stderr);
+});
+
+test('item 7: Ctrl-C while following an install says the install goes on in the zone, and how to see or cancel it', async () => {
+  // An app that never comes up: the install waits for it, so there is time to press Ctrl-C.
+  const folder = join(work.path, 'slowstart');
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, 'pkg.json'), JSON.stringify({
+    name: 'slowstart', version: '1.0.0', description: 'never starts listening', start: { cmd: ['node', 'main.mjs'] },
+    health: { path: '/health' }, exposes: { www: { protocol: 'http' } }, install: { data_mounts: [], bind: '127.0.0.1' },
+  }));
+  await writeFile(join(folder, 'main.mjs'), 'setInterval(() => {}, 1000);\n');
+  const pkg = join(work.path, 'slowstart.pkg');
+  assert.equal((await cli(['pkg', 'build', folder, '--out', pkg], userEnv)).code, 0);
+  assert.equal((await cli(['pkg', 'publish', pkg], userEnv)).code, 0);
+
+  const install = spawn(process.execPath, [join(repoRoot, 'bin', 'buckyos.js'), 'app', 'install', 'slowstart'], { env: { ...process.env, ...userEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  install.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => install.on('exit', (code) => r(code)));
+  await pollUntil('the install to be followed', async () => (/slowstart {2}\S/.test(stderr) ? true : undefined), { timeoutMs: 30_000, context: () => stderr });
+  install.kill('SIGINT');
+  assert.equal(await exited, 130);
+  assert.match(stderr, /stopped following; the install of slowstart continues in the zone\. `buckyos app list` shows it; `buckyos app uninstall slowstart` cancels it\./);
+
+  assert.match((await cli(['app', 'list'], userEnv)).stdout, /^slowstart +1\.0\.0 +\S+ +installing/m);
+  const cancelled = await cli(['app', 'uninstall', 'slowstart'], userEnv);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, /slowstart uninstalled/);
 });
 
 /** A TCP relay from `listenHost`:3180 to the OOD's gateway that the test can cut and restore: a network outage between a node and its OOD. */

@@ -169,6 +169,7 @@ export class AppInstance {
       error: this.error,
       deployment: deploymentOf((this.running?.target ?? this.target)?.entry.app_spec),
       progress: this.progress,
+      restarts: this.retry.restarts,
     }, this.ctx.node, Math.floor(this.ctx.nowMs() / 1000));
   }
 

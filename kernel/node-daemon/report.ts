@@ -35,6 +35,8 @@ export interface ServiceInstanceReport {
   deployment?: Record<string, unknown>;
   /** ours: the latest package install progress of that deployment */
   progress?: InstallProgressReport;
+  /** ours: how many times the node restarted this instance after it exited */
+  restarts?: number;
 }
 
 /** The internal life of an instance; every phase maps to one report state (or to no report). */
@@ -63,6 +65,8 @@ export interface InstanceSnapshot {
   error?: KrpcError;
   deployment?: Record<string, unknown>;
   progress?: InstallProgressReport;
+  /** how many times the node restarted it after it exited */
+  restarts?: number;
 }
 
 export interface ReportingNode {
@@ -90,6 +94,7 @@ export function buildReport(s: InstanceSnapshot, node: ReportingNode, nowSeconds
   if (s.error) report.deployment_error = { code: s.error.code, message: s.error.message };
   if (s.deployment) report.deployment = s.deployment;
   if (s.progress) report.progress = s.progress;
+  if (s.restarts) report.restarts = s.restarts;
   return report;
 }
 
