@@ -8,7 +8,7 @@ const usage = `usage: buckyos <command> [options]
   enroll --zone URL --name NAME (--device URL --code CODE | --device-data DIR) [--mnemonic "WORDS"]
   activate --device URL --zone NAME --owner NAME --password PW [--mnemonic "WORDS"]
   kv get|set|list|delete|watch KEY [VALUE]   (--zone URL --user NAME --password PW, or BUCKYOS_ZONE/USER/PASSWORD)
-  snapshot [--diff REV] [--json]        what the scheduler decided and why
+  snapshot [--diff [REV]] [--json]      what the scheduler decided and why (--diff: since REV or the previous one)
   pkg build DIR [--out FILE] [--release V] | pkg publish FILE --zone URL | pkg gc
   app install|upgrade|rollback|uninstall|list [NAME] [--node NODE] [--version V]
 `;
@@ -20,6 +20,11 @@ const hints: Partial<Record<string, string>> = {
   PERMISSION_DENIED: 'Your account is not allowed to do this; ask the zone owner.',
   RATE_LIMITED: 'Too many failed logins; wait a little and try again.',
   ALREADY_ACTIVATED: 'This device already belongs to a zone. To start over, reset it on the device itself.',
+};
+
+/** Where the general hint would mislead: enrolling is done by the owner, with the recovery words. */
+const verbHints: Partial<Record<string, Partial<Record<string, string>>>> = {
+  enroll: { PERMISSION_DENIED: 'Use the 12 recovery words `buckyos activate` showed once when the zone was created (--mnemonic or BUCKYOS_MNEMONIC).' },
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -42,7 +47,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  const hint = e instanceof KrpcError ? hints[e.code] : undefined;
+  const verb = process.argv[2] ?? '';
+  const hint = e instanceof KrpcError ? (verbHints[verb]?.[e.code] ?? hints[e.code]) : undefined;
   process.stderr.write(`error: ${describeError(e)}\n${hint ? hint + '\n' : ''}`);
   process.exit(1);
 });

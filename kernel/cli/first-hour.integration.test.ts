@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import semver from 'semver';
+import { generateMnemonic } from '../lib/identity/mnemonic.js';
 import {
   cli, pollUntil, portIsOpen, randomLoopback, repoRoot, spawnNode, spawnOod, tempDir, TEST_PASSWORD, waitForPort, type NodeProcess,
 } from '../testing/harness.js';
@@ -209,6 +211,65 @@ test('item 7: Ctrl-C while following an install says the install goes on in the 
   const cancelled = await cli(['app', 'uninstall', 'slowstart'], userEnv);
   assert.equal(cancelled.code, 0, cancelled.stderr);
   assert.match(cancelled.stdout, /slowstart uninstalled/);
+});
+
+test('item 8: --zone without a scheme works as at activation (http, port 3180 unless given)', async () => {
+  const { BUCKYOS_ZONE: _zone, ...login } = env;
+  for (const zone of [`${host}:3180`, host]) {
+    const r = await cli(['app', 'list', '--zone', zone], login);
+    assert.equal(r.code, 0, `--zone ${zone}: ${r.stderr}`);
+    assert.match(r.stdout, /^notes +1\.0\.0/m);
+  }
+  const bad = await cli(['app', 'list', '--zone', `${host}:3180/kapi`], login);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /INVALID_PARAMS: the zone URL must be http\(s\):\/\/host\[:port\] and nothing more/);
+});
+
+test('item 8: `snapshot --diff` alone diffs against the previous snapshot; a bad or missing value is said plainly', async () => {
+  const bare = await cli(['snapshot', '--diff'], env);
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.match(bare.stdout, /^changes from rev \d+ \(\d{4}-\d\d-\d\dT[^)]+\) to rev \d+/);
+  const word = await cli(['snapshot', '--diff', 'yesterday'], env);
+  assert.equal(word.code, 1);
+  assert.match(word.stderr, /INVALID_PARAMS: --diff takes the revision of an earlier snapshot \(kept: \d+(, \d+)*\), or nothing for the previous one/);
+  const missing = await cli(['kv', 'get', 'boot/config', '--zone'], env);
+  assert.match(missing.stderr, /INVALID_PARAMS: --zone needs a value/);
+  assert.doesNotMatch(missing.stderr + word.stderr, /argument missing|<value>/, 'no parser wording');
+  const snap = await cli(['snapshot'], env);
+  assert.equal(snap.code, 0, snap.stderr);
+  assert.doesNotMatch(snap.stdout, /\b1[7-9]\d{8}\b/, 'no raw unix timestamps');
+});
+
+test('item 8: wrong recovery words at enrolment say so, without telling the owner to ask the owner', async () => {
+  const nodeDir = await tempDir('buckyos-first-hour-words-');
+  after(nodeDir.remove);
+  const r = await cli(['enroll', '--zone', env.BUCKYOS_ZONE, '--name', 'nas9', '--device-data', nodeDir.path, '--mnemonic', generateMnemonic()]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /these recovery words are not the owner key of the zone at/);
+  assert.match(r.stderr, /Use the 12 recovery words `buckyos activate` showed once/);
+  assert.doesNotMatch(r.stderr, /ask the zone owner/);
+});
+
+test('item 8: packages built in the checkout are not left as untracked files', { skip: spawnSync('git', ['-C', repoRoot, 'rev-parse'], { stdio: 'ignore' }).status !== 0 && 'not a git checkout' }, async () => {
+  // `pkg build DIR` without --out writes NAME-VERSION.pkg where it runs, the README's walk says `--out notes.pkg`.
+  for (const file of ['notes.pkg', 'notes-1.0.0.pkg']) assert.equal(spawnSync('git', ['-C', repoRoot, 'check-ignore', '-q', file]).status, 0, `${file} is not ignored`);
+  assert.notEqual(spawnSync('git', ['-C', repoRoot, 'check-ignore', '-q', 'kernel/repo-server/fixtures/x.pkg']).status, 0, 'fixtures deeper in the tree stay trackable');
+});
+
+test('item 8: the README states the Node.js versions truly: every locked package accepts its minimum, except those it names', async () => {
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+  const pkgJson = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const min = /Node\.js (\d+\.\d+) or newer/.exec(readme)?.[1];
+  assert.ok(min, 'the README names a minimum Node.js version');
+  assert.equal(pkgJson.engines.node, `>=${min}`, 'package.json engines says the same');
+  const lock = JSON.parse(await readFile(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; engines?: { node?: string } }> };
+  for (const [path, p] of Object.entries(lock.packages)) {
+    const wants = p.engines?.node;
+    if (!wants || !path || semver.satisfies(`${min}.0`, wants)) continue;
+    const name = `${path.split('node_modules/').at(-1)}@${p.version}`;
+    assert.ok(readme.includes(name), `${name} wants node ${wants}, which ${min} does not satisfy; the README must say so`);
+  }
+  assert.ok(semver.satisfies(process.version, pkgJson.engines.node), `this test runs on ${process.version}, outside what package.json claims`);
 });
 
 /** A TCP relay from `listenHost`:3180 to the OOD's gateway that the test can cut and restore: a network outage between a node and its OOD. */

@@ -29,9 +29,12 @@ test('device names: DNS labels only, never a role of the access rules', () => {
     assert.throws(() => checkDeviceName(bad), isCode('INVALID_PARAMS'), bad);
 });
 
-test('zone URLs are scheme, host and port only', () => {
+test('zone URLs are scheme, host and port only; without a scheme, plain HTTP on the gateway port', () => {
   assert.equal(normalizeZoneUrl('http://127.0.0.5:3180/'), 'http://127.0.0.5:3180');
-  for (const bad of ['127.0.0.5:3180', 'ftp://x', 'http://x/kapi', 'http://u:p@x', 'http://x?a=1'])
+  assert.equal(normalizeZoneUrl('127.0.0.5:3180'), 'http://127.0.0.5:3180');
+  assert.equal(normalizeZoneUrl(' 192.168.1.10 '), 'http://192.168.1.10:3180');
+  assert.equal(normalizeZoneUrl('https://home.example.com'), 'https://home.example.com');
+  for (const bad of ['ftp://x', '127.0.0.5:3180/kapi', ':3180', 'http://x/kapi', 'http://u:p@x', 'http://x?a=1'])
     assert.throws(() => normalizeZoneUrl(bad), isCode('INVALID_PARAMS'), bad);
 });
 

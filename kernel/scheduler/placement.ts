@@ -16,6 +16,12 @@ export interface NodeView {
   instances: number;
 }
 
+/**
+ * A unix time as a person reads it (UTC, to the second). Reasons are stored in snapshots, so they hold
+ * absolute times only: an age ("65 s ago") would change the snapshot at every pass.
+ */
+export const isoSeconds = (unixS: number) => (Number.isFinite(unixS) ? new Date(Math.floor(unixS) * 1000).toISOString().replace('.000Z', 'Z') : String(unixS));
+
 const READY_STATES = new Set(['ready', 'running', 'active', 'online']);
 
 export function nodeViewOf(name: string, item: NodeItem | undefined, config: NodeConfig | undefined, now: number, goneAfterS: number): NodeView {
@@ -24,7 +30,7 @@ export function nodeViewOf(name: string, item: NodeItem | undefined, config: Nod
   if (!item) return { ...base, type: 'client', status: 'gone', statusReason: { code: 'node:no-device-info', detail: `devices/${name}/info does not exist` } };
   const view = (status: NodeStatus, code: string, detail: string): NodeView => ({ ...base, type: item.type, status, statusReason: { code, detail } });
   if (now - item.updateTime > goneAfterS)
-    return view('gone', 'node:gone', `devices/${name}/info was last updated at ${item.updateTime}, more than ${goneAfterS} s before this pass`);
+    return view('gone', 'node:gone', `devices/${name}/info was last updated at ${isoSeconds(item.updateTime)}, more than ${goneAfterS} s before this pass`);
   if (item.type === 'client') return view('unschedulable', 'node:not-schedulable', 'this device type runs no instances (only ood, server and node devices do)');
   if (item.state !== undefined && !READY_STATES.has(item.state.toLowerCase())) return view('not-ready', 'node:not-ready', `device state is "${item.state}"`);
   if (config && config.state !== 'running') return view('not-ready', 'node:not-ready', `nodes/${name}/config state is "${config.state}"`);

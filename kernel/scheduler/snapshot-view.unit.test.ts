@@ -29,7 +29,8 @@ test('the JSON form lists every placement with its reason', () => {
 test('the text form says where each instance is and why', () => {
   const lines = formatSnapshot(after);
   assert.match(lines[0], new RegExp(`^scheduler snapshot rev ${after.rev} at 2023-`));
-  assert.ok(lines.some((l) => /^ {2}nas \(node\) gone — node:gone: /.test(l)));
+  assert.ok(lines.some((l) => /^ {2}nas \(node\) gone — node:gone: devices\/nas\/info was last updated at 2023-11-14T22:14:55Z, /.test(l)), 'a time a person can read');
+  assert.ok(!lines.some((l) => /\b1[6-9]\d{8}\b/.test(l)), `no raw unix timestamps:\n${lines.join('\n')}`);
   assert.ok(lines.some((l) => /^ {4}on ood1: started because replace:node-gone: moved from nas/.test(l)));
   assert.ok(lines.some((l) => /^ {2}filedrop@bob: ood1:10176$/.test(l)));
   assert.ok(lines.some((l) => /^ {2}place_instance notes@alice@ood1 because replace:node-gone/.test(l)));
