@@ -17,7 +17,7 @@ const hints: Partial<Record<string, string>> = {
   UNAVAILABLE: 'Is the OOD running and the address right? Start it with `buckyos ood` (or `npm start`).',
   UNAUTHENTICATED: 'Check the user name and password.',
   TOKEN_EXPIRED: 'Your session expired; run the command again to log in.',
-  PERMISSION_DENIED: 'Your account is not allowed to do this; ask the zone owner.',
+  PERMISSION_DENIED: 'Your account is not allowed to do this. Which keys each role may read and write: docs/kv-keys.md (the zone owner can grant more).',
   RATE_LIMITED: 'Too many failed logins; wait a little and try again.',
   ALREADY_ACTIVATED: 'This device already belongs to a zone. To start over, reset it on the device itself.',
 };

@@ -145,6 +145,44 @@ test('item 2: the kernel logs to logs/kernel.log in the data folder, as JSON lin
   assert.match(ood.stdout(), new RegExp(`Kernel log: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 });
 
+test('item 3: the owner lists their devices and people, writes the keys the README names, and is told where the rest is written down', async () => {
+  const list = async (key: string) => {
+    const r = await cli(['kv', 'list', key], env);
+    assert.equal(r.code, 0, `kv list ${key}: ${r.stderr}`);
+    return r.stdout.trim().split('\n');
+  };
+  assert.ok((await list('nodes')).includes('ood1'));
+  assert.ok((await list('devices')).includes('ood1'));
+  assert.deepEqual(await list('users'), ['alice']);
+  const info = await cli(['kv', 'get', 'devices/ood1/info'], env);
+  assert.equal(info.code, 0, info.stderr);
+  const settings = await cli(['kv', 'get', 'users/alice/settings'], env);
+  assert.equal(settings.code, 0, settings.stderr);
+  assert.equal(JSON.parse(settings.stdout).type, 'admin');
+  assert.doesNotMatch(settings.stdout, /password/i);
+  // The README's examples, as written there.
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/^npx buckyos (kv (?:set|list|get) .*)$/gm)].map((m) => m[1]);
+  assert.ok(examples.length >= 3, 'the README shows kv examples');
+  for (const example of examples) {
+    const args = [...example.matchAll(/(?:'[^']*'|[^\s'])+/g)].map(([w]) => w.replace(/'/g, ''));
+    const r = await cli(args, env);
+    assert.equal(r.code, 0, `README example \`${example}\`: ${r.stderr}`);
+  }
+  for (const [key, value] of [['foo/bar', 'x'], ['users/alice/test', '{}'], ['nodes/ood1/config', '{}']]) {
+    const r = await cli(['kv', 'set', key, value], env);
+    assert.equal(r.code, 1, key);
+    assert.match(r.stderr, /PERMISSION_DENIED: .*docs\/kv-keys\.md lists who may read and write each key/);
+    assert.doesNotMatch(r.stderr, /ask the zone owner/);
+  }
+  for (const args of [['kv', 'list', 'security'], ['kv', 'get', 'security/verify-hub/passwords/alice']]) {
+    const r = await cli(args, env);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.stderr, /PERMISSION_DENIED/);
+  }
+  assert.ok(existsSync(join(repoRoot, 'docs', 'kv-keys.md')));
+});
+
 const work = await tempDir('buckyos-first-hour-work-');
 after(work.remove);
 /** What a user's shell has: the zone login, and a publisher key of their own (not the default in ~/.buckyos). */

@@ -95,7 +95,7 @@ export class AccessControl {
   async require(principal: Principal, key: string, action: Action, opts: KeyOptions = {}): Promise<void> {
     if (!(await this.can(principal, key, action, opts)))
       throw permissionDenied(
-        `${principal.userId} (app ${principal.appId}) has no ${action} permission on ${configResource(key, opts)}; ask a zone admin for access`,
+        `${principal.userId} (app ${principal.appId}) has no ${action} permission on ${configResource(key, opts)}; docs/kv-keys.md lists who may read and write each key`,
       );
   }
 

@@ -48,6 +48,15 @@ p, admin,obj://config/services/*,read,allow
 p, admin,obj://task/{admin},read,allow
 # ours: admins publish and install packages on the zone's repo-server.
 p, admin,obj://repo/*,read|write,allow
+# ours: an admin (the zone owner) sees the zone's own devices and people: nodes/<n>/… (config, routes),
+# devices/<n>/… (the owner-signed doc, the node's info) and the user list with each user's public doc
+# and settings (type and state; the password verifier is under security/, which stays closed). Upstream
+# denies these reads; the CLI and the control panel read them with the owner's own session token.
+p, admin,obj://config/nodes/*,read,allow
+p, admin,obj://config/devices/*,read,allow
+p, admin,obj://config/users/,read,allow
+p, admin,obj://config/users/{user}/doc,read,allow
+p, admin,obj://config/users/{user}/settings,read,allow
 
 p, users,obj://config/boot/*, read,allow
 p, users,obj://config/agents/{agent}/doc,read,allow
