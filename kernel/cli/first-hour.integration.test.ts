@@ -97,6 +97,14 @@ test('item 5: a second OOD on the same host is refused before activation, naming
   assert.equal(ood2.child.exitCode, null, 'the second OOD keeps waiting for an activation it can accept');
 });
 
+test('item 5: an activated OOD started while its ports are taken says which process holds them, and exits 1', async () => {
+  const again = await cli(['ood', '--data', dir.path, '--host', host]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, new RegExp(`error: (the OOD could not start: )?FAILED_PRECONDITION: the OOD cannot start: ${host.replace(/\./g, '\\.')}:3180 \\(gateway\\)[^;]* (is|are) in use by pid ${ood.child.pid} `));
+  assert.doesNotMatch(again.stderr, /EADDRINUSE/);
+  assert.ok(await portIsOpen(host, 3180), 'the running OOD is untouched');
+});
+
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** Runs `buckyos ARGS` on a pseudo-terminal (util-linux `script`) until `until` matches what it printed. */
