@@ -12,15 +12,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import semver from 'semver';
 import { generateMnemonic } from '../lib/identity/mnemonic.js';
 import {
-  cli, pollUntil, portIsOpen, randomLoopback, repoRoot, spawnNode, spawnOod, tempDir, TEST_PASSWORD, waitForPort, type NodeProcess,
+  cli, pollUntil, portIsOpen, randomLoopback, repoRoot, spawnNode, spawnOod, stopWithApps, tempDir, TEST_PASSWORD, waitForPort, type NodeProcess,
 } from '../testing/harness.js';
+
 
 const dir = await tempDir('buckyos-first-hour-');
 const host = randomLoopback();
 const ood = spawnOod(dir.path, host);
 const others: NodeProcess[] = [];
 after(async () => {
-  for (const p of [ood, ...others]) await p.kill('SIGKILL');
+  for (const p of [...others, ood]) await stopWithApps(p);
   await dir.remove();
 });
 let mnemonic = '';

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  cli, pollUntil, randomLoopback, repoRoot, spawnNode, spawnOod, tempDir, waitForPort, type CliResult, type NodeProcess,
+  cli, pollUntil, randomLoopback, repoRoot, spawnNode, spawnOod, stopWithApps, tempDir, waitForPort, type CliResult, type NodeProcess,
 } from '../testing/harness.js';
+
 
 const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
 const oodData = await tempDir('buckyos-readme-ood-');
@@ -20,7 +21,8 @@ const oodHost = randomLoopback();
 const nodeHost = randomLoopback();
 const started: NodeProcess[] = [];
 after(async () => {
-  for (const p of started) await p.kill('SIGKILL');
+  // Node first, then the OOD.
+  for (const p of [...started].reverse()) await stopWithApps(p);
   for (const d of [oodData, nodeData, work]) await d.remove();
 });
 

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dataPaths } from '../lib/paths.js';
+import { isOwnProcess, listPidRecords } from '../node-daemon/pid-record.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 const cliEntry = join(repoRoot, 'bin', 'buckyos.js');
@@ -115,6 +117,19 @@ function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraA
       child.kill(signal);
     }),
   };
+}
+
+/**
+ * Stops a node the way a service manager does (SIGTERM; SIGKILL after 20 s), then kills any app process
+ * its data folder still records: apps are separate processes and must not outlive the test.
+ */
+export async function stopWithApps(p: NodeProcess): Promise<void> {
+  const hard = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+  await p.kill('SIGTERM');
+  clearTimeout(hard);
+  for (const { record } of await listPidRecords(dataPaths(p.dataDir).run)) {
+    if (record && (await isOwnProcess(record))) try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
 }
 
 export const TEST_PASSWORD = 'Test-pw-123';
