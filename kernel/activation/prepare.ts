@@ -9,6 +9,7 @@ import {
 } from '../lib/identity/documents.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { formatOodString } from '../lib/identity/ood-string.js';
+import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type { ActiveNameMapping, GatewayTopology, PreparedActiveDocuments } from './schema.js';
 
 export const ACTIVATED_DEVICE_NAME = 'ood1';
@@ -27,6 +28,11 @@ export function deriveNames(owner: OwnerDocument, accessHostname: string, useSel
 }
 
 export function checkNames(names: ActiveNameMapping, owner: OwnerDocument): void {
+  // The owner becomes the zone's admin user, an RBAC subject beside the OOD device "ood1".
+  const reserved = describeReserved(owner.name);
+  if (reserved) throw new KrpcError('INVALID_PARAMS', `owner name: ${reserved}; pick another owner name`);
+  if (owner.name === ACTIVATED_DEVICE_NAME)
+    throw new KrpcError('INVALID_PARAMS', `owner name "${owner.name}" is the name of this OOD device; pick another owner name`);
   if (!isHostName(names.access_hostname))
     throw new KrpcError('INVALID_PARAMS', `access_hostname "${names.access_hostname}" is not a valid lowercase hostname`);
   const expected = deriveNames(owner, names.access_hostname, names.use_self_domain);

@@ -29,6 +29,13 @@ test('checkNames rejects any member that does not follow from the owner document
   ]) assert.throws(() => checkNames(bad, owner), (e) => isKrpcError(e, 'INVALID_PARAMS'), JSON.stringify(bad));
 });
 
+test('checkNames refuses an owner named like a role, a kernel id or the OOD device', () => {
+  for (const name of ['root', 'kernel', 'scheduler', 'control-panel', 'ood1']) {
+    const o = { ...owner, name, id: `did:bns:${name}` };
+    assert.throws(() => checkNames(deriveNames(o, 'home', true), o), (e) => isKrpcError(e, 'INVALID_PARAMS') && /owner name/.test(e.message), name);
+  }
+});
+
 test('checkTopology: wan cannot use a relay; a relay needs an http(s) SN URL', () => {
   checkTopology(topo());
   checkTopology(topo({ net_id: 'wan' }));

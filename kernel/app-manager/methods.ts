@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { KrpcError, notFound } from '../lib/errors.js';
 import type { KrpcMethods } from '../lib/krpc/server.js';
 import { KeyedMutex } from '../pkg/lock.js';
+import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type { SystemConfigClient } from '../system-config/client.js';
 import { AppKv, type Versioned } from './app-kv.js';
 import type { Caller, Callers } from './callers.js';
@@ -33,6 +34,17 @@ export interface AppManagerDeps {
 }
 
 export const APP_MANAGER_PATH = '/kapi/app_manager';
+
+/**
+ * An installation id is the app's RBAC subject: it may not be a device's or a user's name, nor a role,
+ * kernel id or su_ name (system-config refuses the spec too; asking first fails before any record).
+ */
+async function assertAppNameIsFree(kv: SystemConfigClient, id: string): Promise<void> {
+  const reserved = describeReserved(id);
+  if (reserved) throw new KrpcError('INVALID_PARAMS', `${reserved}; install the app under another installation id`);
+  if (await kv.get(`devices/${id}/doc`)) throw new KrpcError('ALREADY_EXISTS', `"${id}" is a device of this zone; install the app under another installation id`);
+  if (await kv.get(`users/${id}/settings`)) throw new KrpcError('ALREADY_EXISTS', `"${id}" is a user of this zone; install the app under another installation id`);
+}
 
 export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
   const locks = new KeyedMutex();
@@ -93,6 +105,7 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
         const caller = await d.callers.verify(ctx.token);
         const id = p.installation_id ?? defaultInstallationId(p.name);
         if (!isInstallationId(id)) throw new KrpcError('INVALID_PARAMS', `${JSON.stringify(id)} cannot be an installation id (a-z, 0-9, _ and -); pass one with installation_id`);
+        await assertAppNameIsFree(d.kv, id);
         if (p.node && !(await d.kv.get(`devices/${p.node}/info`))) {
           throw notFound(`no node "${p.node}" has joined this zone; pick one of: ${(await d.kv.list('devices')).join(', ') || 'none'}`);
         }

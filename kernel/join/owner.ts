@@ -17,7 +17,8 @@ import { parseOodString } from '../lib/identity/ood-string.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import { dataPaths } from '../lib/paths.js';
-import { RBAC_ROLE_NAMES } from '../lib/rbac/policy.js';
+import { describeReserved } from '../lib/rbac/reserved-names.js';
+import { RepoClient } from '../repo-server/client.js';
 import { SystemConfigClient } from '../system-config/client.js';
 import { JoinClient } from './client.js';
 import { ensureDeviceKey, keyFingerprint, normalizeJoinCode } from './device-key.js';
@@ -98,7 +99,7 @@ export async function prepareEnrolment(opts: PrepareEnrolmentOptions): Promise<J
 
   const zone = await readZone(kv, owner.publicJwk, zoneUrl, now);
   if (zone.oods.includes(name)) throw new KrpcError('ALREADY_EXISTS', `"${name}" is an OOD of this zone; pick another name for the new device`);
-  if (await kv.get(`users/${name}/settings`)) throw new KrpcError('ALREADY_EXISTS', `"${name}" is a user of this zone; a device needs a name of its own`);
+  await assertNameIsFree(kv, new RepoClient(zoneUrl, ownerRootToken(owner.privateKeyPem, now)), name);
 
   const docKey = `devices/${name}/doc`;
   const existing = await kv.get(docKey);
@@ -140,9 +141,31 @@ export function checkDeviceName(value: string): string {
   const name = String(value ?? '').trim().toLowerCase();
   if (!DEVICE_NAME.test(name))
     throw new KrpcError('INVALID_PARAMS', `device name "${String(value).slice(0, 64)}" must be a lowercase DNS label like "nas1" (letters, digits, "-")`);
-  // A device's name is its RBAC subject: a device called "kernel" or "admin" would hold that role.
-  if (RBAC_ROLE_NAMES.has(name)) throw new KrpcError('INVALID_PARAMS', `"${name}" is a role name in the zone's access rules; pick another device name`);
+  // A device's name is its RBAC subject: a device called "kernel" or "scheduler" would hold that role.
+  const reserved = describeReserved(name);
+  if (reserved) throw new KrpcError('INVALID_PARAMS', `${reserved}; pick another device name`);
   return name;
+}
+
+/**
+ * A device's name must not be any other subject's: a user, an app installed by anyone, a kernel
+ * service spec, or a package in the zone's repo (which would become an app of that name on install).
+ * system-config refuses the same collisions when devices/<name>/doc is written; asking first gives
+ * the owner the reason before anything is signed.
+ */
+async function assertNameIsFree(kv: SystemConfigClient, repo: RepoClient, name: string): Promise<void> {
+  const taken = (what: string) => new KrpcError('ALREADY_EXISTS', `"${name}" is ${what}; a device needs a name of its own`);
+  if ((await kv.get(`users/${name}/settings`)) || (await kv.get(`users/${name}/doc`))) throw taken('a user of this zone');
+  if (await kv.get(`services/${name}/spec`)) throw taken('a service of this zone');
+  for (const user of await kv.list('users'))
+    if (await kv.get(`users/${user}/apps/${name}/spec`)) throw taken(`an app of this zone (installed by ${user})`);
+  try {
+    await repo.versions(name);
+  } catch (e) {
+    if (isKrpcError(e, 'NOT_FOUND') || isKrpcError(e, 'INVALID_PARAMS')) return;
+    throw new KrpcError('UNAVAILABLE', `cannot ask the zone's repo whether a package is called "${name}" (${(e as Error).message}); try again when the repo answers`);
+  }
+  throw taken("a package in the zone's repo (installing it would make an app of that name)");
 }
 
 /** The owner speaking as root for a moment (spec 60: an owner-signed token with sub "root"). */

@@ -2,6 +2,7 @@
 // a reason (kept in the snapshot) and never stops the pass: one bad key must not freeze the zone.
 import { BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, appSpecIdOf, isSafeName } from '../lib/zone-keys.js';
 import { readZoneDocument } from './zone-document.js';
+import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type {
   AppServiceSpec, KernelServiceSpec, NodeConfig, NodeItem, NodeType, ReportItem, SchedulerInput, SkippedInput, SpecItem, UserItem, UserType,
 } from './types.js';
@@ -309,8 +310,28 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
       skip(key, e.message);
     }
   }
+  dropAppsNamedLikeOtherSubjects(input);
   tieReportsToHeartbeats(input);
   return input;
+}
+
+/**
+ * An app id is an RBAC subject (`g, <app>, app`): one named like a node, a user, a role or a kernel id
+ * would merge its rights with theirs, so it is neither placed nor given a group (ours; system-config
+ * refuses such names when they are created, this covers zones that have them from before).
+ */
+function dropAppsNamedLikeOtherSubjects(input: SchedulerInput): void {
+  const oods = new Set(input.zone.oods);
+  for (const [id, spec] of Object.entries(input.specs)) {
+    if (spec.kind !== 'app') continue;
+    const name = spec.appId;
+    const clash = describeReserved(name)
+      ?? (Object.hasOwn(input.nodes, name) || oods.has(name) ? `"${name}" is a node of this zone` : undefined)
+      ?? (Object.hasOwn(input.users, name) ? `"${name}" is a user of this zone` : undefined);
+    if (!clash) continue;
+    delete input.specs[id];
+    input.skipped.push({ key: spec.key, reason: `${clash}; an app needs a name of its own` });
+  }
 }
 
 /** node-daemon writes a report only when it changes; its node's heartbeat says it is still true. */

@@ -414,3 +414,20 @@ test('names that are also Object.prototype members are ordinary names', () => {
   assert.deepEqual(Object.keys((JSON.parse(dump['services/toString/info']) as ServiceInfo).node_list), ['constructor']);
   assert.equal(run(dump).changed, false);
 });
+
+test('an app named like a node, a user or a kernel id is skipped: no placement, no RBAC group', () => {
+  const dump = converge(zoneWithNas({
+    'users/alice/apps/nas/spec': appSpec('alice', 'nas', { appIndex: 12 }),
+    'users/alice/apps/alice/spec': appSpec('alice', 'alice', { appIndex: 13 }),
+    'users/alice/apps/scheduler/spec': appSpec('alice', 'scheduler', { appIndex: 14 }),
+    'users/alice/apps/notes/spec': appSpec('alice', 'notes', { appIndex: 15 }),
+  }));
+  const input = buildSchedulerInput(dump);
+  for (const id of ['nas', 'alice', 'scheduler']) {
+    assert.ok(input.skipped.some((s) => s.key === `users/alice/apps/${id}/spec` && /needs a name of its own/.test(s.reason)), id);
+    assert.equal(Object.keys(nodeConfig(dump, 'ood1').apps).concat(Object.keys(nodeConfig(dump, 'nas').apps)).some((k) => k.startsWith(`${id}@`)), false, id);
+  }
+  const policy = dump['system/rbac/policy'];
+  assert.match(policy, /^g, notes, app$/m);
+  assert.doesNotMatch(policy, /^g, (nas|alice|scheduler), app$/m);
+});

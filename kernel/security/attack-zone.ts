@@ -23,6 +23,8 @@ export interface AttackZone {
   node: NodeProcess;
   zoneUrl: string;
   mnemonic: string;
+  /** alice's password */
+  password: string;
   /** alice's password session (buckycli) */
   admin: ZoneSession;
   /** a kRPC client of the OOD's gateway carrying `token` */
@@ -58,7 +60,7 @@ export async function startAttackZone(): Promise<AttackZone> {
   const logs = () => `--- OOD ---\n${ood.log().slice(-2500)}\n--- ${NODE} ---\n${node.log().slice(-2500)}`;
   const admin = await pollUntil('alice logs in', () => login({ zone: zoneUrl, user: ADMIN, password: env.BUCKYOS_PASSWORD }), { timeoutMs: 20_000, context: logs });
   return {
-    ood, node, zoneUrl, mnemonic, admin, as, root, logs,
+    ood, node, zoneUrl, mnemonic, admin, as, root, logs, password: env.BUCKYOS_PASSWORD,
     signAsNode: (claims) => {
       const now = nowSeconds();
       return signJwt({ iss: NODE, jti: randomBytes(8).toString('hex'), iat: now, exp: now + 600, ...claims }, nodeKeyPem, NODE);

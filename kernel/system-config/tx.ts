@@ -6,6 +6,7 @@ import { setJsonByPath } from '../lib/json-path.js';
 import { checkValue } from '../lib/kv-keys.js';
 import type { KvPut, KvView } from './store/types.js';
 import { checkFamilyValue } from './json-families.js';
+import { checkNewSubjects } from './subject-names.js';
 import type { KvTxAction, RevisionCondition } from '../api/zone.js';
 export type { RevisionCondition };
 
@@ -65,6 +66,7 @@ function newValue(view: KvView, key: string, a: TxAction): string | null {
 export function planWrites(view: KvView, req: WriteRequest, maxValueBytes: number): KvPut[] {
   if (req.mainKey) checkRevision(view, req.mainKey);
   for (const c of req.conditions ?? []) checkRevision(view, c);
+  checkNewSubjects(view, [...req.actions].filter(([key, a]) => (a.action === 'create' || a.action === 'update') && !view.get(key)).map(([key]) => key));
   const puts: KvPut[] = [];
   for (const [key, action] of req.actions) {
     const value = newValue(view, key, action);
