@@ -1,12 +1,12 @@
 // Pid files that let a restarted node-daemon recognise the processes IT started, and only those.
 // A record is trusted only when the live process still matches it: on Linux the kernel's start time
-// (/proc/<pid>/stat field 22) and, when readable, the per-launch marker in /proc/<pid>/environ;
+// (/proc/<pid>/stat field 22) of this boot (boot id) and, when readable, the per-launch marker in /proc/<pid>/environ;
 // elsewhere the start time `ps` reports. Without a way to check, a process is never treated as ours.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
-import { isProcessAlive } from '../lib/process-alive.js';
+import { bootId, isHolderAlive, isProcessAlive, readProcStat } from '../lib/process-alive.js';
 
 export const PID_FILE = 'pid.json';
 export const MARKER_ENV = 'BUCKYOS_INSTANCE_MARKER';
@@ -18,21 +18,18 @@ export interface PidRecord {
   marker: string;
   /** Linux: starttime in clock ticks since boot (from /proc/<pid>/stat) */
   proc_start_ticks?: string;
+  /** Linux: /proc/sys/kernel/random/boot_id when it was written (records without one: start ticks + marker decide) */
+  boot_id?: string;
   /** wall clock ms when the daemon spawned it */
   started_at: number;
 }
 
 export async function procStartTicks(pid: number): Promise<string | undefined> {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may contain spaces and parentheses; the fields after the last ')' are fixed.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(pid);
+  return typeof stat === 'object' ? stat.start : undefined;
 }
+
+export { bootId };
 
 async function environHasMarker(pid: number, marker: string): Promise<boolean | undefined> {
   try {
@@ -54,19 +51,13 @@ function psStartTime(pid: number): Promise<number | undefined> {
 
 /** Alive and not a zombie (an orphan's zombie lingers where nothing reaps it, e.g. in containers). */
 export async function isRunning(pid: number): Promise<boolean> {
-  if (!isProcessAlive(pid)) return false;
-  if (process.platform !== 'linux') return true;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  return isProcessAlive(pid);
 }
 
 /** True only if `record.pid` is alive and provably the process this record was written for. */
 export async function isOwnProcess(record: PidRecord): Promise<boolean> {
-  if (!Number.isInteger(record.pid) || record.pid <= 1 || !(await isRunning(record.pid))) return false;
+  if (!Number.isInteger(record.pid) || record.pid <= 1) return false;
+  if (!isHolderAlive({ pid: record.pid, ...(typeof record.boot_id === 'string' ? { boot: record.boot_id } : {}) })) return false;
   if (process.platform === 'linux') {
     if (!record.proc_start_ticks || (await procStartTicks(record.pid)) !== record.proc_start_ticks) return false;
     return (await environHasMarker(record.pid, record.marker)) !== false;

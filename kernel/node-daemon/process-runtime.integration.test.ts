@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../lib/log.js';
 import { validateManifest } from '../pkg/manifest.js';
-import { isRunning, procStartTicks, writePidRecord, PID_FILE } from './pid-record.js';
+import { MARKER_ENV, bootId, isRunning, procStartTicks, writePidRecord, PID_FILE } from './pid-record.js';
 import { launchProcess, reclaimOrphans, resolveCommand, type ProcessLaunch } from './process-runtime.js';
 import { RotatingLog } from '../lib/rotating-log.js';
 
@@ -61,6 +61,7 @@ test('the app binds past a busy hint, reports the real port, answers, and stops 
   const record = JSON.parse(await readFile(join(l.runDir, PID_FILE), 'utf8'));
   assert.equal(record.pid, proc.pid);
   if (process.platform === 'linux') assert.equal(record.proc_start_ticks, await procStartTicks(proc.pid));
+  if (process.platform === 'linux') assert.equal(record.boot_id, bootId());
 
   await proc.stop();
   assert.equal((await proc.exited).code, 0);
@@ -108,7 +109,8 @@ test('orphans: own processes from a previous run are stopped, anything else is l
   const runRoot = join(root, 'orphans');
   // "previous daemon run": launched, then forgotten without stop()
   const own = await launchProcess({ ...launch('own'), runDir: join(runRoot, 'own') }, silentLogger);
-  const stranger = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  // a stranger carrying the marker 'm3' in its environment, as a process we launched would
+  const stranger = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: { ...process.env, [MARKER_ENV]: 'm3' } });
   cleanups.push(() => stranger.kill('SIGKILL'));
   await new Promise((r) => stranger.once('spawn', r));
   const ticks = await procStartTicks(stranger.pid!);
@@ -116,10 +118,13 @@ test('orphans: own processes from a previous run are stopped, anything else is l
   await writePidRecord(join(runRoot, 'bogus-ticks'), { instance_id: 'bogus-ticks', pid: stranger.pid!, marker: 'm1', proc_start_ticks: '1', started_at: Date.now() });
   await mkdir(join(runRoot, 'bogus-marker'), { recursive: true });
   await writePidRecord(join(runRoot, 'bogus-marker'), { instance_id: 'bogus-marker', pid: stranger.pid!, marker: 'm2', proc_start_ticks: ticks, started_at: Date.now() });
+  // matching pid, start ticks and marker, but written in another boot (issue 14: pid and ticks recur after a reboot)
+  await mkdir(join(runRoot, 'bogus-boot'), { recursive: true });
+  await writePidRecord(join(runRoot, 'bogus-boot'), { instance_id: 'bogus-boot', pid: stranger.pid!, marker: 'm3', proc_start_ticks: ticks, boot_id: '00000000-0000-0000-0000-000000000000', started_at: Date.now() });
 
   const result = await reclaimOrphans(runRoot, 2000, silentLogger);
   assert.deepEqual(result.stopped, ['own']);
-  assert.deepEqual(result.ignored.sort(), ['bogus-marker', 'bogus-ticks']);
+  assert.deepEqual(result.ignored.sort(), ['bogus-boot', 'bogus-marker', 'bogus-ticks']);
   await own.exited;
   assert.equal(await isRunning(own.pid), false);
   assert.equal(await isRunning(stranger.pid!), true);

@@ -15,7 +15,7 @@ import type { AppOwner } from './app-isolation.js';
 import type { InstalledPkg } from './pkg-source.js';
 import type { RotatingLog } from '../lib/rotating-log.js';
 import {
-  MARKER_ENV, isOwnProcess, listPidRecords, procStartTicks, removePidRecord, writePidRecord,
+  MARKER_ENV, bootId, isOwnProcess, listPidRecords, procStartTicks, removePidRecord, writePidRecord,
 } from './pid-record.js';
 
 export const PORT_FILE = 'port';
@@ -159,7 +159,7 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
   const pid = child.pid!;
   const as = [l.isolation && `isolation ${l.isolation}`, l.runAs && `uid ${l.runAs.uid} gid ${l.runAs.gid}`].filter(Boolean).join(', ');
   l.log.write(`[node-daemon ${new Date().toISOString()}] started pid ${pid}${as ? ` (${as})` : ''}: ${resolved.join(' ')}\n`);
-  await writePidRecord(l.runDir, { instance_id: l.instanceId, pid, marker, proc_start_ticks: await procStartTicks(pid), started_at: startedAt });
+  await writePidRecord(l.runDir, { instance_id: l.instanceId, pid, marker, proc_start_ticks: await procStartTicks(pid), boot_id: bootId(), started_at: startedAt });
 
   let exitedEarly: ProcessExit | undefined;
   const exited = exit.then(async (e) => {

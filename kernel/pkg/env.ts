@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { KrpcError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
-import { isProcessAlive } from '../lib/process-alive.js';
+import { isHolderAlive, ownStamp, type HolderStamp } from '../lib/process-alive.js';
 import { forEachLimit } from './each-limit.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { chunkLength, INSTALLED_META_FILE, metaIdOf, type PkgMeta } from './format.js';
@@ -123,15 +123,27 @@ export function hostPlatform(): string {
   return `${os}-${arch}`;
 }
 
+/** A staging dir's name for this process: <pid>-<start ticks>-<nonce> (just <pid>-<nonce> without /proc). */
+const stagingName = () => {
+  const me = ownStamp();
+  return `${me.pid}-${me.start !== undefined ? `${me.start}-` : ''}${randomBytes(6).toString('hex')}`;
+};
+
+function stagingOwner(name: string): HolderStamp {
+  const parts = name.split('-');
+  const pid = Number(parts[0]);
+  return parts.length === 3 && /^\d+$/.test(parts[1]) ? { pid, start: parts[1] } : { pid };
+}
+
 export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
   const root = resolve(rootIn);
   const stagingRoot = join(root, STAGING_DIR);
   await mkdir(stagingRoot, { recursive: true });
   await rm(join(root, LEGACY_CHUNKS_DIR), { recursive: true, force: true });
-  // Staging dirs are named <pid>-<nonce>; those of dead processes are leftovers of a crash.
+  // Staging dirs are named <pid>-<start>-<nonce> (<pid>-<nonce> before the start time was added); those
+  // of dead processes (gone, zombie, or the pid reused: the start time differs) are leftovers of a crash.
   for (const name of await readdir(stagingRoot)) {
-    const pid = Number(name.split('-')[0]);
-    if (!Number.isInteger(pid) || !isProcessAlive(pid)) await rm(join(stagingRoot, name), { recursive: true, force: true });
+    if (!isHolderAlive(stagingOwner(name))) await rm(join(stagingRoot, name), { recursive: true, force: true });
   }
 
   const pkgDir = (name: string) => join(root, assertPkgName(name));
@@ -263,7 +275,7 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
         throw new KrpcError('FAILED_PRECONDITION', `${target} exists but is not an installed pkg; move it away and install again`);
       }
 
-      const staging = join(stagingRoot, `${process.pid}-${randomBytes(6).toString('hex')}`);
+      const staging = join(stagingRoot, stagingName());
       const content = join(staging, 'content');
       await mkdir(content, { recursive: true });
       const progress: InstallProgress = { totalChunks: lengths.size, doneChunks: 0, fetchedChunks: 0, reusedChunks: 0, fetchedBytes: 0 };
@@ -369,7 +381,7 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
 
   async function removeVersion(name: string, version: string): Promise<void> {
     const dir = pkgDir(name);
-    const trash = join(stagingRoot, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const trash = join(stagingRoot, stagingName());
     await rename(versionDir(name, version), trash);
     if ((await previous(name)) === version) await unlink(join(dir, PREVIOUS)).catch(() => {});
     await rm(trash, { recursive: true, force: true });

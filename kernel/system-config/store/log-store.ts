@@ -3,7 +3,7 @@
 //   snapshot.json        state at some global revision S (see snapshot.ts)
 //   wal-<start>.log      records of revisions start, start+1, … (log-record.ts), in zero-preallocated
 //                        files written with O_DSYNC (log-segment.ts); replay applies those > S
-//   LOCK                 pid of the one process that may write here
+//   LOCK                 the one process that may write here: pid, then its start time and boot id (dir-lock.ts)
 // Writes: transact() plans against committed + queued state, encodes its record and queues it. One
 // commit loop writes everything queued as ONE durable write (group commit), then applies the batch
 // to the readable state, notifies subscribers and resolves the callers, in order.
