@@ -123,6 +123,14 @@ test('KV store: after the holder died, an unrelated process with its pid does no
   await store.close();
 });
 
+test('KV store: an old-format lock naming our own pid was written by an earlier process that had it (e.g. before a reboot)', async (t) => {
+  const dir = await tempDirFor(t, 'locks-kv-self-');
+  await writeFile(join(dir, LOCK_FILE), `${process.pid}\n`);
+  const store = await openLogStore(dir);
+  await assert.rejects(openLogStore(dir), (e) => isKrpcError(e, 'FAILED_PRECONDITION') && /already open in this process/.test(e.message));
+  await store.close();
+});
+
 test('KV store: a live holder still keeps it, and the refusal names the process', async (t) => {
   const dir = await tempDirFor(t, 'locks-kv-live-');
   const child = holder(t, 'kv', dir);

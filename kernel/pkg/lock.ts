@@ -38,7 +38,12 @@ async function stillStale(path: string): Promise<string | undefined> {
   const holder = owner(content);
   // Locks are linked into place whole, but an older version created them empty and wrote after; only
   // call one stale once it names a dead holder or has stayed unreadable past the timeout.
-  if (holder !== undefined) return isHolderAlive(holder) ? undefined : content;
+  if (holder !== undefined) {
+    // Naming our pid but not our stamp: an earlier process had this pid (older version, previous boot).
+    const me = ownStamp();
+    if (holder.pid === me.pid) return holder.start === me.start && holder.boot === me.boot ? undefined : content;
+    return isHolderAlive(holder) ? undefined : content;
+  }
   const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
   return age > UNREADABLE_STALE_MS ? content : undefined;
 }

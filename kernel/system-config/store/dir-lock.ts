@@ -39,9 +39,11 @@ export async function lockDir(dir: string): Promise<() => Promise<void>> {
     const seen = await readFile(path, 'utf8').catch(() => undefined);
     if (seen === undefined) continue; // released meanwhile
     const holder = parseDirLock(seen);
-    if (holder && holder.pid === me.pid && (holder.start === undefined || holder.start === me.start))
-      throw new KrpcError('FAILED_PRECONDITION', `the KV store in ${dir} is already open in this process; close it before opening it again`);
-    if (holder && isHolderAlive(holder))
+    if (holder?.pid === me.pid) {
+      if (holder.start === me.start && holder.boot === me.boot)
+        throw new KrpcError('FAILED_PRECONDITION', `the KV store in ${dir} is already open in this process; close it before opening it again`);
+      // else an earlier process had our pid (an older version's lock, or a previous boot's): stale
+    } else if (holder && isHolderAlive(holder))
       throw new KrpcError('FAILED_PRECONDITION', `the KV store in ${dir} is in use by ${describeProcess(holder.pid)}; stop that process first (or delete ${path} if it is not a BuckyOS node)`);
     await breakIfStale(path, seen);
     // another opener may be breaking the same stale lock; give it a moment before looking again
