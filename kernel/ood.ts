@@ -73,7 +73,7 @@ export async function startOod(opts: OodOptions): Promise<OodHandle> {
     setupName: 'activation',
     startSetupServer: async (onActivated) => {
       const activation = await startActivationServer({
-        paths, host, port: ports.activation, log, onActivated,
+        paths, host, port: ports.activation, log, onActivated, staticDir: opts.staticDir,
         // A second OOD on a host whose ports are taken is refused before it is given an identity.
         preflight: () => ensurePortsFree(kernelPortNeeds(host, ports), 'this device cannot become an OOD here'),
       });

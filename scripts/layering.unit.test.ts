@@ -66,11 +66,45 @@ test('kernel/api/ imports nothing outside itself (no Node, no packages)', () => 
   assert.deepEqual(bad, []);
 });
 
-test('renderer/ uses kernel/ only for types', () => {
+// The kernel files the control panel may run in the page (docs/architecture.md "Code the page and the
+// kernel share"): the owner's activation flow and what it needs. They must stay browser-safe.
+const BROWSER_SAFE = new Set([
+  'kernel/lib/errors.ts',
+  'kernel/lib/identity/base64.ts',
+  'kernel/lib/identity/jwk.ts',
+  'kernel/lib/identity/did.ts',
+  'kernel/lib/identity/documents.ts',
+  'kernel/lib/identity/password.ts',
+  'kernel/lib/identity/owner-key.ts',
+  'kernel/activation/owner-flow.ts',
+]);
+const BROWSER_SAFE_PACKAGES = /^(@noble\/(curves|hashes)|@scure\/(bip32|bip39)|micro-key-producer)(\/|$)/;
+/** kernel/api is dependency-free (checked above), so the browser-safe files may use its constants. */
+const isBrowserSafe = (rel: string) => BROWSER_SAFE.has(rel) || rel.startsWith('kernel/api/');
+const tsFileOf = (file: string, spec: string) => relative(root, resolve(dirname(file), spec)).split(sep).join('/').replace(/\.js$/, '.ts').replace(/(\/[^./]+)$/, '$1.ts');
+
+test('browser-safe kernel files use no Node API and import only each other and browser-safe packages', () => {
   const bad: string[] = [];
-  for (const f of sources(join(root, 'renderer'))) {
+  for (const rel of BROWSER_SAFE) {
+    const file = join(root, rel);
+    const text = readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    if (/\bBuffer\b|\bprocess\.|\brequire\(/.test(text)) bad.push(`${rel} uses a Node global`);
+    for (const imp of importsOf(file)) {
+      if (imp.typeOnly) continue;
+      if (imp.spec.startsWith('.')) { if (!isBrowserSafe(tsFileOf(file, imp.spec))) bad.push(`${rel}:${imp.line} imports ${imp.spec}, which is not browser-safe`); }
+      else if (!BROWSER_SAFE_PACKAGES.test(imp.spec)) bad.push(`${rel}:${imp.line} imports package ${imp.spec}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('renderer/ uses kernel/ only for types and the browser-safe files', () => {
+  const bad: string[] = [];
+  // renderer/src runs in the page; renderer/*.config.ts and the vitest files run in Node.
+  for (const f of sources(join(root, 'renderer', 'src')).filter((f) => !/\.test\.tsx?$/.test(f))) {
     for (const imp of importsOf(f)) {
-      if (resolvesTo(f, imp.spec) === 'kernel' && !imp.typeOnly) bad.push(`${relative(root, f)}:${imp.line} imports kernel runtime code ${imp.spec}`);
+      if (resolvesTo(f, imp.spec) === 'kernel' && !imp.typeOnly && !BROWSER_SAFE.has(tsFileOf(f, imp.spec)))
+        bad.push(`${relative(root, f)}:${imp.line} imports kernel runtime code ${imp.spec}`);
       if (imp.spec === 'electron' || imp.spec.startsWith('node:')) bad.push(`${relative(root, f)}:${imp.line} imports ${imp.spec}`);
     }
   }
@@ -96,4 +130,6 @@ test('the layering check itself catches a wrong-way import', () => {
   const imps = importsOf(join(root, 'scripts', 'layering.unit.test.ts'));
   assert.ok(imps.some((i) => i.spec === 'node:test'));
   assert.equal(resolvesTo(join(root, 'kernel', 'x.ts'), '../renderer/y.js'), 'renderer');
+  assert.equal(tsFileOf(join(root, 'renderer', 'src', 'a.ts'), '../../kernel/lib/identity/password'), 'kernel/lib/identity/password.ts');
+  assert.ok(!BROWSER_SAFE.has(tsFileOf(join(root, 'renderer', 'src', 'a.ts'), '../../kernel/lib/identity/keys.js')));
 });

@@ -12,7 +12,9 @@ import { formatOodString } from '../lib/identity/ood-string.js';
 import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type { ActiveNameMapping, GatewayTopology, PreparedActiveDocuments } from './schema.js';
 
-export const ACTIVATED_DEVICE_NAME = 'ood1';
+import { ACTIVATED_DEVICE_NAME } from './owner-flow.js';
+
+export { ACTIVATED_DEVICE_NAME };
 
 /** zone_did = did:web:<access_hostname> for an own domain, else the owner DID; BNS name = owner name. */
 export function deriveNames(owner: OwnerDocument, accessHostname: string, useSelfDomain: boolean): ActiveNameMapping {

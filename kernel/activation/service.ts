@@ -1,8 +1,11 @@
 // The activation server an unactivated OOD runs on :3182 (spec 40 §6.2): GET /device describes the
 // device, POST /kapi/active is the activation kRPC API (no token: anyone on the LAN may try, which is
-// why every commit is checked against documents and keys this process made itself). The wizard UI is
-// served by the renderer, not here.
+// why every commit is checked against documents and keys this process made itself). Every other GET
+// serves the control panel's build, which opens on the activation wizard when /device says "inactive".
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { KrpcError } from '../lib/errors.js';
+import { servePanel } from '../lib/static-files.js';
 import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
@@ -26,6 +29,8 @@ export interface ActivationServerOptions {
   preflight?: () => Promise<void>;
   /** Unix seconds; tests move it to check expiry. */
   now?: () => number;
+  /** The built control panel, served at / (the wizard); absent: only /device and the kRPC API. */
+  staticDir?: string;
 }
 
 export interface ActivationServer {
@@ -40,6 +45,18 @@ export async function startActivationServer(opts: ActivationServerOptions): Prom
 
   app.get('/device', async () => deviceMiniInfo(await readActivationState(opts.paths)));
   registerKrpc(app, '/kapi/active', activation.methods, { log });
+  if (opts.staticDir) {
+    const panelDir = resolve(opts.staticDir);
+    app.get('/*', async (req, reply) => {
+      const notFound = () => ({ error: new KrpcError('NOT_FOUND', `nothing at ${req.url.split('?')[0]}`).toWire(), sys: [0] });
+      if (req.url.startsWith('/kapi/')) return reply.code(404).send(notFound());
+      reply.hijack();
+      if (!(await servePanel(panelDir, req.raw, reply.raw))) {
+        reply.raw.writeHead(404, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify(notFound()));
+      }
+    });
+  }
 
   await app.listen({ host: opts.host, port: opts.port });
   const port = (app.server.address() as AddressInfo).port;

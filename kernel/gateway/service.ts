@@ -2,10 +2,9 @@
 // service's instance, apps by host name (<app>.<zone host>) or path (/apps/<app>/…), and serves the
 // control panel's static files. It authenticates nothing itself: every service checks tokens.
 import http from 'node:http';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
+import { servePanel } from '../lib/static-files.js';
 import type { Logger } from '../lib/log.js';
 import { proxyRequest } from './proxy.js';
 import { serviceKey, type GatewayResolver, type Upstream } from './resolver.js';
@@ -37,11 +36,6 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
-};
-
 function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, err: KrpcError) {
   const wantsJson = req.method === 'POST' || req.url?.startsWith('/kapi/') || /json/.test(req.headers.accept ?? '');
   if (wantsJson) {
@@ -69,23 +63,8 @@ function appFromHost(hostHeader: string | undefined, zoneHost: string | undefine
   return undefined;
 }
 
-async function serveStatic(dir: string, urlPath: string, res: http.ServerResponse): Promise<boolean> {
-  const rel = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
-  const file = join(dir, rel || 'index.html');
-  if (!file.startsWith(dir + sep) && file !== dir) return false;
-  for (const candidate of [file, join(dir, 'index.html')]) {
-    try {
-      const s = await stat(candidate);
-      if (!s.isFile()) continue;
-      res.writeHead(200, { 'content-type': MIME[extname(candidate)] ?? 'application/octet-stream', 'content-length': s.size });
-      createReadStream(candidate).pipe(res);
-      return true;
-    } catch { /* try the SPA fallback */ }
-  }
-  return false;
-}
-
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const panelDir = opts.staticDir ? resolve(opts.staticDir) : undefined;
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?')[0];
@@ -128,8 +107,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       return forward(up, rest, `app "${appPath[1]}"`);
     }
 
-    if (opts.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {
-      serveStatic(opts.staticDir, path, res).then((served) => {
+    if (panelDir && (req.method === 'GET' || req.method === 'HEAD')) {
+      servePanel(panelDir, req, res).then((served) => {
         if (!served) sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`));
       }, () => sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`)));
       return;

@@ -4,7 +4,7 @@
 // zone document. Builders never emit undefined members, so a document survives a JSON round trip
 // unchanged and a signed payload can be compared with the document it was built from.
 import { didToHostName, formatDid, parseDid } from './did.js';
-import { isEd25519PublicJwk, type Ed25519PublicJwk } from './keys.js';
+import { isEd25519PublicJwk, type Ed25519PublicJwk } from './jwk.js';
 import type { VerificationMethod, ServiceEntry, OwnerWallet, OwnerDocument, DeviceDocument, DeviceMiniDocument, ZoneBootDocument, ZoneDocument, DeviceMachineFacts, DeviceInfo, DidContext } from '../../api/identity.js';
 import type { VerifyHubInfo, ZoneConfig } from '../../api/zone.js';
 export type { VerifyHubInfo, ZoneConfig };

@@ -1,8 +1,9 @@
 // Ed25519 keys in the forms BuckyOS uses: PKCS#8 PEM for private keys on disk, JWK
 // {kty:"OKP", crv:"Ed25519", x} for public keys inside documents and trust-key tables.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { Ed25519PublicJwk } from '../../api/identity.js';
-export type { Ed25519PublicJwk };
+import { isEd25519PublicJwk, type Ed25519PublicJwk } from './jwk.js';
+
+export { isEd25519PublicJwk, sameKey, type Ed25519PublicJwk } from './jwk.js';
 
 export interface Ed25519KeyPair {
   privateKeyPem: string;
@@ -45,9 +46,3 @@ export function publicKeyObject(jwk: Ed25519PublicJwk): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
 }
 
-export function isEd25519PublicJwk(v: unknown): v is Ed25519PublicJwk {
-  const j = v as Ed25519PublicJwk | null;
-  return !!j && typeof j === 'object' && j.kty === 'OKP' && j.crv === 'Ed25519' && typeof j.x === 'string' && /^[A-Za-z0-9_-]{43}$/.test(j.x);
-}
-
-export const sameKey = (a: Ed25519PublicJwk | undefined, b: Ed25519PublicJwk | undefined) => !!a && !!b && a.x === b.x;

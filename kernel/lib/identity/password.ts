@@ -1,7 +1,10 @@
 // Password verifiers as BuckyOS computes them (spec 40 §3, spec 60 §3). Only these hashes cross the wire.
-import { createHash } from 'node:crypto';
+// Browser-safe (no node:): the control panel computes the same verifier and login proof in the page,
+// where WebCrypto is missing on plain-http LAN addresses, so the hash is @noble/hashes' SHA-256.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base64Encode } from './base64.js';
 
-const sha256Base64 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
+const sha256Base64 = (text: string) => base64Encode(sha256(new TextEncoder().encode(text)));
 
 /** The stored verifier: base64(sha256(password + username + ".buckyos")). */
 export function hashPassword(password: string, username: string): string {

@@ -1,0 +1,29 @@
+// One zone-health check per file (Rancher Desktop's diagnostics shape): each looks at what the
+// signed-in person may read and answers ok / warn / bad with a sentence and a next step (i18n keys).
+import type { SchedulerSnapshot } from '../../../api/kernel-types';
+
+export type CheckStatus = 'ok' | 'warn' | 'bad';
+
+export interface CheckResult {
+  status: CheckStatus;
+  /** i18n key of what we found. */
+  what: string;
+  /** i18n key of what to do; absent when all is well. */
+  next?: string;
+  values?: Record<string, string | number>;
+}
+
+export interface CheckContext {
+  /** The scheduler's last snapshot, or undefined when it could not be read. */
+  snapshot?: SchedulerSnapshot;
+  /** Services that did not answer (kRPC service ids). */
+  silentServices: string[];
+  /** Unix seconds the refresh token (the sign-in) ends, if known. */
+  sessionEndsAt?: number;
+  now: number;
+}
+
+export interface HealthCheck {
+  id: string;
+  run(ctx: CheckContext): CheckResult;
+}

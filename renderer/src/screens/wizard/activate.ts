@@ -1,0 +1,83 @@
+// Setting up from the page: the owner key is derived from the recovery words HERE, signs the
+// documents the device prepared (the same shared flow the CLI runs, kernel/activation/owner-flow.ts),
+// and signs one short-lived, single-use login for the new zone so the owner lands on Home signed in.
+// The key and the words are never sent or stored; the seed is wiped when we are done.
+import { deriveOwnerKey, signEdDsaJwt } from '../../../../kernel/lib/identity/owner-key';
+import { runOwnerActivation, type ActivationTransport, type OwnerActivationStep } from '../../../../kernel/activation/owner-flow';
+import { base64UrlEncode } from '../../../../kernel/lib/identity/base64';
+import { krpcCall } from '../../api/krpc';
+import { PANEL_APPID } from '../../stores/session';
+
+/** How long the hand-over login stays valid: long enough for the first boot on a slow device. */
+const HANDOVER_LIFETIME_S = 600;
+const GATEWAY_PORT = 3180;
+
+export interface PageActivationInput {
+  mnemonic: string;
+  ownerName: string;
+  zoneName: string;
+  password: string;
+  onStep(step: OwnerActivationStep): void;
+}
+
+export interface PageActivationResult {
+  ownerName: string;
+  /** Where the zone's control panel answers once the device has booted. */
+  gatewayUrl: string;
+  /** A login JWT signed by the owner key (iss root, sub owner), used once by the panel. */
+  handoverJwt: string;
+}
+
+const activationTransport: ActivationTransport = {
+  generateDeviceKeyPair: () => krpcCall('active', 'generate_device_key_pair', {}),
+  prepareActiveDocuments: (p) => krpcCall('active', 'prepare_active_documents', p),
+  commitActive: (p) => krpcCall('active', 'commit_active', p),
+};
+
+export function gatewayUrlFor(pageUrl: string): string {
+  const url = new URL(pageUrl);
+  url.port = String(GATEWAY_PORT);
+  return url.origin;
+}
+
+export async function activateFromPage(input: PageActivationInput): Promise<PageActivationResult> {
+  const key = deriveOwnerKey(input.mnemonic);
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const result = await runOwnerActivation({
+      transport: activationTransport,
+      zoneName: input.zoneName,
+      ownerName: input.ownerName,
+      password: input.password,
+      ownerPublicJwk: key.publicJwk,
+      evmAddress: key.evmAddress,
+      sign: (doc) => signEdDsaJwt(doc, key.seed),
+      now,
+      onStep: input.onStep,
+    });
+    const ownerName = result.ownerDid.replace(/^did:bns:/, '');
+    const jti = base64UrlEncode(crypto.getRandomValues(new Uint8Array(16)));
+    const handoverJwt = signEdDsaJwt({ iss: 'root', sub: ownerName, appid: PANEL_APPID, jti, iat: now, exp: now + HANDOVER_LIFETIME_S }, key.seed);
+    return { ownerName, gatewayUrl: gatewayUrlFor(location.href), handoverJwt };
+  } finally {
+    key.seed.fill(0);
+  }
+}
+
+/** Resolves once the zone's gateway answers (any answer: the page cannot read another port's replies). */
+export async function waitForGateway(gatewayUrl: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(`${gatewayUrl}/`, { mode: 'no-cors', cache: 'no-store', signal: AbortSignal.timeout(3000) });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error('the gateway did not start in time');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** The panel URL that signs the owner in with the hand-over login and opens Home. */
+export const handoverUrl = (r: PageActivationResult) =>
+  `${r.gatewayUrl}/#/home?handover=${encodeURIComponent(r.handoverJwt)}&user=${encodeURIComponent(r.ownerName)}`;
