@@ -66,15 +66,21 @@ for (const [name, base] of [['gateway (:3180)', () => gateway], ['activation ser
       assert.doesNotMatch(await res.text(), /<div id="root">/);
     });
     test('nothing outside the panel folder is served', async () => {
-      for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%00']) {
+      for (const path of ['/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%00', '/device%00', '/x/..%2f..%2fsecret.txt', '/a\\..\\secret.txt']) {
         const res = await fetch(`${base()}${path}`);
+        assert.equal(res.status, 404, path);
         assert.notEqual(await res.text(), 'outside', path);
       }
     });
-    test('/kapi/… is never answered with the page', async () => {
+    test('/kapi/… is never answered with the page, however it is spelled', async () => {
       const res = await fetch(`${base()}/kapi/nothing_here`);
       assert.equal(res.status, 404);
       assert.match((await res.json() as { error: string }).error, /^NOT_FOUND: /);
+      for (const path of ['/kapi/..%2fsystem_config', '/%6bapi/x', '/KAPI/x', '//kapi/x', '/apps/..%2fx', '/kapi']) {
+        const odd = await fetch(`${base()}${path}`);
+        assert.ok(odd.status >= 400, `${path} → ${odd.status}`);
+        assert.doesNotMatch(await odd.text(), /<div id="root">/, path);
+      }
     });
   });
 }

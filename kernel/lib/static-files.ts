@@ -25,15 +25,22 @@ const SECURITY_HEADERS = {
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
-/** Resolves `urlPath` inside `dir`, or undefined for a path that leaves it. */
+/** The API and the apps own these paths: the panel (and its fallback) never answers under them. */
+const NOT_THE_PANEL = /^\/+(kapi|apps)(\/|$)/i;
+
+/**
+ * Resolves `urlPath` inside `dir`, or undefined for a path that is not the panel's: one under /kapi or
+ * /apps (raw or decoded), a "." or ".." segment, a NUL or a backslash, or bad percent-encoding.
+ */
 function fileFor(dir: string, urlPath: string): string | undefined {
   let decoded: string;
   try {
-    decoded = decodeURIComponent(urlPath.split('?')[0]);
+    decoded = decodeURIComponent(urlPath);
   } catch {
     return undefined;
   }
-  if (decoded.includes('\0')) return undefined;
+  if (NOT_THE_PANEL.test(urlPath) || NOT_THE_PANEL.test(decoded)) return undefined;
+  if (/[\0\\]/.test(decoded) || decoded.split('/').some((seg) => seg === '..' || seg === '.')) return undefined;
   const rel = normalize(decoded).replace(/^([/\\])+/, '');
   const file = join(dir, rel || 'index.html');
   return file === dir || file.startsWith(dir + sep) ? file : undefined;
