@@ -29,6 +29,7 @@ import { startSchedulerService } from './scheduler/service.js';
 import { startRepoServer } from './repo-server/service.js';
 import { rbacAuthorize } from './repo-server/access.js';
 import { startAppManager } from './app-manager/service.js';
+import { startControlPanel } from './control-panel/service.js';
 import { repoOverKrpc } from './app-manager/repo.js';
 import { StaticResolver } from './gateway/resolver.js';
 import { KrpcError } from './lib/errors.js';
@@ -105,6 +106,7 @@ export function kernelPortNeeds(host: string, ports: PortMap): PortNeed[] {
     { host: internal, port: ports.scheduler, what: 'scheduler' },
     { host: internal, port: ports.repo, what: 'repo' },
     { host: internal, port: ports.appManager, what: 'app-manager' },
+    { host: internal, port: ports.controlPanel, what: 'control-panel' },
   ];
   return needs.filter((n) => n.port !== 0);
 }
@@ -161,6 +163,20 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
     enforce: (principal, resource, action) => systemConfig.enforce(principal, resource, action),
   });
   await started.push(schedulerService);
+
+  // The panel's own methods; it holds no rights, every call uses the caller's token against system-config.
+  const controlPanel = await startControlPanel({
+    host: internalHost, port: ports.controlPanel, log: log.child('control-panel'), kvUrl,
+    identity: {
+      zone: {
+        name: id.startConfig?.access_hostname ?? id.zoneDid, domain: id.startConfig?.access_hostname ?? '', did: id.zoneDid,
+        ownerDid: id.ownerDid, userName: id.startConfig?.user_name ?? '', zoneIat: id.file.zone_iat ?? 0,
+      },
+      device: { name: id.deviceName, did: id.deviceDid, type: String(id.deviceDoc.device_type ?? 'ood'), netId: String(id.deviceDoc.net_id ?? '') },
+    },
+  });
+  await started.push(controlPanel);
+  bootstrap.setService('control-panel', { host: internalHost, port: controlPanel.port });
 
   // Kernel services live in this process; node-daemon reports them like any other instance.
   // The app-manager starts last (it resumes work that needs everything else), so its port arrives later.

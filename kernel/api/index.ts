@@ -15,3 +15,4 @@ export * from './join.js';
 export * from './scheduler.js';
 export * from './repo.js';
 export * from './app-manager.js';
+export * from './control-panel.js';

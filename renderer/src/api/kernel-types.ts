@@ -1,11 +1,12 @@
 // What the panel knows of the kernel's contract: types from kernel/api (import type only; the build
 // never bundles kernel code through here), plus the one shape kernel/api does not declare yet.
 import type {
-  ActivationMethods, AppManagerMethods, ErrorCode, MethodName, RepoMethods, SchedulerMethods, SystemConfigMethods, VerifyHubMethods,
+  ActivationMethods, AppManagerMethods, ControlPanelMethods, ErrorCode, MethodName, RepoMethods, SchedulerMethods, SystemConfigMethods,
+  VerifyHubMethods,
 } from '../../../kernel/api/index';
 
 export type {
-  ErrorCode as KernelErrorCode, LoginByPasswordResult, TokenPairResult, KvValue, SchedulerSnapshot, SnapshotPlacement, NodeStatus,
+  ErrorCode as KernelErrorCode, LoginByPasswordResult, TokenPairResult, KvValue, NodeStatus, ZoneOverview, UserSummary,
 } from '../../../kernel/api/index';
 export type { ErrorCode };
 
@@ -17,6 +18,7 @@ export interface PanelServices {
   scheduler: SchedulerMethods;
   app_manager: AppManagerMethods;
   repo: RepoMethods;
+  'control-panel': ControlPanelMethods;
 }
 export type ServiceName = keyof PanelServices;
 export type MethodOf<S extends ServiceName> = MethodName<PanelServices[S]>;

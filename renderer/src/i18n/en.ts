@@ -94,7 +94,7 @@ export const en = {
       unknown: 'Could not read the latest state.', unknownNext: 'Refresh in a moment.',
       services: { ok: 'All parts of your home cloud are answering.', bad: 'Not answering: {{services}}.', next: 'Wait a minute; if it lasts, restart the main server.' },
       nodes: { ok: 'All devices are reporting ({{count}}).', warn: 'Not reporting: {{devices}}.', next: 'Check that the device is switched on and connected to your network.' },
-      repo: { ok: 'The app library is ready.', warn: 'The app library is not ready yet.', bad: 'The app library is not answering.', next: 'Wait a minute; if it lasts, restart the main server.' },
+      repo: { ok: 'The app library is ready.', bad: 'The app library is not answering.', next: 'Wait a minute; if it lasts, restart the main server.' },
       apps: { none: 'No apps installed yet.', ok: 'All apps are running ({{count}}).', bad: 'Apps with a problem: {{apps}}.', next: 'Open Apps to see what happened and what to do.' },
       session: { ok: 'You are signed in.', warn: 'Your sign-in ends in about {{hours}} h.', next: 'Sign out and in again when convenient.' },
     },

@@ -1,13 +1,9 @@
-// Home's data: the scheduler's last snapshot (nodes, placements), which kernel services answer, and
+// Home's data: control-panel's zone.overview (nodes and apps, from the scheduler), which kernel services answer, and
 // the counts the owner sees. Everything is read with the owner's own session, so it shows what they
 // may see; what they may not (people, without sudo) is left out rather than guessed.
 import { create } from 'zustand';
 import { PanelError } from '../../api/krpc';
-import type { SchedulerSnapshot } from '../../api/kernel-types';
-import type { SCHEDULER_SNAPSHOT_KEY } from '../../../../kernel/api/keys';
-
-/** kernel/api's SCHEDULER_SNAPSHOT_KEY, spelled here because the page imports kernel/api as types only. */
-const SNAPSHOT_KEY: typeof SCHEDULER_SNAPSHOT_KEY = 'system/scheduler/snapshot';
+import type { ZoneOverview } from '../../api/kernel-types';
 import { tokenExpiry, useSession } from '../../stores/session';
 import { runChecks, overallStatus } from './checks';
 import type { CheckResult } from './checks/check';
@@ -42,8 +38,7 @@ export const useHome = create<HomeState>()((set) => ({
     const { call, callRaw, refreshToken } = useSession.getState();
     set({ loading: true, error: undefined });
     try {
-      const entry = await call('system_config', 'sys_config_get', { key: SNAPSHOT_KEY });
-      const snapshot = entry ? (JSON.parse(entry.value) as SchedulerSnapshot) : undefined;
+      const overview: ZoneOverview = await call('control-panel', 'zone.overview', {});
       const probes = await Promise.all(PROBED_SERVICES.map(async (service) => {
         try {
           await callRaw(service, 'panel.ping', {}, { timeoutMs: 5000 });
@@ -52,16 +47,17 @@ export const useHome = create<HomeState>()((set) => ({
           return answered(e) ? undefined : service;
         }
       }));
-      const people = await call('system_config', 'sys_config_list', { key: 'users' }).then((u) => u.length, () => undefined);
+      // Refused without sudo for everyone but root (BuckyOS RBAC); then the count stays hidden.
+      const people = await call('control-panel', 'user.list', {}).then((r) => r.users.length, () => undefined);
       const checks = runChecks({
-        snapshot, silentServices: probes.filter((s): s is (typeof PROBED_SERVICES)[number] => !!s),
+        overview, silentServices: probes.filter((s): s is (typeof PROBED_SERVICES)[number] => !!s),
         sessionEndsAt: tokenExpiry(refreshToken), now: Math.floor(Date.now() / 1000),
       });
       set({
         loading: false, checks, overall: overallStatus(checks),
         counts: {
-          devices: snapshot ? Object.keys(snapshot.nodes).length : undefined,
-          apps: snapshot ? Object.values(snapshot.placements).filter((p) => p.kind === 'app').length : undefined,
+          devices: overview.nodes.length,
+          apps: overview.apps.length,
           people,
         },
       });

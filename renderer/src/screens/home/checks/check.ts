@@ -1,6 +1,6 @@
 // One zone-health check per file (Rancher Desktop's diagnostics shape): each looks at what the
 // signed-in person may read and answers ok / warn / bad with a sentence and a next step (i18n keys).
-import type { SchedulerSnapshot } from '../../../api/kernel-types';
+import type { ZoneOverview } from '../../../api/kernel-types';
 
 export type CheckStatus = 'ok' | 'warn' | 'bad';
 
@@ -14,8 +14,8 @@ export interface CheckResult {
 }
 
 export interface CheckContext {
-  /** The scheduler's last snapshot, or undefined when it could not be read. */
-  snapshot?: SchedulerSnapshot;
+  /** control-panel's zone.overview (nodes and apps from the scheduler), or undefined when it could not be read. */
+  overview?: ZoneOverview;
   /** Services that did not answer (kRPC service ids). */
   silentServices: string[];
   /** Unix seconds the refresh token (the sign-in) ends, if known. */

@@ -1,7 +1,7 @@
 import type { CheckResult, HealthCheck } from './check';
 
 /** The kernel services the panel talks to; each must answer through the gateway. */
-export const PROBED_SERVICES = ['system_config', 'verify_hub', 'scheduler', 'app_manager', 'repo'] as const;
+export const PROBED_SERVICES = ['system_config', 'verify_hub', 'scheduler', 'app_manager', 'repo', 'control-panel'] as const;
 
 export const servicesCheck: HealthCheck = {
   id: 'services',

@@ -1,0 +1,29 @@
+// The control-panel kernel service (/kapi/control-panel): what the owner's panel needs that no other
+// service answers, with upstream BuckyOS's method names (src/frame/control_panel). Every method acts
+// with the CALLER's token, so system-config's RBAC decides what each person may see or change.
+import type { NodeStatus, Reason } from './scheduler.js';
+import type { UserType } from './zone.js';
+
+export interface ZoneOverview {
+  /** Upstream's fields (zone_mgr.rs handle_zone_overview). */
+  zone: { name: string; domain: string; did: string; ownerDid: string; userName: string; zoneIat: number };
+  device: { name: string; did: string; type: string; netId: string };
+  /** Ours: every node the scheduler knows, with its status and why. */
+  nodes: { name: string; type: string; status: NodeStatus; reason: Reason }[];
+  /** Ours: every app placement the scheduler keeps, with its state. */
+  apps: { id: string; owner: string; state: string; desired: number; running: number; unplaced?: Reason }[];
+  /** Ours: revision of the scheduler snapshot the nodes and apps come from. */
+  schedulerRev: number;
+}
+
+export interface UserSummary {
+  user_id: string;
+  user_type: UserType;
+  state: string;
+}
+
+export interface ControlPanelMethods {
+  'zone.overview': { params: Record<string, never>; result: ZoneOverview };
+  'user.list': { params: { include_deleted?: boolean }; result: { users: UserSummary[] } };
+  'user.get': { params: { user_id: string }; result: UserSummary };
+}

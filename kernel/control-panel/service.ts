@@ -1,0 +1,28 @@
+// The control-panel kernel service (/kapi/control-panel, upstream's name): the panel's methods that
+// no other service answers. It holds no rights of its own: every method uses the caller's token.
+import type { AddressInfo } from 'node:net';
+import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
+import type { Logger } from '../lib/log.js';
+import { controlPanelMethods, type LocalIdentity } from './methods.js';
+
+export const CONTROL_PANEL_PATH = '/kapi/control-panel';
+
+export interface ControlPanelOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  kvUrl: string;
+  identity: LocalIdentity;
+}
+
+export async function startControlPanel(opts: ControlPanelOptions): Promise<{ port: number; stop(): Promise<void> }> {
+  const app = createHttpServer({ log: opts.log });
+  const methods = controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity });
+  registerKrpc(app, CONTROL_PANEL_PATH, methods, { log: opts.log });
+  // The gateway forwards /kapi/control_panel (the id with "_") under the same route.
+  registerKrpc(app, '/kapi/control_panel', methods, { log: opts.log });
+  await app.listen({ host: opts.host, port: opts.port });
+  const port = (app.server.address() as AddressInfo).port;
+  opts.log.info('control-panel listening', { host: opts.host, port });
+  return { port, stop: () => app.close() };
+}
