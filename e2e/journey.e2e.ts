@@ -4,7 +4,7 @@
 // words. Every screen is scanned by axe and saved under e2e/artifacts/ in light and dark.
 import { gzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, shot, startOod, waitForPort, type Ood } from './kernel';
+import { expectAccessible, publishNotes, shot, startOod, waitForPort, type Ood } from './kernel';
 
 const OWNER = 'alice';
 const PASSWORD = 'Sunny-garden-42';
@@ -47,6 +47,7 @@ test('the served panel loads at most 250 KB of gzipped JS before its first scree
 });
 
 test('a fresh device is set up from the page in at most 5 screens and lands on Home signed in', async ({ page }) => {
+  test.setTimeout(600_000);
   const seen: string[] = [];
   const step = async () => {
     const s = (await page.locator('[data-wizard-step]').getAttribute('data-wizard-step'))!;
@@ -142,6 +143,48 @@ test('a fresh device is set up from the page in at most 5 screens and lands on H
     ood.start();
     await expect(page.locator('[data-banner=offline]')).toBeHidden({ timeout: 90_000 });
     await expect(page.locator('[data-health]')).toHaveAttribute('data-health', 'ok', { timeout: 60_000 });
+  });
+
+  await test.step('Apps: install notes from the library with progress, open it, update, and see an automatic rollback in plain words', async () => {
+    await page.getByRole('link', { name: 'Apps' }).click();
+    await expect(page.getByRole('heading', { name: 'Apps', level: 1 })).toBeVisible();
+    await expect(page.locator('[data-empty=installed]')).toHaveText('No apps yet — install one from the library below.');
+    await publishNotes(ood, OWNER, PASSWORD, [undefined]);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const library = page.locator('[data-library-app=notes]');
+    await expect(library).toContainText('Plain notes kept in your zone');
+    await screen(page, '13-apps-library');
+
+    await page.getByRole('button', { name: 'Install notes' }).click();
+    const notes = page.locator('[data-app=notes]');
+    await expect(notes).toBeVisible();
+    if (await notes.locator('[data-progress]').isVisible()) await shot(page, '14-apps-installing.light');
+    await expect(notes).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
+    await expect(notes).toHaveAttribute('data-version', '1.0.0');
+    await screen(page, '15-apps-installed');
+
+    const open = notes.getByRole('link', { name: 'Open' });
+    const href = (await open.getAttribute('href'))!;
+    expect(href).toBe(`http://${ood.host}:3180/apps/notes/`);
+    expect((await page.request.get(href)).status()).toBe(200);
+
+    await publishNotes(ood, OWNER, PASSWORD, ['1.1.0', '1.2.0']);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await notes.getByLabel('Version to update notes to').selectOption('1.1.0');
+    await notes.getByRole('button', { name: 'Update' }).click();
+    await expect(notes).toHaveAttribute('data-version', '1.1.0', { timeout: 120_000 });
+    await expect(notes).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
+
+    await notes.getByLabel('Version to update notes to').selectOption('1.2.0');
+    await notes.getByRole('button', { name: 'Update' }).click();
+    const rolledBack = notes.locator('[data-rollback]');
+    await expect(rolledBack).toBeVisible({ timeout: 150_000 });
+    await expect(rolledBack).toContainText('1.2.0 did not pass its health check');
+    await expect(notes).toHaveAttribute('data-version', '1.1.0');
+    await expect(notes).toHaveAttribute('data-state', 'rolled-back');
+    await screen(page, '16-apps-rolled-back');
+    await page.getByRole('link', { name: 'Home' }).click();
+    await expect(page.locator('[data-count=apps] .num')).toHaveText('1');
   });
 
   await test.step('language: Chinese everywhere, remembered across a reload (the session too)', async () => {

@@ -16,6 +16,8 @@ export const randomLoopback = () => `127.${rand()}.${rand()}.${rand()}`;
 export interface Ood {
   host: string;
   dataDir: string;
+  /** A folder of the test's own (publisher key, packages), removed with the OOD. */
+  scratchDir: string;
   log(): string;
   stop(): Promise<void>;
   start(): void;
@@ -25,6 +27,7 @@ export interface Ood {
 export async function startOod(): Promise<Ood> {
   const host = randomLoopback();
   const dataDir = await mkdtemp(join(tmpdir(), 'buckyos-e2e-'));
+  const scratchDir = await mkdtemp(join(tmpdir(), 'buckyos-e2e-scratch-'));
   let child: ChildProcess | undefined;
   let output = '';
   const start = () => {
@@ -41,7 +44,12 @@ export async function startOod(): Promise<Ood> {
     c.once('exit', () => r());
     c.kill('SIGTERM');
   });
-  return { host, dataDir, log: () => output, stop, start, remove: async () => { await stop(); await rm(dataDir, { recursive: true, force: true }); } };
+  const remove = async () => {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(scratchDir, { recursive: true, force: true });
+  };
+  return { host, dataDir, scratchDir, log: () => output, stop, start, remove };
 }
 
 export async function waitForPort(host: string, port: number, timeoutMs = 60_000): Promise<void> {
@@ -54,6 +62,34 @@ export async function waitForPort(host: string, port: number, timeoutMs = 60_000
     if (open) return;
     if (Date.now() > deadline) throw new Error(`${host}:${port} did not open`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs `buckyos ARGS` as a user would; rejects with its output when it fails. */
+export function buckyos(args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'buckyos.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`buckyos ${args.join(' ')} failed (${code}):\n${out}`))));
+  });
+}
+
+/** Builds releases of pkgs/notes (undefined: 1.0.0; "1.1.0"; the broken "1.2.0") and publishes them to the zone. */
+export async function publishNotes(ood: Ood, user: string, password: string, releases: (string | undefined)[]): Promise<void> {
+  const zoneUrl = `http://${ood.host}:3180`;
+  const dir = await mkdtemp(join(tmpdir(), 'buckyos-e2e-pkgs-'));
+  // One publisher key for every release: the repo pins a pkg name to its first author.
+  const env = { BUCKYOS_PUBLISHER_KEY: join(ood.scratchDir, 'publisher_key.pem') };
+  try {
+    for (const release of releases) {
+      const out = join(dir, `notes-${release ?? '1.0.0'}.pkg`);
+      await buckyos(['pkg', 'build', join(root, 'pkgs', 'notes'), '--out', out, ...(release ? ['--release', release] : [])], env);
+      await buckyos(['pkg', 'publish', out, '--zone', zoneUrl, '--user', user, '--password', password], env);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -9,8 +9,9 @@ import { useRouter, type Route } from './router';
 
 const SCREENS: Partial<Record<Route, LazyExoticComponent<ComponentType>>> = {
   home: lazy(() => import('../screens/home/HomeScreen')),
+  apps: lazy(() => import('../screens/apps/AppsScreen')),
 };
-export const NAV: Route[] = ['home'];
+export const NAV: Route[] = ['home', 'apps'];
 
 export function Shell() {
   const { t } = useTranslation();

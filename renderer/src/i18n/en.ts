@@ -36,7 +36,7 @@ const errorTexts = {
 
 export const en = {
   app: { name: 'Home cloud' },
-  common: { retry: 'Try again', details: 'Details', continue: 'Continue', back: 'Back', loading: 'Loading…', refresh: 'Refresh', language: 'Language' },
+  common: { cancel: 'Cancel', retry: 'Try again', details: 'Details', continue: 'Continue', back: 'Back', loading: 'Loading…', refresh: 'Refresh', language: 'Language' },
   nav: { label: 'Main', home: 'Home', apps: 'Apps', people: 'People', devices: 'Devices', settings: 'Settings', signedInAs: 'Signed in as {{user}}', logout: 'Sign out' },
   offline: { title: 'Lost contact with your home cloud.', next: 'Check that the main server is on. This page reconnects by itself.' },
   login: {
@@ -97,6 +97,30 @@ export const en = {
       repo: { ok: 'The app library is ready.', bad: 'The app library is not answering.', next: 'Wait a minute; if it lasts, restart the main server.' },
       apps: { none: 'No apps installed yet.', ok: 'All apps are running ({{count}}).', bad: 'Apps with a problem: {{apps}}.', next: 'Open Apps to see what happened and what to do.' },
       session: { ok: 'You are signed in.', warn: 'Your sign-in ends in about {{hours}} h.', next: 'Sign out and in again when convenient.' },
+    },
+  },
+  apps: {
+    title: 'Apps', installed: 'Your apps', library: 'App library',
+    noneInstalled: 'No apps yet — install one from the library below.',
+    libraryEmpty: 'The library is empty. Apps you publish to your home cloud appear here.',
+    libraryAllInstalled: 'Every app in the library is installed.',
+    install: 'Install', installNamed: 'Install {{name}}', open: 'Open', update: 'Update', chooseVersion: 'Version to update {{name}} to',
+    uninstall: 'Uninstall', uninstallConfirm: 'Uninstall {{name}}? It stops and is removed from your home cloud; its data is kept, so installing it again brings it back.',
+    uninstallYes: 'Uninstall {{name}}', onDevice: 'on {{device}}', progressOf: 'Progress of {{name}}',
+    state: {
+      installing: 'Installing', upgrading: 'Updating', 'rolling-back': 'Going back', uninstalling: 'Uninstalling', running: 'Running',
+      starting: 'Starting', 'rolled-back': 'Went back to the previous version', stopped: 'Stopped', failed: 'Not working',
+    },
+    phase: {
+      preparing: 'Getting the app ready', scheduling: 'Choosing a device', 'waiting-for-node': 'Waiting for a device', switching: 'Switching versions',
+      downloading: 'Downloading', deploying: 'Setting up', starting: 'Starting', 'health-check': 'Checking that it works',
+      'rolling-back': 'Going back to the previous version', restoring: 'Restoring your data', removing: 'Removing', done: 'Done', failed: 'Failed', working: 'Working',
+    },
+    rollback: {
+      automatic: '{{from}} did not pass its health check, so your home cloud went back to {{to}}.',
+      automaticRestored: '{{from}} did not pass its health check; back on {{to}}, your data restored.',
+      manual: 'Went back from {{from}} to {{to}} as you asked.',
+      manualRestored: 'Went back from {{from}} to {{to}} as you asked; your data from before the update is restored.',
     },
   },
   errors: errorTexts,

@@ -3,7 +3,7 @@ import type { Messages } from './en';
 
 export const zh: Messages = {
   app: { name: '家庭云' },
-  common: { retry: '重试', details: '详细信息', continue: '继续', back: '返回', loading: '正在加载…', refresh: '刷新', language: '语言' },
+  common: { cancel: '取消', retry: '重试', details: '详细信息', continue: '继续', back: '返回', loading: '正在加载…', refresh: '刷新', language: '语言' },
   nav: { label: '主菜单', home: '首页', apps: '应用', people: '成员', devices: '设备', settings: '设置', signedInAs: '已登录：{{user}}', logout: '退出登录' },
   offline: { title: '与家庭云的连接已断开。', next: '请确认主服务器已开机。本页面会自动重新连接。' },
   login: {
@@ -64,6 +64,30 @@ export const zh: Messages = {
       repo: { ok: '应用库已就绪。', bad: '应用库没有响应。', next: '请等一分钟；如果一直这样，请重启主服务器。' },
       apps: { none: '还没有安装应用。', ok: '所有应用都在运行（{{count}} 个）。', bad: '有问题的应用：{{apps}}。', next: '打开“应用”查看发生了什么以及如何处理。' },
       session: { ok: '你已登录。', warn: '你的登录将在约 {{hours}} 小时后结束。', next: '方便时请退出并重新登录。' },
+    },
+  },
+  apps: {
+    title: '应用', installed: '已安装的应用', library: '应用库',
+    noneInstalled: '还没有应用——从下面的应用库安装一个吧。',
+    libraryEmpty: '应用库是空的。发布到家庭云的应用会显示在这里。',
+    libraryAllInstalled: '应用库中的应用都已安装。',
+    install: '安装', installNamed: '安装 {{name}}', open: '打开', update: '更新', chooseVersion: '{{name}} 要更新到的版本',
+    uninstall: '卸载', uninstallConfirm: '要卸载 {{name}} 吗？它会停止运行并从家庭云中移除；数据会保留，重新安装即可恢复。',
+    uninstallYes: '卸载 {{name}}', onDevice: '运行于 {{device}}', progressOf: '{{name}} 的进度',
+    state: {
+      installing: '正在安装', upgrading: '正在更新', 'rolling-back': '正在恢复', uninstalling: '正在卸载', running: '运行中',
+      starting: '正在启动', 'rolled-back': '已恢复到上一版本', stopped: '已停止', failed: '无法运行',
+    },
+    phase: {
+      preparing: '准备应用', scheduling: '选择设备', 'waiting-for-node': '等待设备', switching: '切换版本',
+      downloading: '下载中', deploying: '安装中', starting: '启动中', 'health-check': '检查能否正常运行',
+      'rolling-back': '恢复到上一版本', restoring: '恢复你的数据', removing: '移除中', done: '完成', failed: '失败', working: '处理中',
+    },
+    rollback: {
+      automatic: '{{from}} 没有通过运行检查，家庭云已恢复到 {{to}}。',
+      automaticRestored: '{{from}} 没有通过运行检查；已恢复到 {{to}}，数据也已恢复。',
+      manual: '已按你的要求从 {{from}} 恢复到 {{to}}。',
+      manualRestored: '已按你的要求从 {{from}} 恢复到 {{to}}，并恢复了更新前的数据。',
     },
   },
   errors: {
