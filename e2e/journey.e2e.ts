@@ -130,6 +130,7 @@ test('a fresh device is set up from the page in at most 5 screens and lands on H
     await expect(page.locator('[data-health]')).toHaveAttribute('data-health', 'ok', { timeout: 60_000 });
     await expect(page.locator('[data-count=devices] .num')).toHaveText('1');
     await expect(page.locator('[data-count=apps] .num')).toHaveText('0');
+    await expect(page.locator('[data-count=people] .num')).toHaveText('1');
     await expect(page.getByText(`Signed in as ${OWNER}`)).toBeVisible();
     await screen(page, '07-home');
   });

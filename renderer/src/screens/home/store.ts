@@ -47,8 +47,9 @@ export const useHome = create<HomeState>()((set) => ({
           return answered(e) ? undefined : service;
         }
       }));
-      // Refused without sudo for everyone but root (BuckyOS RBAC); then the count stays hidden.
-      const people = await call('control-panel', 'user.list', {}).then((r) => r.users.length, () => undefined);
+      // Admins may list people; a plain user is refused by the kernel, and then the count stays hidden.
+      // "root" is the owner key's own account, not a person.
+      const people = await call('control-panel', 'user.list', {}).then((r) => r.users.filter((u) => u.user_type !== 'root').length, () => undefined);
       const checks = runChecks({
         overview, silentServices: probes.filter((s): s is (typeof PROBED_SERVICES)[number] => !!s),
         sessionEndsAt: tokenExpiry(refreshToken), now: Math.floor(Date.now() / 1000),
