@@ -8,12 +8,20 @@ import { useSession } from '../../stores/session';
 import { useHome } from './store';
 
 const BADGE = { ok: 'badge-ok', warn: 'badge-warn', bad: 'badge-bad' } as const;
+const RECHECK_MS = 4000;
 
 export default function HomeScreen() {
   const { t } = useTranslation();
   const { loading, error, checks, overall, counts, load } = useHome();
   const reachable = useSession((s) => s.reachable);
   useEffect(() => { void load(); }, [load, reachable]);
+  // While something is wrong (a service still starting after a restart, a device away), look again
+  // every few seconds, so the page recovers by itself when the zone does.
+  useEffect(() => {
+    if (loading || !reachable || (overall === 'ok' && error === undefined)) return;
+    const timer = setTimeout(() => void load(), RECHECK_MS);
+    return () => clearTimeout(timer);
+  }, [loading, reachable, overall, error, load]);
 
   return (
     <div data-screen="home">
@@ -29,7 +37,7 @@ export default function HomeScreen() {
             <h2 id="health-title">
               {t('home.health')}{' '}
               {!reachable ? <span className="badge badge-muted" data-health="unknown">{t('home.overall.unknown')}</span>
-                : !loading && <span className={`badge ${BADGE[overall]}`} data-health={overall}>{t(`home.overall.${overall}`)}</span>}
+                : checks.length > 0 && <span className={`badge ${BADGE[overall]}`} data-health={overall}>{t(`home.overall.${overall}`)}</span>}
             </h2>
             {!reachable && <p className="muted">{t('home.lastKnown')}</p>}
             {loading && checks.length === 0 ? <p className="muted" role="status">{t('common.loading')}</p> : (
