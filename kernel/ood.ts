@@ -7,7 +7,7 @@
 //                 from it) → gateway (the entry everyone reaches services through) → scheduler →
 //                 node-daemon (reports and apps) → app-manager (resumes unfinished installs and upgrades,
 //                 which need all of the above).
-import { BOOT_CONFIG_KEY } from './lib/zone-keys.js';
+import { BOOT_CONFIG_KEY, SCHEDULER_HISTORY_PREFIX } from './api/keys.js';
 import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -159,6 +159,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   const schedulerService = await startSchedulerService({
     host: internalHost, port: ports.scheduler, log: log.child('scheduler'), scheduler,
     readKey: async (key) => (await schedulerKv.get(key))?.value,
+    keptRevisions: async () => (await schedulerKv.list(SCHEDULER_HISTORY_PREFIX)).map(Number).filter(Number.isInteger),
     authenticate: (token) => systemConfig.authenticate(token),
     enforce: (principal, resource, action) => systemConfig.enforce(principal, resource, action),
   });

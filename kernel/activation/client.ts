@@ -1,6 +1,8 @@
 // Typed client of a device's activation server, for the owner's CLI and tests.
 import { KrpcError } from '../lib/errors.js';
-import { KrpcClient } from '../lib/krpc/client.js';
+import { ServiceClient } from '../lib/krpc/client.js';
+import { KAPI_PATHS } from '../api/krpc.js';
+import type { ActivationMethods } from '../api/activation.js';
 import { DEFAULT_PORTS } from '../lib/ports.js';
 import type { DeviceMiniInfo } from './device-info.js';
 import type {
@@ -46,11 +48,11 @@ export async function activatedDeviceAt(baseUrl: string): Promise<{ zone: string
 
 export class ActivationClient {
   readonly baseUrl: string;
-  private readonly krpc: KrpcClient;
+  private readonly krpc: ServiceClient<ActivationMethods>;
 
   constructor(device: string, opts: { timeoutMs?: number } = {}) {
     this.baseUrl = activationBaseUrl(device);
-    this.krpc = new KrpcClient(`${this.baseUrl}/kapi/active`, { timeoutMs: opts.timeoutMs });
+    this.krpc = new ServiceClient<ActivationMethods>(`${this.baseUrl}${KAPI_PATHS.activation}`, { timeoutMs: opts.timeoutMs });
   }
 
   async deviceInfo(): Promise<DeviceMiniInfo> {

@@ -94,3 +94,17 @@ export const configResource = (key: string) => `${CONFIG_RESOURCE_PREFIX}${key}`
  */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const isSafeName = (s: string) => NAME.test(s) && !s.includes('..');
+
+// ---- reading keys back -------------------------------------------------------------------------
+const DEVICE_INFO_KEY = /^devices\/([^/]+)\/info$/;
+const INSTANCE_REPORT_KEY = /^services\/([^/]+)\/instances\/([^/]+)$/;
+const SERVICE_INFO_KEY = /^services\/([^/]+)\/info$/;
+/** The node of a `devices/<node>/info` key, else undefined. */
+export const nodeOfDeviceInfoKey = (key: string) => DEVICE_INFO_KEY.exec(key)?.[1];
+/** Spec id and node of a `services/<spec>/instances/<node>` key, else undefined. */
+export function parseInstanceReportKey(key: string): { specId: string; node: string } | undefined {
+  const m = INSTANCE_REPORT_KEY.exec(key);
+  return m ? { specId: m[1], node: m[2] } : undefined;
+}
+/** The service of a `services/<s>/info` key, else undefined. */
+export const serviceOfInfoKey = (key: string) => SERVICE_INFO_KEY.exec(key)?.[1];

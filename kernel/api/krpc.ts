@@ -42,4 +42,4 @@ export type ResultOf<M extends MethodMap<M>, K extends keyof M> = M[K]['result']
 export type MethodName<M> = Extract<keyof M, string>;
 
 /** A params object with no members (`{}` on the wire). */
-export type NoParams = Record<string, never>;
+export type NoParams = { [K in never]: never };

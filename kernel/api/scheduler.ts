@@ -91,17 +91,33 @@ export interface UnplacedJson {
   reason: Reason;
 }
 
+export interface SpecJson {
+  spec_id: string;
+  kind: SpecKind;
+  owner: string;
+  state: string;
+  desired: number;
+  /** instances placed with target state `started` */
+  started: number;
+}
+
 export interface SnapshotJson {
   rev: number;
   schedule_time: number;
   nodes: Array<{ node: string; type: string; status: string; reason: Reason }>;
+  /** every spec the snapshot places, by spec id */
+  specs: SpecJson[];
   placements: PlacementJson[];
   unplaced: UnplacedJson[];
   services: Array<{ service_id: string; node: string; ports: Record<string, number> }>;
+  /** services that have info but no live instance */
+  services_without_live_instance: string[];
   actions: SchedulerAction[];
   /** how many actions the pass took; `actions` holds the first ones */
   actions_total: number;
   skipped: SkippedInput[];
+  /** get_snapshot only: the revisions kept in the history, oldest first (what `diff` can compare) */
+  kept_revisions?: number[];
 }
 
 export type SnapshotChange =
@@ -115,6 +131,9 @@ export type SnapshotChange =
 export interface SnapshotDiff {
   from: number;
   to: number;
+  /** schedule_time (unix s) of the two snapshots */
+  from_time: number;
+  to_time: number;
   changes: SnapshotChange[];
 }
 

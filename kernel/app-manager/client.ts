@@ -1,17 +1,18 @@
 // Typed client of the app-manager, used by the CLI, the control panel and tests.
 import type { GcResult } from '../repo-server/wire.js';
-import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
+import { ServiceClient, type TokenSource } from '../lib/krpc/client.js';
+import type { AppManagerMethods } from '../api/app-manager.js';
 import type { InstallParams, RollbackParams, UpgradeParams, AppRef } from './schema.js';
 import type { AppListEntry, StartedTask, TaskView } from './types.js';
 
 export type { AppListEntry, StartedTask, TaskView, InstallParams, RollbackParams, UpgradeParams, AppRef };
 
 export class AppManagerClient {
-  private readonly rpc: KrpcClient;
+  private readonly rpc: ServiceClient<AppManagerMethods>;
 
   /** `url` is the endpoint, e.g. `http://<zone>:3180/kapi/app_manager` through the gateway. */
   constructor(url: string, token: TokenSource, opts: { timeoutMs?: number } = {}) {
-    this.rpc = new KrpcClient(url, { token, timeoutMs: opts.timeoutMs });
+    this.rpc = new ServiceClient<AppManagerMethods>(url, { token, timeoutMs: opts.timeoutMs });
   }
 
   install(p: InstallParams): Promise<StartedTask> {

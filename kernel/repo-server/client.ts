@@ -6,7 +6,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
-import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
+import { ServiceClient, type TokenSource } from '../lib/krpc/client.js';
+import type { RepoMethods } from '../api/repo.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
 import { CHUNK_SIZE } from '../pkg/format.js';
 import {
@@ -83,11 +84,11 @@ const networkError = (e: unknown, what: string) => {
 
 export class RepoClient {
   readonly base: string;
-  private readonly krpc: KrpcClient;
+  private readonly krpc: ServiceClient<RepoMethods>;
 
   constructor(url: string, private readonly token?: TokenSource, opts: { timeoutMs?: number } = {}) {
     this.base = repoBaseUrl(url);
-    this.krpc = new KrpcClient(`${this.base}${REPO_PATH}`, { token, timeoutMs: opts.timeoutMs });
+    this.krpc = new ServiceClient<RepoMethods>(`${this.base}${REPO_PATH}`, { token, timeoutMs: opts.timeoutMs });
   }
 
   list(): Promise<ListEntry[]> {

@@ -6,7 +6,9 @@ import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { canonicalJson } from './canonical.js';
 import { DEFAULT_GONE_AFTER_S, buildSchedulerInput } from './input.js';
-import { BOOT_CONFIG_KEY, SCHEDULER_SNAPSHOT_KEY } from '../lib/zone-keys.js';
+import {
+  BOOT_CONFIG_KEY, DUMP_PREFIXES, SCHEDULER_PREFIX, SCHEDULER_SNAPSHOT_KEY, nodeOfDeviceInfoKey, parseInstanceReportKey,
+} from '../api/keys.js';
 import { schedule } from './schedule.js';
 import { DEFAULT_HISTORY_SIZE, parseSnapshot, snapshotWrites } from './snapshot-store.js';
 import type { ExecTxAction } from './types.js';
@@ -50,11 +52,8 @@ const RETRY_MS = 5_000;
 /** system-config caps one exec_tx at 1024 actions and ~2 MiB of body; stay below both. */
 const TX_MAX_ACTIONS = 1000;
 const TX_MAX_BYTES = 1536 * 1024;
-/** Watch events that cannot change a pass: our own snapshot writes, and keys outside the dump. */
-const DUMPED = ['boot/', 'devices/', 'users/', 'services/', 'system/', 'nodes/'];
 /** Fields of device info and instance reports that move on every refresh; time is handled by deadlines. */
 const VOLATILE = new Set(['update_time', 'last_update_time', 'observed_at', 'expires_at', 'mem_usage', 'cpu_usage', 'cpu_ratio', 'disk_usage']);
-const HEARTBEAT_KEY = /^(?:devices\/[^/]+\/info|services\/[^/]+\/instances\/[^/]+)$/;
 
 /**
  * Decides which watched changes deserve a pass. Heartbeats (a node or an instance re-reporting the
@@ -69,8 +68,10 @@ export class ChangeFilter {
 
   wants(change: { key: string; value?: string | null }): boolean {
     const { key } = change;
-    if (!DUMPED.some((p) => key.startsWith(p)) || key.startsWith('system/scheduler/')) return false;
-    const heartbeat = HEARTBEAT_KEY.test(key) && typeof change.value === 'string' ? this.read(key, change.value) : undefined;
+    // Watch events that cannot change a pass: our own snapshot writes, and keys outside the dump.
+    if (!DUMP_PREFIXES.some((p) => key.startsWith(p)) || key.startsWith(SCHEDULER_PREFIX)) return false;
+    const isHeartbeat = nodeOfDeviceInfoKey(key) !== undefined || parseInstanceReportKey(key) !== undefined;
+    const heartbeat = isHeartbeat && typeof change.value === 'string' ? this.read(key, change.value) : undefined;
     if (!heartbeat) {
       this.seen.delete(key);
       return true;
@@ -89,7 +90,7 @@ export class ChangeFilter {
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
     const r = v as Record<string, unknown>;
-    const lapsesAt = key.startsWith('devices/')
+    const lapsesAt = nodeOfDeviceInfoKey(key) !== undefined
       ? (typeof r.update_time === 'number' ? r.update_time + this.goneAfterS : 0)
       : (typeof r.expires_at === 'number' ? r.expires_at : 0);
     return { facts: canonicalJson(Object.fromEntries(Object.entries(r).filter(([k]) => !VOLATILE.has(k)))), lapsesAt };
@@ -105,7 +106,7 @@ export function splitTx(writes: Record<string, ExecTxAction>): Array<Record<stri
   let part: Record<string, ExecTxAction> = {};
   let count = 0;
   let bytes = 0;
-  const keys = Object.keys(writes).sort((a, b) => Number(a.startsWith('system/scheduler/')) - Number(b.startsWith('system/scheduler/')) || (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(writes).sort((a, b) => Number(a.startsWith(SCHEDULER_PREFIX)) - Number(b.startsWith(SCHEDULER_PREFIX)) || (a < b ? -1 : a > b ? 1 : 0));
   for (const key of keys) {
     const size = key.length + JSON.stringify(writes[key]).length;
     if (count > 0 && (count >= TX_MAX_ACTIONS || bytes + size > TX_MAX_BYTES)) {

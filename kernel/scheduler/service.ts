@@ -2,16 +2,18 @@
 // pass now. The decisions themselves live in KV (system/scheduler/snapshot); this reads them for callers
 // who may read that key, so RBAC stays the single authority.
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer, registerKrpc, type KrpcMethods } from '../lib/krpc/server.js';
+import { createHttpServer, krpcMethods, registerKrpc } from '../lib/krpc/server.js';
+import { KAPI_PATHS } from '../api/krpc.js';
+import type { SchedulerMethods } from '../api/scheduler.js';
 import { KrpcError, unauthenticated } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Principal } from '../system-config/principal.js';
 import type { SchedulerHandle } from './loop.js';
-import { SCHEDULER_SNAPSHOT_KEY, historyKey } from '../lib/zone-keys.js';
+import { SCHEDULER_SNAPSHOT_KEY, configResource, schedulerHistoryKey as historyKey } from '../api/keys.js';
 import { parseSnapshot } from './snapshot-store.js';
 import { diffSnapshotsJson, snapshotJson } from './snapshot-view.js';
 
-export const SCHEDULER_PATH = '/kapi/scheduler';
+export const SCHEDULER_PATH = KAPI_PATHS.scheduler;
 
 export interface SchedulerServiceOptions {
   host: string;
@@ -20,37 +22,43 @@ export interface SchedulerServiceOptions {
   scheduler: SchedulerHandle;
   /** Reads a KV value with the scheduler's own (kernel) token. */
   readKey(key: string): Promise<string | undefined>;
+  /** The revisions kept in the snapshot history, any order. */
+  keptRevisions(): Promise<number[]>;
   authenticate(token: string): Promise<Principal>;
   enforce(principal: Principal, resource: string, action: 'read' | 'write'): Promise<boolean>;
 }
 
-const revParam = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+const revParam = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 export async function startSchedulerService(opts: SchedulerServiceOptions): Promise<{ port: number; stop(): Promise<void> }> {
   const callers = new WeakMap<object, Principal>();
-  const mayRead = async (ctx: { request: object }, key: string) => {
+  const may = async (ctx: { request: object }, key: string, action: 'read' | 'write') => {
     const principal = callers.get(ctx.request);
-    if (!principal || !(await opts.enforce(principal, `obj://config/${key}`, 'read')))
-      throw new KrpcError('PERMISSION_DENIED', `${principal?.userId ?? 'caller'} may not read ${key}`);
+    if (!principal || !(await opts.enforce(principal, configResource(key), action)))
+      throw new KrpcError('PERMISSION_DENIED', `${principal?.userId ?? 'caller'} may not ${action} ${key}`);
   };
+  const mayRead = (ctx: { request: object }, key: string) => may(ctx, key, 'read');
   const snapshotAt = async (rev: number | undefined) => {
     const key = rev === undefined ? SCHEDULER_SNAPSHOT_KEY : historyKey(rev);
     const snap = parseSnapshot(await opts.readKey(key));
-    if (!snap) throw new KrpcError('NOT_FOUND', rev === undefined ? 'the scheduler has not written a snapshot yet' : `snapshot ${rev} is not kept any more`);
-    return snap;
+    if (snap) return snap;
+    if (rev === undefined) throw new KrpcError('NOT_FOUND', 'the scheduler has not written a snapshot yet; wait a moment after boot and try again');
+    const kept = (await opts.keptRevisions()).sort((a, b) => a - b);
+    throw new KrpcError('NOT_FOUND', `snapshot ${rev} is not kept any more; kept revisions: ${kept.join(', ') || 'none'}`);
   };
 
-  const methods: KrpcMethods = {
+  const methods = krpcMethods<SchedulerMethods>()({
     get_snapshot: {
       params: { type: 'object', properties: { rev: revParam }, additionalProperties: false },
-      handler: async (p: { rev?: number }, ctx) => {
+      handler: async (p, ctx) => {
         await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
-        return snapshotJson(await snapshotAt(p.rev));
+        const snapshot = snapshotJson(await snapshotAt(p.rev));
+        return { ...snapshot, kept_revisions: (await opts.keptRevisions()).sort((a, b) => a - b) };
       },
     },
     diff: {
       params: { type: 'object', properties: { from: revParam, to: revParam }, required: ['from'], additionalProperties: false },
-      handler: async (p: { from: number; to?: number }, ctx) => {
+      handler: async (p, ctx) => {
         await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
         return diffSnapshotsJson(await snapshotAt(p.from), await snapshotAt(p.to));
       },
@@ -58,7 +66,7 @@ export async function startSchedulerService(opts: SchedulerServiceOptions): Prom
     /** "Why is this app on the NAS?": every placement of one spec with its reason. */
     explain: {
       params: { type: 'object', properties: { spec_id: { type: 'string', minLength: 1, maxLength: 300 } }, required: ['spec_id'], additionalProperties: false },
-      handler: async (p: { spec_id: string }, ctx) => {
+      handler: async (p, ctx) => {
         await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
         const snap = snapshotJson(await snapshotAt(undefined));
         const placements = snap.placements.filter((x) => x.spec_id === p.spec_id);
@@ -67,15 +75,18 @@ export async function startSchedulerService(opts: SchedulerServiceOptions): Prom
         return { rev: snap.rev, placements, unplaced };
       },
     },
-    /** Upstream's name for "recompute now"; one pass derives placements, service info, RBAC and routes together. */
+    /**
+     * Upstream's name for "recompute now"; one pass derives placements, service info, RBAC and routes
+     * together. A pass writes, so it needs write access to the snapshot (reading it is not enough).
+     */
     refresh_rbac: {
       params: { type: 'object', additionalProperties: false },
       handler: async (_p, ctx) => {
-        await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
+        await may(ctx, SCHEDULER_SNAPSHOT_KEY, 'write');
         return opts.scheduler.runOnce();
       },
     },
-  };
+  });
 
   const app: FastifyInstance = createHttpServer({ log: opts.log });
   registerKrpc(app, SCHEDULER_PATH, methods, {

@@ -1,7 +1,8 @@
 // What `buckyos snapshot [--diff REV] [--json]` prints: the current placements and why, and what
-// changed between two snapshots. Pure; the CLI fetches the snapshots from KV and prints these lines.
+// changed between two snapshots. Pure; the scheduler's kRPC answers with the JSON forms and the CLI
+// prints them with formatSnapshotJson / formatSnapshotDiff.
 import type { Reason, SchedulerAction, SchedulerSnapshot, SkippedInput } from './types.js';
-import type { PlacementJson, SnapshotJson, SnapshotChange } from '../api/scheduler.js';
+import type { PlacementJson, SnapshotDiff, SnapshotJson, SnapshotChange } from '../api/scheduler.js';
 export type { PlacementJson, SnapshotJson, SnapshotChange };
 
 const why = (r: Reason) => `${r.code}: ${r.detail}`;
@@ -16,47 +17,58 @@ export function snapshotJson(s: SchedulerSnapshot): SnapshotJson {
     for (const i of p.instances) placements.push({ spec_id: id, kind: p.kind, owner: p.owner, node: i.node, instance_id: i.instance_id, target_state: i.target_state, reason: i.reason });
     if (p.unplaced) unplaced.push({ spec_id: id, desired: p.desired, placed: p.instances.filter((i) => i.target_state === 'started').length, reason: p.unplaced });
   }
+  const specs = sorted(s.placements).map(([id, p]) => ({
+    spec_id: id, kind: p.kind, owner: p.owner, state: p.state, desired: p.desired,
+    started: p.instances.filter((i) => i.target_state === 'started').length,
+  }));
   const services: SnapshotJson['services'] = [];
   for (const [id, byNode] of sorted(s.services)) for (const [node, ports] of sorted(byNode)) services.push({ service_id: id, node, ports });
+  const idle = sorted(s.services).filter(([, byNode]) => Object.keys(byNode).length === 0).map(([id]) => id);
   return {
     rev: s.rev,
     schedule_time: s.schedule_time,
     nodes: sorted(s.nodes).map(([node, n]) => ({ node, type: n.type, status: n.status, reason: n.reason })),
-    placements, unplaced, services, actions: s.actions, actions_total: s.actions_total, skipped: s.skipped,
+    specs, placements, unplaced, services, services_without_live_instance: idle, actions: s.actions, actions_total: s.actions_total, skipped: s.skipped,
   };
 }
 
-export function formatSnapshot(s: SchedulerSnapshot): string[] {
-  const j = snapshotJson(s);
-  const lines = [`scheduler snapshot rev ${s.rev} at ${time(s.schedule_time)}`, '', 'nodes:'];
+export const formatSnapshot = (s: SchedulerSnapshot): string[] => formatSnapshotJson(snapshotJson(s));
+
+/** The text `buckyos snapshot` prints, from the JSON form the scheduler's get_snapshot answers with. */
+export function formatSnapshotJson(j: SnapshotJson): string[] {
+  const lines = [`scheduler snapshot rev ${j.rev} at ${time(j.schedule_time)}`, '', 'nodes:'];
   if (j.nodes.length === 0) lines.push('  (none reported yet)');
   for (const n of j.nodes) lines.push(`  ${n.node} (${n.type}) ${n.status} — ${why(n.reason)}`);
   lines.push('', 'placements:');
   if (j.placements.length === 0 && j.unplaced.length === 0) lines.push('  (nothing placed)');
-  for (const [id, p] of sorted(s.placements)) {
-    const running = p.instances.filter((i) => i.target_state === 'started').length;
-    lines.push(`  ${id} [${p.kind}, ${p.state}, ${running}/${p.desired} started]`);
-    for (const i of p.instances) lines.push(`    on ${i.node}: ${i.target_state} because ${why(i.reason)}`);
-    if (p.unplaced) lines.push(`    not placed: ${why(p.unplaced)}`);
+  for (const p of j.specs) {
+    lines.push(`  ${p.spec_id} [${p.kind}, ${p.state}, ${p.started}/${p.desired} started]`);
+    for (const i of j.placements) if (i.spec_id === p.spec_id) lines.push(`    on ${i.node}: ${i.target_state} because ${why(i.reason)}`);
+    for (const u of j.unplaced) if (u.spec_id === p.spec_id) lines.push(`    not placed: ${why(u.reason)}`);
   }
   lines.push('', 'services (live instances):');
-  for (const [id, byNode] of sorted(s.services)) {
-    const nodes = sorted(byNode).map(([node, ports]) => `${node}:${ports.www ?? Object.values(ports)[0] ?? '?'}`);
+  const byService = new Map<string, string[]>(j.services_without_live_instance.map((id) => [id, []]));
+  for (const x of j.services) {
+    const nodes = byService.get(x.service_id) ?? [];
+    nodes.push(`${x.node}:${x.ports.www ?? Object.values(x.ports)[0] ?? '?'}`);
+    byService.set(x.service_id, nodes);
+  }
+  for (const [id, nodes] of [...byService].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     lines.push(`  ${id}: ${nodes.length > 0 ? nodes.join(', ') : '(no live instance)'}`);
   }
-  lines.push('', `changes made by rev ${s.rev}:`);
-  if (s.actions.length === 0) lines.push('  (none)');
-  for (const a of s.actions) lines.push(`  ${a.type} ${a.target} because ${why(a.reason)}`);
-  if (s.actions_total > s.actions.length) lines.push(`  … and ${s.actions_total - s.actions.length} more`);
-  if (s.skipped.length > 0) {
+  lines.push('', `changes made by rev ${j.rev}:`);
+  if (j.actions.length === 0) lines.push('  (none)');
+  for (const a of j.actions) lines.push(`  ${a.type} ${a.target} because ${why(a.reason)}`);
+  if (j.actions_total > j.actions.length) lines.push(`  … and ${j.actions_total - j.actions.length} more`);
+  if (j.skipped.length > 0) {
     lines.push('', 'skipped input (fix these keys):');
-    for (const k of s.skipped) lines.push(`  ${k.key}: ${k.reason}`);
+    for (const k of j.skipped) lines.push(`  ${k.key}: ${k.reason}`);
   }
   return lines;
 }
 
 /** Structured differences from snapshot `a` (older) to `b` (newer); each carries the newer reason. */
-export function diffSnapshotsJson(a: SchedulerSnapshot, b: SchedulerSnapshot): { from: number; to: number; changes: SnapshotChange[] } {
+export function diffSnapshotsJson(a: SchedulerSnapshot, b: SchedulerSnapshot): SnapshotDiff {
   const changes: SnapshotChange[] = [];
   for (const node of [...new Set([...Object.keys(a.nodes), ...Object.keys(b.nodes)])].sort()) {
     const x = a.nodes[node];
@@ -87,12 +99,14 @@ export function diffSnapshotsJson(a: SchedulerSnapshot, b: SchedulerSnapshot): {
     const to = Object.keys(b.services[id] ?? {}).sort();
     if (from.join() !== to.join()) changes.push({ change: 'service', service_id: id, from, to });
   }
-  return { from: a.rev, to: b.rev, changes };
+  return { from: a.rev, to: b.rev, from_time: a.schedule_time, to_time: b.schedule_time, changes };
 }
 
-export function diffSnapshots(a: SchedulerSnapshot, b: SchedulerSnapshot): string[] {
-  const d = diffSnapshotsJson(a, b);
-  const lines = [`changes from rev ${d.from} (${time(a.schedule_time)}) to rev ${d.to} (${time(b.schedule_time)}):`];
+export const diffSnapshots = (a: SchedulerSnapshot, b: SchedulerSnapshot): string[] => formatSnapshotDiff(diffSnapshotsJson(a, b));
+
+/** The text of `buckyos snapshot --diff`, from the scheduler's `diff` answer. */
+export function formatSnapshotDiff(d: SnapshotDiff): string[] {
+  const lines = [`changes from rev ${d.from} (${time(d.from_time)}) to rev ${d.to} (${time(d.to_time)}):`];
   if (d.changes.length === 0) lines.push('  no differences');
   for (const c of d.changes) {
     switch (c.change) {

@@ -1,6 +1,7 @@
 // Typed client of system-config (spec 10 §3) over kRPC, plus watchLoop: the change feed the
 // scheduler, node-daemon and gateway follow instead of polling.
-import { KrpcClient, type TokenSource } from '../lib/krpc/client.js';
+import { ServiceClient, type TokenSource } from '../lib/krpc/client.js';
+import type { SystemConfigMethods } from '../api/system-config.js';
 import type { TxAction, RevisionCondition } from './tx.js';
 import type { WatchChange, WatchResult } from './watch.js';
 import { DEFAULT_WATCH_TIMEOUT_MS, MAX_WATCH_TIMEOUT_MS } from './schema.js';
@@ -46,15 +47,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export class SystemConfigClient {
-  readonly krpc: KrpcClient;
+  readonly krpc: ServiceClient<SystemConfigMethods>;
 
   constructor(url: string, token?: TokenSource, opts: { timeoutMs?: number } = {}) {
-    this.krpc = new KrpcClient(url, { token, timeoutMs: opts.timeoutMs });
+    this.krpc = new ServiceClient<SystemConfigMethods>(url, { token, timeoutMs: opts.timeoutMs });
   }
 
   /** The value and revision of `key`, or null when it does not exist. */
   get(key: string): Promise<KvValue | null> {
-    return this.krpc.call<KvValue | null>('sys_config_get', { key });
+    return this.krpc.call('sys_config_get', { key });
   }
 
   async set(key: string, value: string): Promise<void> {
@@ -78,7 +79,7 @@ export class SystemConfigClient {
 
   /** Direct child names below `key` (not full keys). */
   list(key: string): Promise<string[]> {
-    return this.krpc.call<string[]>('sys_config_list', { key });
+    return this.krpc.call('sys_config_list', { key });
   }
 
   /** Sets (or, with null, removes) one member of the JSON object at `key`; `value` is sent as JSON. */
@@ -91,21 +92,18 @@ export class SystemConfigClient {
    * of those keys is not at the given revision; mainKey is bumped even without an action.
    */
   async execTx(actions: Record<string, TxAction>, mainKey?: RevisionCondition, conditions?: RevisionCondition[]): Promise<void> {
-    const params: Record<string, unknown> = { actions };
-    if (mainKey) params.main_key = mainKey;
-    if (conditions?.length) params.conditions = conditions;
-    await this.krpc.call('sys_config_exec_tx', params);
+    await this.krpc.call('sys_config_exec_tx', { actions, ...(mainKey ? { main_key: mainKey } : {}), ...(conditions?.length ? { conditions } : {}) });
   }
 
   /** Every key the scheduler reads (scheduler and node-daemon tokens only). */
   dump(): Promise<Record<string, string>> {
-    return this.krpc.call<Record<string, string>>('dump_configs_for_scheduler', {});
+    return this.krpc.call('dump_configs_for_scheduler', {});
   }
 
   /** Long-poll: readable changes under `key` after global `revision`, or none after `timeoutMs`. */
   watch(key: string, revision: number, timeoutMs = DEFAULT_WATCH_TIMEOUT_MS, signal?: AbortSignal): Promise<WatchResult> {
     const timeout = Math.min(Math.max(0, Math.floor(timeoutMs)), MAX_WATCH_TIMEOUT_MS);
-    return this.krpc.call<WatchResult>('sys_config_watch', { key, revision, timeout_ms: timeout }, { timeoutMs: timeout + WATCH_CALL_MARGIN_MS, signal });
+    return this.krpc.call('sys_config_watch', { key, revision, timeout_ms: timeout }, { timeoutMs: timeout + WATCH_CALL_MARGIN_MS, signal });
   }
 
   async refreshTrustKeys(): Promise<void> {

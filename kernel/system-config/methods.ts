@@ -1,7 +1,11 @@
 // The kRPC methods of system-config (spec 10 §3, plus sys_config_watch). Every call is
 // authenticated by the `before` hook; every key is RBAC-checked before anything is read or written.
 import { invalidParams, permissionDenied } from '../lib/errors.js';
-import type { KrpcContext, KrpcMethods, KrpcRouteOptions } from '../lib/krpc/server.js';
+import { krpcMethods, type KrpcContext, type KrpcMethods, type KrpcRouteOptions } from '../lib/krpc/server.js';
+import { DUMP_PREFIXES } from '../api/keys.js';
+import type {
+  AppendParams, ExecTxParams, KeyParams, KeyValueParams, SetByJsonPathParams, SystemConfigMethods, WatchParams,
+} from '../api/system-config.js';
 import { normalizeKey, RESERVED_PREFIX } from '../lib/kv-keys.js';
 import type { KvStore } from './store/types.js';
 import { touchesTrust, type AccessControl } from './access.js';
@@ -17,16 +21,8 @@ export interface MethodDeps {
   maxValueBytes: number;
 }
 
-/** The scheduler's snapshot input (spec 10 §3); zone/ is ours (upstream pitfall 6), security/ never. */
-export const DUMP_PREFIXES = ['boot/', 'devices/', 'users/', 'services/', 'system/', 'nodes/', 'zone/'];
 const DUMP_APPS = new Set(['scheduler', 'node-daemon']);
 
-interface KeyParams { key: string }
-interface KeyValueParams { key: string; value: string }
-interface AppendParams { key: string; append_value: string }
-interface SetByJsonPathParams { key: string; json_path: string; value: string }
-interface ExecTxParams { actions: Record<string, TxAction>; main_key?: RevisionCondition | null; conditions?: RevisionCondition[] }
-interface WatchParams { key: string; revision: number; timeout_ms?: number }
 
 export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; before: NonNullable<KrpcRouteOptions['before']> } {
   const { store, access, watches, maxValueBytes } = deps;
@@ -52,7 +48,7 @@ export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; bef
 
   const condition = (c: RevisionCondition): RevisionCondition => ({ key: normalizeKey(c.key), revision: c.revision });
 
-  const methods: KrpcMethods = {
+  const methods = krpcMethods<SystemConfigMethods>()({
     sys_config_get: {
       params: schema.keyParams,
       async handler({ key }: KeyParams, ctx) {
@@ -159,7 +155,7 @@ export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; bef
         }
       },
     },
-  };
+  });
 
   const before = async (_method: string, ctx: KrpcContext) => {
     principals.set(ctx, await access.authenticate(ctx.token));

@@ -1,13 +1,14 @@
 // Typed client of verify-hub. loginWithPassword does the client half of BuckyOS password login: it
 // hashes the password into the verifier and the verifier with a fresh nonce; the password never leaves.
-import { KrpcClient } from '../lib/krpc/client.js';
+import { ServiceClient } from '../lib/krpc/client.js';
+import type { VerifyHubMethods } from '../api/verify-hub.js';
 import { hashPassword, loginProof } from '../lib/identity/password.js';
 import type { LoginByPasswordParams, LoginByPasswordResult, TokenPairResult, VerifyTokenParams } from './schema.js';
 
 export class VerifyHubClient {
-  private readonly rpc: KrpcClient;
+  private readonly rpc: ServiceClient<VerifyHubMethods>;
   constructor(readonly url: string, opts: { timeoutMs?: number } = {}) {
-    this.rpc = new KrpcClient(url, { timeoutMs: opts.timeoutMs });
+    this.rpc = new ServiceClient<VerifyHubMethods>(url, { timeoutMs: opts.timeoutMs });
   }
 
   loginByPassword(params: LoginByPasswordParams): Promise<LoginByPasswordResult> {

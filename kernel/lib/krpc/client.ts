@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { KrpcError } from '../errors.js';
+import type { MethodMap, MethodName } from '../../api/krpc.js';
 
 export type TokenSource = string | undefined | (() => string | undefined | Promise<string | undefined>);
 
@@ -81,5 +82,26 @@ export class KrpcClient {
     if (!Array.isArray(body.sys) || body.sys[0] !== seq) throw new KrpcError('INTERNAL', 'kRPC response seq does not match the request');
     if (!('result' in body)) throw new KrpcError('INTERNAL', 'kRPC response has neither result nor error');
     return body.result as R;
+  }
+}
+
+/**
+ * A client of one kRPC service, typed by its method map in kernel/api: `new ServiceClient<SchedulerMethods>(url)`
+ * accepts only that service's method names with their params and returns their results. Kernel code
+ * calls services only through these; the raw KrpcClient is for the wire itself (and for tests that
+ * send what no typed caller could).
+ */
+export class ServiceClient<M extends MethodMap<M>> {
+  private readonly raw: KrpcClient;
+  constructor(readonly url: string, private readonly opts: KrpcClientOptions = {}) {
+    this.raw = new KrpcClient(url, opts);
+  }
+
+  withToken(token: TokenSource): ServiceClient<M> {
+    return new ServiceClient<M>(this.url, { ...this.opts, token });
+  }
+
+  call<K extends MethodName<M>>(method: K, params: M[K]['params'], opts?: KrpcCallOptions): Promise<M[K]['result']> {
+    return this.raw.call<M[K]['result']>(method, params, opts);
   }
 }

@@ -6,6 +6,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Ajv, type ValidateFunction } from 'ajv';
 import { KrpcError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { MethodMap } from '../../api/krpc.js';
+import type { SchemaProblems } from './schema-check.js';
 
 export interface KrpcContext {
   seq: number;
@@ -16,12 +18,38 @@ export interface KrpcContext {
   request: FastifyRequest;
 }
 
-export interface KrpcMethod<P = any, R = unknown> {
+type Awaitable<T> = T | Promise<T>;
+
+export interface KrpcMethod<P = never, R = unknown> {
   /** JSON schema of `params`; requests that do not match get INVALID_PARAMS before the handler runs. */
   params?: object;
-  handler(params: P, ctx: KrpcContext): R | Promise<R>;
+  handler: (params: P, ctx: KrpcContext) => Awaitable<R>;
 }
-export type KrpcMethods = Record<string, KrpcMethod>;
+// Handlers are stored type-erased; krpcMethods() is where their types are checked.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KrpcMethods = Record<string, KrpcMethod<any, unknown>>;
+
+/** A service's handlers, typed by its method map in kernel/api. */
+export type KrpcImpl<M extends MethodMap<M>> = { [K in keyof M]: Required<KrpcMethod<M[K]['params'], M[K]['result']>> };
+
+type SchemaDisagreements<M extends MethodMap<M>, T> = {
+  [K in keyof M]: K extends keyof T
+    ? T[K] extends { params: infer S } ? ([SchemaProblems<S, M[K]['params']>] extends [never] ? never : `${K & string}.${SchemaProblems<S, M[K]['params']>}`) : never
+    : never;
+}[keyof M];
+
+/** What krpcMethods() returns when a schema disagrees with kernel/api: registerKrpc refuses it, naming the problem. */
+export interface SchemaDisagreesWithKernelApi<Problems> { schemaDisagreesWithKernelApi: Problems }
+
+/**
+ * The one way to declare a service's kRPC methods: `krpcMethods<XMethods>()({ … })`. Every method of
+ * the map must be there, each handler takes the map's params and returns its result, and each JSON
+ * schema must agree with the params type (schema-check.ts); a disagreement fails the type check.
+ */
+export function krpcMethods<M extends MethodMap<M>>() {
+  return <const T extends KrpcImpl<M>>(impl: T) =>
+    impl as unknown as [SchemaDisagreements<M, T>] extends [never] ? KrpcMethods : SchemaDisagreesWithKernelApi<SchemaDisagreements<M, T>>;
+}
 
 export interface KrpcRouteOptions {
   log: Logger;
