@@ -20,6 +20,7 @@ import { SystemConfigClient } from './system-config/client.js';
 import { StaticResolver } from './gateway/resolver.js';
 import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
 import { startJoinServer } from './join/service.js';
+import { KAPI_PATHS } from './api/krpc.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -90,7 +91,7 @@ async function bootNode({ paths, host, ports, log, opts, started }: BootContext)
   const zone = await verifyOwnerSigned<ZoneDocument>(id.zoneDocumentJwt, id.ownerPublicJwk, { what: 'zone document' });
   const internalHost = internalHostFor(host);
   const tuning = { ...tuningFromEnv(), ...opts.tuning };
-  const kvFor = (appid: string) => new SystemConfigClient(`${oodUrl}/kapi/system_config`, deviceTokenSource(id, appid));
+  const kvFor = (appid: string) => new SystemConfigClient(`${oodUrl}${KAPI_PATHS.systemConfig}`, deviceTokenSource(id, appid));
   const node: BootingNode = { id, paths, host, internalHost, log, kvFor, started };
 
   // Before the scheduler has written this node's gateway_info, system-config is still reachable: it

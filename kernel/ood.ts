@@ -36,6 +36,7 @@ import { KrpcError } from './lib/errors.js';
 import { loadGatewaySecret } from './lib/gateway-secret.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { ensurePortsFree, type PortNeed } from './lib/port-check.js';
+import { KAPI_PATHS } from './api/krpc.js';
 
 export interface OodOptions {
   dataDir: string;
@@ -125,7 +126,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
     device: { name: id.deviceName, did: id.deviceDid, publicJwk: id.devicePublicJwk },
   });
   await started.push(systemConfig);
-  const kvUrl = `http://${internalHost}:${systemConfig.port}/kapi/system_config`;
+  const kvUrl = `http://${internalHost}:${systemConfig.port}${KAPI_PATHS.systemConfig}`;
   const kvFor = (appid: string) => new SystemConfigClient(kvUrl, deviceTokenSource(id, appid));
   const node: BootingNode = { id, paths, host, internalHost, log, kvFor, started };
 

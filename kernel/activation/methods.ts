@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { KrpcError } from '../lib/errors.js';
 import { oneAtATime } from '../lib/one-at-a-time.js';
-import type { KrpcMethods } from '../lib/krpc/server.js';
+import { krpcMethods, type KrpcMethods } from '../lib/krpc/server.js';
+import type { ActivationMethods as ActivationApi } from '../api/activation.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
 import { generateEd25519, sameKey, type Ed25519KeyPair, type Ed25519PublicJwk } from '../lib/identity/keys.js';
@@ -124,11 +125,11 @@ export function createActivationMethods(rt: ActivationRuntime): ActivationMethod
     });
 
   return {
-    methods: {
+    methods: krpcMethods<ActivationApi>()({
       generate_device_key_pair: { params: generateDeviceKeyPairSchema, handler: () => generateDeviceKeyPair() },
-      prepare_active_documents: { params: prepareActiveDocumentsSchema, handler: (p: PrepareActiveDocumentsParams) => prepareActiveDocuments(p) },
-      commit_active: { params: commitActiveSchema, handler: (p: CommitActiveParams) => commitActive(p) },
-    },
+      prepare_active_documents: { params: prepareActiveDocumentsSchema, handler: (p) => prepareActiveDocuments(p) },
+      commit_active: { params: commitActiveSchema, handler: (p) => commitActive(p) },
+    }),
     forget() {
       attempt = undefined;
     },

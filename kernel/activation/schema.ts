@@ -8,10 +8,10 @@ import type {
 import type { GatewayNetId, ActiveNameMapping, GatewayTopology, PrepareActiveDocumentsParams, PreparedActiveDocuments, SignedActiveDocuments, SystemSettings, CommitActiveParams, CommitActiveResult, DeviceKeyPairResult } from '../api/activation.js';
 export type { GatewayNetId, ActiveNameMapping, GatewayTopology, PrepareActiveDocumentsParams, PreparedActiveDocuments, SignedActiveDocuments, SystemSettings, CommitActiveParams, CommitActiveResult, DeviceKeyPairResult };
 
-const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
-const jwt = { type: 'string', minLength: 16, maxLength: 8192, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$' };
-const unixSeconds = { type: 'integer', minimum: 0, maximum: 253402300799 };
-const anyObject = { type: 'object' };
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+const jwt = { type: 'string', minLength: 16, maxLength: 8192, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$' } as const;
+const unixSeconds = { type: 'integer', minimum: 0, maximum: 253402300799 } as const;
+const anyObject = { type: 'object' } as const;
 
 const publicJwk = {
   type: 'object',
@@ -23,7 +23,7 @@ const publicJwk = {
     x: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
     kid: text(128),
   },
-};
+} as const;
 
 const ownerDocument = {
   type: 'object',
@@ -49,7 +49,7 @@ const ownerDocument = {
     full_name: text(256),
     wallets: { type: 'object', maxProperties: 8 },
   },
-};
+} as const;
 
 const names = {
   type: 'object',
@@ -63,7 +63,7 @@ const names = {
     bns_publish_name: text(64),
     use_self_domain: { type: 'boolean' },
   },
-};
+} as const;
 
 const topology = {
   type: 'object',
@@ -76,16 +76,16 @@ const topology = {
     uses_sn_relay: { type: 'boolean' },
     sn_url: text(512),
   },
-};
+} as const;
 
-export const generateDeviceKeyPairSchema = { type: 'object', additionalProperties: false, properties: {} };
+export const generateDeviceKeyPairSchema = { type: 'object', additionalProperties: false, properties: {} } as const;
 
 export const prepareActiveDocumentsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['owner_document', 'names', 'topology', 'device_public_key'],
   properties: { owner_document: ownerDocument, names, topology, device_public_key: publicJwk },
-};
+} as const;
 
 export const commitActiveSchema = {
   type: 'object',
@@ -120,4 +120,4 @@ export const commitActiveSchema = {
       },
     },
   },
-};
+} as const;

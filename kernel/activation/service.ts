@@ -13,6 +13,7 @@ import { nowSeconds } from '../lib/identity/jwt.js';
 import { deviceMiniInfo } from './device-info.js';
 import { readActivationState } from './files.js';
 import { createActivationMethods } from './methods.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 /** Activation requests are a few documents; nothing legitimate comes near this. */
 const ACTIVATION_BODY_LIMIT = 64 * 1024;
@@ -44,7 +45,7 @@ export async function startActivationServer(opts: ActivationServerOptions): Prom
   const activation = createActivationMethods({ paths: opts.paths, log, now: opts.now ?? nowSeconds, onActivated: opts.onActivated, preflight: opts.preflight });
 
   app.get('/device', async () => deviceMiniInfo(await readActivationState(opts.paths)));
-  registerKrpc(app, '/kapi/active', activation.methods, { log });
+  registerKrpc(app, KAPI_PATHS.activation, activation.methods, { log });
   if (opts.staticDir) {
     const panelDir = resolve(opts.staticDir);
     app.get('/*', async (req, reply) => {

@@ -43,3 +43,10 @@ export type MethodName<M> = Extract<keyof M, string>;
 
 /** A params object with no members (`{}` on the wire). */
 export type NoParams = { [K in never]: never };
+
+const KAPI_ROUTE = /^\/kapi\/([a-zA-Z0-9_-]+)(\/.*)?$/;
+/** The service a `/kapi/<service>[/…]` path names, and the rest of the path; undefined for other paths. */
+export function parseKapiPath(path: string): { service: string; rest: string } | undefined {
+  const m = KAPI_ROUTE.exec(path);
+  return m ? { service: m[1], rest: m[2] ?? '' } : undefined;
+}

@@ -4,7 +4,8 @@
 // how far it got.
 import { randomBytes } from 'node:crypto';
 import { KrpcError, notFound } from '../lib/errors.js';
-import type { KrpcMethods } from '../lib/krpc/server.js';
+import { krpcMethods, type KrpcMethods } from '../lib/krpc/server.js';
+import type { AppManagerMethods } from '../api/app-manager.js';
 import { KeyedMutex } from '../pkg/lock.js';
 import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type { SystemConfigClient } from '../system-config/client.js';
@@ -21,6 +22,7 @@ import {
 } from './schema.js';
 import { appSpecKey, installRecordKey } from './spec.js';
 import type { AppListEntry, AppTask, InstallRecord, StartedTask, TaskKind, TaskView } from './types.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 export interface AppManagerDeps {
   callers: Callers;
@@ -33,7 +35,7 @@ export interface AppManagerDeps {
   healthTimeoutMs: number;
 }
 
-export const APP_MANAGER_PATH = '/kapi/app_manager';
+export const APP_MANAGER_PATH = KAPI_PATHS.appManager;
 
 /**
  * An installation id is the app's RBAC subject: it may not be a device's or a user's name, nor a role,
@@ -98,7 +100,7 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
 
   const lockApp = <T>(caller: Caller, id: string, fn: () => Promise<T>) => locks.run(`${caller.userId}/${id}`, fn);
 
-  return {
+  return krpcMethods<AppManagerMethods>()({
     install_app: {
       params: installParams,
       handler: async (p: InstallParams, ctx): Promise<StartedTask> => {
@@ -235,7 +237,7 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
         throw notFound(`no task ${p.task_id} among ${caller.userId}'s apps; tasks are kept until the app's next task starts`);
       },
     },
-  };
+  });
 }
 
 /**

@@ -19,12 +19,12 @@ export const isInstallationId = (s: string) => installationIdRe.test(s);
 /** The installation id a first install of pkg `name` gets (pkg names may hold dots, routes may not). */
 export const defaultInstallationId = (name: string) => name.replace(/\./g, '-');
 
-const healthTimeout = { type: 'integer', minimum: 1, maximum: MAX_HEALTH_TIMEOUT_S };
+const healthTimeout = { type: 'integer', minimum: 1, maximum: MAX_HEALTH_TIMEOUT_S } as const;
 const which = {
   installation_id: { type: 'string', pattern: INSTALLATION_ID_PATTERN },
   name: { type: 'string', pattern: PKG_NAME_PATTERN },
-};
-const oneApp = { anyOf: [{ required: ['installation_id'] }, { required: ['name'] }] };
+} as const;
+const oneApp = { anyOf: [{ required: ['installation_id'] }, { required: ['name'] }] } as const;
 
 export const installParams = {
   type: 'object',
@@ -37,35 +37,35 @@ export const installParams = {
     installation_id: which.installation_id,
     health_timeout_s: healthTimeout,
   },
-};
+} as const;
 
 export const upgradeParams = {
   type: 'object',
   additionalProperties: false,
   ...oneApp,
   properties: { ...which, version: { type: 'string', pattern: VERSION_PATTERN }, health_timeout_s: healthTimeout },
-};
+} as const;
 
 export const rollbackParams = {
   type: 'object',
   additionalProperties: false,
   ...oneApp,
   properties: { ...which, keep_data: { type: 'boolean' }, health_timeout_s: healthTimeout },
-};
+} as const;
 
 export const uninstallParams = {
   type: 'object',
   additionalProperties: false,
   ...oneApp,
   properties: which,
-};
+} as const;
 
-export const listParams = { type: 'object', additionalProperties: false, properties: {} };
+export const listParams = { type: 'object', additionalProperties: false, properties: {} } as const;
 
 export const getTaskParams = {
   type: 'object',
   additionalProperties: false,
   required: ['task_id'],
   properties: { task_id: { type: 'string', pattern: TASK_ID_PATTERN } },
-};
+} as const;
 

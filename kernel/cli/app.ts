@@ -9,6 +9,7 @@ import { isInstallationId } from '../app-manager/schema.js';
 import { parse, zoneLogin, zoneOptions, type Options } from './args.js';
 import { formatBytes, progressBar } from './progress.js';
 import { login } from './session.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 const usage = `usage: buckyos app install NAME [--node NODE] [--version V] [--id ID]
        buckyos app upgrade NAME [--version V]
@@ -49,7 +50,7 @@ function healthTimeout(v: Record<string, unknown>): { health_timeout_s?: number 
 
 async function connect(values: Record<string, unknown>): Promise<AppManagerClient> {
   const session = await login(zoneLogin(values));
-  return new AppManagerClient(`${session.zone}/kapi/app_manager`, session.sessionToken);
+  return new AppManagerClient(`${session.zone}${KAPI_PATHS.appManager}`, session.sessionToken);
 }
 
 async function change(

@@ -3,6 +3,7 @@ import { KrpcError } from '../lib/errors.js';
 import { SystemConfigClient } from '../system-config/client.js';
 import { parse, zoneLogin, zoneOptions } from './args.js';
 import { login } from './session.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 export async function kvCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, { ...zoneOptions, json: { type: 'boolean' } });
@@ -11,7 +12,7 @@ export async function kvCommand(argv: string[]): Promise<void> {
     throw new KrpcError('INVALID_PARAMS', 'usage: buckyos kv get|set|list|delete|watch KEY [VALUE]');
   if (key === undefined) throw new KrpcError('INVALID_PARAMS', `usage: buckyos kv ${op} KEY${op === 'set' ? ' VALUE' : ''}`);
   const session = await login(zoneLogin(values));
-  const kv = new SystemConfigClient(`${session.zone}/kapi/system_config`, session.sessionToken);
+  const kv = new SystemConfigClient(`${session.zone}${KAPI_PATHS.systemConfig}`, session.sessionToken);
   switch (op) {
     case 'get': {
       const r = await kv.get(key);

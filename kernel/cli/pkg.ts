@@ -7,6 +7,7 @@ import { parse, zoneLogin, zoneOptions } from './args.js';
 import { formatBytes, progressBar } from './progress.js';
 import { login } from './session.js';
 import { AppManagerClient } from '../app-manager/client.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 const usage = 'usage: buckyos pkg build DIR [--out FILE] [--release V] | buckyos pkg publish FILE --zone URL [--user NAME --password PW] | buckyos pkg gc';
 
@@ -75,7 +76,7 @@ async function gc(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, zoneOptions);
   if (positionals.length > 0) throw new KrpcError('INVALID_PARAMS', 'usage: buckyos pkg gc [--zone URL --user NAME --password PW]');
   const session = await login(zoneLogin(values));
-  const r = await new AppManagerClient(`${session.zone}/kapi/app_manager`, session.sessionToken).gcPackages();
+  const r = await new AppManagerClient(`${session.zone}${KAPI_PATHS.appManager}`, session.sessionToken).gcPackages();
   const kept = Object.entries(r.keep).map(([name, versions]) => `${name} ${versions.join(', ')}`);
   process.stdout.write(
     `freed ${formatBytes(r.freed_bytes)} (${r.removed_chunks} chunks); versions no longer ready: ${r.removed_versions.join(', ') || 'none'}\n` +

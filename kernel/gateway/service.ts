@@ -9,6 +9,7 @@ import type { Logger } from '../lib/log.js';
 import { proxyRequest } from './proxy.js';
 import { serviceKey, type GatewayResolver, type Upstream } from './resolver.js';
 import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
+import { KAPI, parseKapiPath } from '../api/krpc.js';
 
 /** Marks a request one gateway already forwarded, so two nodes with stale routes cannot loop it. */
 const HOP_HEADER = 'x-buckyos-hop';
@@ -37,7 +38,7 @@ export interface RunningGateway {
 }
 
 function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, err: KrpcError) {
-  const wantsJson = req.method === 'POST' || req.url?.startsWith('/kapi/') || /json/.test(req.headers.accept ?? '');
+  const wantsJson = req.method === 'POST' || req.url?.startsWith(`${KAPI}/`) || /json/.test(req.headers.accept ?? '');
   if (wantsJson) {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: err.toWire(), sys: [0] }));
@@ -85,17 +86,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (local) return local(req, res);
 
     const hostApp = appFromHost(req.headers.host, opts.zoneHost);
-    if (hostApp && !path.startsWith('/kapi/')) {
+    if (hostApp && !path.startsWith(`${KAPI}/`)) {
       const up = opts.resolver.app(hostApp);
       if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${hostApp}" is installed in this zone`));
       return forward(up, url, `app "${hostApp}"`);
     }
 
-    const kapi = /^\/kapi\/([a-zA-Z0-9_-]+)(\/.*)?$/.exec(path);
+    const kapi = parseKapiPath(path);
     if (kapi) {
-      const up = opts.resolver.service(kapi[1]);
-      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no service "${kapi[1]}" in this zone`));
-      return forward(up, url, `service "${kapi[1]}"`, serviceKey(kapi[1]) === 'verify-hub');
+      const up = opts.resolver.service(kapi.service);
+      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no service "${kapi.service}" in this zone`));
+      return forward(up, url, `service "${kapi.service}"`, serviceKey(kapi.service) === 'verify-hub');
     }
 
     const appPath = /^\/apps\/([a-z0-9_-]+)(\/.*)?$/.exec(path);

@@ -5,7 +5,8 @@ import { machineFacts } from '../activation/device-info.js';
 import { alreadyActivated, readActivationState } from '../activation/files.js';
 import { KrpcError } from '../lib/errors.js';
 import { oneAtATime } from '../lib/one-at-a-time.js';
-import type { KrpcMethods } from '../lib/krpc/server.js';
+import { krpcMethods, type KrpcMethods } from '../lib/krpc/server.js';
+import type { JoinMethods } from '../api/join.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
 import { ensureDeviceKey, keyFingerprint } from './device-key.js';
@@ -38,7 +39,7 @@ export async function acceptJoinBundle(paths: DataPaths, bundle: JoinBundle, now
 
 export function createJoinMethods(rt: JoinRuntime): KrpcMethods {
   const serialized = oneAtATime();
-  return {
+  return krpcMethods<JoinMethods>()({
     get_join_request: {
       params: emptyParams,
       handler: () => serialized(async () => {
@@ -48,12 +49,12 @@ export function createJoinMethods(rt: JoinRuntime): KrpcMethods {
     },
     commit_join: {
       params: commitJoinSchema,
-      handler: (bundle: JoinBundle) => serialized(async () => {
+      handler: (bundle) => serialized(async () => {
         const result = await acceptJoinBundle(rt.paths, bundle, rt.now());
         rt.log.info('joined the zone', { zone: bundle.node_identity.zone_did, device: result.device_name, ood: bundle.ood_url });
         rt.onJoined();
         return result;
       }),
     },
-  };
+  });
 }

@@ -25,6 +25,7 @@ import { ensureDeviceKey, keyFingerprint, normalizeJoinCode } from './device-key
 import { normalizeZoneUrl } from './files.js';
 import { acceptJoinBundle } from './methods.js';
 import type { JoinBundle } from './schema.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 /** A joined node is a "server" device: the scheduler places apps on it and RBAC puts it in group node. */
 export const JOINED_DEVICE_TYPE = 'server';
@@ -95,7 +96,7 @@ export async function prepareEnrolment(opts: PrepareEnrolmentOptions): Promise<J
   const oodUrl = normalizeZoneUrl(opts.oodUrl ?? zoneUrl, 'OOD URL');
   const name = checkDeviceName(opts.deviceName);
   const owner = deriveOwnerKeyMaterial(opts.mnemonic).ownerKey;
-  const kv = new SystemConfigClient(`${zoneUrl}/kapi/system_config`, ownerRootToken(owner.privateKeyPem, now));
+  const kv = new SystemConfigClient(`${zoneUrl}${KAPI_PATHS.systemConfig}`, ownerRootToken(owner.privateKeyPem, now));
 
   const zone = await readZone(kv, owner.publicJwk, zoneUrl, now);
   if (zone.oods.includes(name)) throw new KrpcError('ALREADY_EXISTS', `"${name}" is an OOD of this zone; pick another name for the new device`);

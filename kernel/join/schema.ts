@@ -7,16 +7,16 @@ import type { JoinRequest, JoinBundle, CommitJoinResult } from '../api/join.js';
 export type { JoinRequest, JoinBundle, CommitJoinResult };
 
 const MAX_JWT = 16 * 1024;
-const jwt = { type: 'string', minLength: 1, maxLength: MAX_JWT, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' };
-const name = { type: 'string', minLength: 1, maxLength: 256 };
+const jwt = { type: 'string', minLength: 1, maxLength: MAX_JWT, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' } as const;
+const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const jwk = {
   type: 'object',
   required: ['kty', 'crv', 'x'],
   additionalProperties: false,
   properties: { kty: { const: 'OKP' }, crv: { const: 'Ed25519' }, x: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }, kid: { type: 'string', maxLength: 128 } },
-};
+} as const;
 
-export const emptyParams = { type: 'object', additionalProperties: false, maxProperties: 0 };
+export const emptyParams = { type: 'object', additionalProperties: false, maxProperties: 0 } as const;
 
 export const commitJoinSchema = {
   type: 'object',
@@ -42,4 +42,4 @@ export const commitJoinSchema = {
     zone_document_jwt: jwt,
     ood_url: { type: 'string', minLength: 8, maxLength: 512, pattern: '^https?://' },
   },
-};
+} as const;

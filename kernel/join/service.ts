@@ -9,6 +9,7 @@ import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
 import { createJoinMethods, joinRequestOf } from './methods.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
 /** An enrolment is a few documents. */
 const JOIN_BODY_LIMIT = 64 * 1024;
@@ -42,7 +43,7 @@ export async function startJoinServer(opts: JoinServerOptions): Promise<JoinServ
     join_code: request.join_code,
     device_public_key: request.device_public_key,
   }));
-  registerKrpc(app, '/kapi/join', createJoinMethods({ paths: opts.paths, log, now, onJoined: opts.onJoined }), { log });
+  registerKrpc(app, KAPI_PATHS.join, createJoinMethods({ paths: opts.paths, log, now, onJoined: opts.onJoined }), { log });
   await app.listen({ host: opts.host, port: opts.port });
   const port = (app.server.address() as AddressInfo).port;
   log.info('waiting to be enrolled', { host: opts.host, port, join_code: request.join_code });

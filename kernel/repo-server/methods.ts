@@ -3,7 +3,8 @@
 // sources/sync/GC need write on the whole repo.
 import { isAbsolute, normalize } from 'node:path';
 import { invalidParams } from '../lib/errors.js';
-import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
+import { krpcMethods, type KrpcContext, type KrpcMethods } from '../lib/krpc/server.js';
+import type { RepoMethods, RepoSourceParams } from '../api/repo.js';
 import { assertPkgName, isExactVersion, parsePkgId } from '../pkg/id.js';
 import { bearerToken, type RepoAction, type RepoGuard, type RepoPrincipal } from './access.js';
 import { repoBaseUrl } from './client.js';
@@ -11,9 +12,7 @@ import type { Repo } from './repo.js';
 import { emptyParams, gcParams, idParams, nameParams, resolveParams, setSourcesParams } from './schema.js';
 import type { RepoSource } from './wire.js';
 
-type RawSource = { type: 'dir' | 'repo'; path?: string; url?: string; token?: string };
-
-function checkSource(s: RawSource, i: number): RepoSource {
+function checkSource(s: RepoSourceParams, i: number): RepoSource {
   if (s.type === 'dir') {
     if (!s.path || !isAbsolute(s.path)) throw invalidParams(`sources[${i}]: a dir source needs an absolute "path" to a folder of .pkg files`);
     return { type: 'dir', path: normalize(s.path) };
@@ -34,7 +33,7 @@ export function repoMethods<P extends RepoPrincipal>(repo: Repo, guard: RepoGuar
   const allow = (ctx: KrpcContext, action: RepoAction, pkgName?: string) =>
     guard.check(ctx.token ?? bearerToken(ctx.request.headers.authorization), action, pkgName);
 
-  return {
+  return krpcMethods<RepoMethods>()({
     list: {
       params: emptyParams,
       handler: async (_p, ctx) => {
@@ -72,7 +71,7 @@ export function repoMethods<P extends RepoPrincipal>(repo: Repo, guard: RepoGuar
     },
     set_sources: {
       params: setSourcesParams,
-      handler: async (p: { sources: RawSource[] }, ctx) => {
+      handler: async (p, ctx) => {
         await allow(ctx, 'admin');
         const sources = p.sources.map(checkSource);
         await repo.setSources(sources);
@@ -100,5 +99,5 @@ export function repoMethods<P extends RepoPrincipal>(repo: Repo, guard: RepoGuar
         return repo.stats();
       },
     },
-  };
+  });
 }

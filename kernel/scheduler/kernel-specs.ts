@@ -3,6 +3,7 @@
 // bootstrap services without specs, as upstream.
 import { DEFAULT_PORTS } from '../lib/ports.js';
 import type { KernelServiceSpec } from './types.js';
+import { kapiPath } from '../api/krpc.js';
 
 export const KERNEL_SERVICES: ReadonlyArray<{ name: string; port: number }> = [
   { name: 'verify-hub', port: DEFAULT_PORTS.verifyHub },
@@ -22,7 +23,7 @@ export function buildKernelServiceSpec(name: string, port: number, count = 1): K
     state: 'new',
     spec_config: {
       service_config: { www: { protocol: 'http', inner_port: port } },
-      expose_config: { www: { expose_uri: `/kapi/${name}`, allow_guest: false } },
+      expose_config: { www: { expose_uri: kapiPath(name), allow_guest: false } },
     },
   };
 }

@@ -12,6 +12,7 @@ import { deriveOwnerKeyMaterial } from '../lib/identity/mnemonic.js';
 import { KrpcClient } from '../lib/krpc/client.js';
 import { dataPaths } from '../lib/paths.js';
 import { activatedOod, cli, pollUntil, randomLoopback, repoRoot, spawnNode, tempDir, waitForPort, type NodeProcess } from '../testing/harness.js';
+import { KAPI_PATHS, kapiPath } from '../api/krpc.js';
 
 export const ADMIN = 'alice';
 export const NODE = 'nas1';
@@ -55,8 +56,8 @@ export async function startAttackZone(): Promise<AttackZone> {
     const now = nowSeconds();
     return signJwt({ iss: 'root', sub: 'root', appid: 'buckycli', jti: randomBytes(8).toString('hex'), iat: now, exp: now + 100 }, ownerKey.privateKeyPem, 'root');
   };
-  const as = (service: string, token?: string) => new KrpcClient(`${zoneUrl}/kapi/${service}`, token ? { token } : {});
-  const root = new KrpcClient(`${zoneUrl}/kapi/system_config`, { token: rootToken });
+  const as = (service: string, token?: string) => new KrpcClient(`${zoneUrl}${kapiPath(service)}`, token ? { token } : {});
+  const root = new KrpcClient(`${zoneUrl}${KAPI_PATHS.systemConfig}`, { token: rootToken });
   const logs = () => `--- OOD ---\n${ood.log().slice(-2500)}\n--- ${NODE} ---\n${node.log().slice(-2500)}`;
   const admin = await pollUntil('alice logs in', () => login({ zone: zoneUrl, user: ADMIN, password: env.BUCKYOS_PASSWORD }), { timeoutMs: 20_000, context: logs });
   return {

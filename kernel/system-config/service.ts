@@ -9,8 +9,9 @@ import { AccessControl } from './access.js';
 import type { Principal } from './principal.js';
 import { WatchHub } from './watch.js';
 import { systemConfigRoute } from './methods.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
-export const SYSTEM_CONFIG_PATH = '/kapi/system_config';
+export const SYSTEM_CONFIG_PATH = KAPI_PATHS.systemConfig;
 
 export interface SystemConfigOptions {
   store: KvStore;

@@ -6,7 +6,8 @@ import { KrpcError, isKrpcError } from '../lib/errors.js';
 import { GATEWAY_SECRET_HEADER, fromOwnGateway } from '../lib/gateway-secret.js';
 import { loginProof } from '../lib/identity/password.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
-import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
+import { krpcMethods, type KrpcContext, type KrpcMethods } from '../lib/krpc/server.js';
+import type { VerifyHubMethods } from '../api/verify-hub.js';
 import type { Logger } from '../lib/log.js';
 import { passwordKey, type VerifyHubKv } from './kv.js';
 import { verifyLoginJwt } from './login-jwt.js';
@@ -189,11 +190,11 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     return true;
   }
 
-  return {
+  return krpcMethods<VerifyHubMethods>()({
     login_by_password: { params: loginByPasswordParams, handler: loginByPassword },
     login_by_jwt: { params: loginByJwtParams, handler: loginByJwt },
     refresh_token: { params: refreshTokenParams, handler: refreshToken },
     logout: { params: logoutParams, handler: logout },
     verify_token: { params: verifyTokenParams, handler: verifyToken },
-  };
+  });
 }

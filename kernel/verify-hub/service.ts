@@ -10,8 +10,9 @@ import { SessionStore } from './sessions.js';
 import { startSweeper } from './sweeper.js';
 import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
+import { KAPI_PATHS } from '../api/krpc.js';
 
-export const VERIFY_HUB_PATH = '/kapi/verify_hub';
+export const VERIFY_HUB_PATH = KAPI_PATHS.verifyHub;
 
 export interface VerifyHubOptions {
   host: string;

@@ -15,13 +15,13 @@ type Kind<T> =
 type SchemaKind<S> =
   S extends { const: infer C } ? Kind<C>
     : S extends { enum: readonly (infer E)[] } ? Kind<E>
-      : S extends { anyOf: readonly (infer A)[] } ? SchemaKind<A>
-        : S extends { type: 'string' } ? 'string'
-          : S extends { type: 'integer' | 'number' } ? 'number'
-            : S extends { type: 'boolean' } ? 'boolean'
-              : S extends { type: 'null' } ? 'null'
-                : S extends { type: 'array' } ? 'array'
-                  : S extends { type: 'object' } ? 'object'
+      : S extends { type: 'string' } ? 'string'
+        : S extends { type: 'integer' | 'number' } ? 'number'
+          : S extends { type: 'boolean' } ? 'boolean'
+            : S extends { type: 'null' } ? 'null'
+              : S extends { type: 'array' } ? 'array'
+                : S extends { type: 'object' } ? 'object'
+                  : S extends { anyOf: readonly (infer A)[] } ? SchemaKind<A>
                     : 'unknown';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -8,6 +8,7 @@ import { KrpcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MethodMap } from '../../api/krpc.js';
 import type { SchemaProblems } from './schema-check.js';
+import { KAPI } from '../../api/krpc.js';
 
 export interface KrpcContext {
   seq: number;
@@ -72,7 +73,7 @@ export function createHttpServer(opts: { log: Logger; bodyLimit?: number }): Fas
     },
   });
   app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, req, reply) => {
-    const krpcRoute = req.method === 'POST' && req.url.startsWith('/kapi/');
+    const krpcRoute = req.method === 'POST' && req.url.startsWith(`${KAPI}/`);
     let status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     let wire: KrpcError;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
