@@ -161,7 +161,7 @@ async function startOurs(host: string): Promise<Running> {
   };
   try {
     const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
+      createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', () => reject(new Error('the system-config bench server exited before listening')));
     });
     const { url, token } = JSON.parse(first) as { url: string; token: string };

@@ -48,7 +48,7 @@ export async function startEtcd(host: string): Promise<EtcdHandle> {
     '--initial-cluster', `bench=${peer}`, '--logger', 'zap', '--log-level', 'error',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

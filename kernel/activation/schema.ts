@@ -1,10 +1,6 @@
 // Wire types and JSON schemas of the activation kRPC API (POST /kapi/active, spec 40 §6.3). Request
 // objects reject unknown members; an OwnerDocument may carry extra members (upstream's flattened
 // extra_info), which validateOwnerDocument screens for secrets.
-import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
-import type {
-  DeviceDocument, DeviceInfo, DeviceMiniDocument, OwnerDocument, ZoneBootDocument,
-} from '../lib/identity/documents.js';
 import type { GatewayNetId, ActiveNameMapping, GatewayTopology, PrepareActiveDocumentsParams, PreparedActiveDocuments, SignedActiveDocuments, SystemSettings, CommitActiveParams, CommitActiveResult, DeviceKeyPairResult } from '../api/activation.js';
 export type { GatewayNetId, ActiveNameMapping, GatewayTopology, PrepareActiveDocumentsParams, PreparedActiveDocuments, SignedActiveDocuments, SystemSettings, CommitActiveParams, CommitActiveResult, DeviceKeyPairResult };
 

@@ -45,7 +45,7 @@ export class AppKv {
     await Promise.all(nodes.map(async (node) => {
       const got = await this.kv.get(`${prefix}/${node}`);
       const report = got ? parseObject(got.value) : undefined;
-      if (report) out[node] = report as InstanceReportView;
+      if (report) out[node] = report;
     }));
     return out;
   }

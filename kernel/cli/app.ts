@@ -35,7 +35,7 @@ export async function appCommand(argv: string[]): Promise<void> {
   }
 }
 
-const str = (field: 'version' | 'node', v: Record<string, unknown>) => (typeof v[field] === 'string' ? { [field]: v[field] as string } : {});
+const str = (field: 'version' | 'node', v: Record<string, unknown>) => (typeof v[field] === 'string' ? { [field]: v[field] } : {});
 
 /** NAME on the command line is the installation id, which is the pkg name for a first install. */
 const which = (name: string) => (isInstallationId(name) ? { installation_id: name } : { name });

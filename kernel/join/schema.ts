@@ -1,8 +1,6 @@
 // Wire types and JSON schemas of the enrolment API an unjoined node serves on :3182 (POST /kapi/join).
 // Ours: upstream has no enrolment (spec 40 §8). The device shows a join code (a fingerprint of its
 // public key) so the owner can tell its key from one a LAN attacker substituted.
-import type { NodeIdentityFile } from '../lib/identity/files.js';
-import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import type { JoinRequest, JoinBundle, CommitJoinResult } from '../api/join.js';
 export type { JoinRequest, JoinBundle, CommitJoinResult };
 

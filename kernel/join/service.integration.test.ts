@@ -3,7 +3,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
 import { generateEd25519 } from '../lib/identity/keys.js';
 import { nowSeconds } from '../lib/identity/jwt.js';
@@ -81,7 +80,7 @@ test('of two racing enrolments exactly one wins; the device then boots from its 
     client().commitJoin(await joinBundle(zone, key, now, { name: 'nas2' })),
   ]);
   const won = [a, b].filter((r) => r.status === 'fulfilled');
-  const lost = [a, b].filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+  const lost = [a, b].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   assert.equal(won.length, 1);
   assert.ok(isKrpcError(lost[0].reason, 'ALREADY_ACTIVATED'));
   assert.equal(joinedCalls, 1);

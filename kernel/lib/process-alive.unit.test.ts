@@ -5,7 +5,7 @@ import { isHolderAlive, isProcessAlive, ownStamp, parseStamp } from './process-a
 
 test('this process is alive, an exited one is not', () => {
   assert.equal(isProcessAlive(process.pid), true);
-  const exited = spawnSync(process.execPath, ['-e', '']).pid!;
+  const exited = spawnSync(process.execPath, ['-e', '']).pid;
   assert.equal(isProcessAlive(exited), false);
 });
 

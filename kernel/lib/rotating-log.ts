@@ -73,7 +73,7 @@ export class RotatingLog {
       this.size = (await this.fh.stat()).size;
     }
     if (this.size > 0 && this.size + buf.length > this.policy.maxBytes) await this.rotate();
-    await this.fh!.write(buf);
+    await this.fh.write(buf);
     this.size += buf.length;
   }
 

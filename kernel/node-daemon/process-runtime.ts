@@ -139,7 +139,7 @@ export async function launchProcess(l: ProcessLaunch, log: Logger): Promise<Runn
   const startedAt = Date.now();
   const exit = new Promise<ProcessExit>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const spawnError = new Promise<Error>((r) => child.once('error', r));
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk: Buffer) => {
       if (!l.log.write(chunk)) {
         stream.pause();

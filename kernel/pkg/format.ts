@@ -1,8 +1,6 @@
 // The pkg format. A pkg is a signed meta (the manifest plus a content list) and content-addressed chunks.
 // The `.pkg` file is a plain tar holding exactly `meta.json`, `meta.sig` and `chunks/<sha256>` (deduplicated).
-import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import type { PkgManifest } from './manifest.js';
 import type { PkgFileEntry, PkgMeta } from '../api/pkg.js';
 export type { PkgFileEntry, PkgMeta };
 

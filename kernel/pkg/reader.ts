@@ -128,7 +128,7 @@ async function scanTar(file: string, limits: PkgLimits): Promise<TarScan> {
     parser.on('abort', () => resolve());
     parser.on('end', () => resolve());
     input.on('error', (e) => fail(invalid(`cannot read the pkg file: ${e.message}`)));
-    input.pipe(parser as unknown as NodeJS.WritableStream);
+    input.pipe(parser);
   });
   if (failure) throw failure;
   return scan;

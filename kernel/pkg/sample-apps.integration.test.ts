@@ -69,8 +69,8 @@ async function startApp(name: string, hint: number): Promise<RunningApp> {
   });
   running.add(child);
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   const exit = new Promise<number | null>((r) =>
     child.on('exit', (code) => {
       running.delete(child);
@@ -97,7 +97,6 @@ async function stopApp(app: RunningApp): Promise<void> {
 }
 
 // The apps' JSON answers are checked field by field below.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 
 async function health(app: RunningApp): Promise<{ status: number; body: { ok: boolean; version: string } }> {

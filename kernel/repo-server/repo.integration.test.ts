@@ -185,7 +185,7 @@ test('oversize uploads are refused, before reading when the size is declared', a
       headers: { authorization: `Bearer ${adminToken}` },
       body: new Blob([await readFile(huge.file)]).stream(),
       duplex: 'half',
-    } as RequestInit);
+    });
     assert.equal(res.status, 413);
     assert.match(((await res.json()) as { error: string }).error, /^PAYLOAD_TOO_LARGE: /);
     assert.deepEqual(await client.list(), []);

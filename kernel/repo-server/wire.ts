@@ -1,6 +1,5 @@
 // What the repo's kRPC methods and HTTP routes return: the contract shared by the server, its client,
 // the publish CLI and the nodes' pkg source.
-import type { PkgMeta } from '../pkg/format.js';
 import type { RepoSource, ListEntry, VersionInfo, MetaInfo, ResolveResult, PublishResult, PrepareResult, SyncResult, GcResult, RepoStats } from '../api/repo.js';
 export type { RepoSource, ListEntry, VersionInfo, MetaInfo, ResolveResult, PublishResult, PrepareResult, SyncResult, GcResult, RepoStats };
 

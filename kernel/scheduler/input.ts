@@ -4,7 +4,7 @@ import { BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, appSpecIdOf, is
 import { readZoneDocument } from './zone-document.js';
 import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type {
-  AppServiceSpec, KernelServiceSpec, NodeConfig, NodeItem, NodeType, ReportItem, SchedulerInput, SkippedInput, SpecItem, UserItem, UserType,
+  AppServiceSpec, KernelServiceSpec, NodeConfig, NodeItem, NodeType, ReportItem, SchedulerInput, SpecItem, UserItem, UserType,
 } from './types.js';
 
 export const DEFAULT_GONE_AFTER_S = 45;

@@ -94,7 +94,7 @@ function entryFromSpec(spec: SpecItem, node: string, target: InstanceState, stat
 function tombstoneOf(entry: Entry, removing: boolean): Json {
   const out: Json = { ...entry.value, target_state: 'stopped' };
   const field = entry.kind === 'kernel' ? 'service_sepc' : 'app_spec';
-  if (removing && isObj(entry.value[field])) out[field] = { ...(entry.value[field] as Json), state: 'deleted' };
+  if (removing && isObj(entry.value[field])) out[field] = { ...(entry.value[field]), state: 'deleted' };
   return out;
 }
 
@@ -335,7 +335,7 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
   const changed = Object.keys(writes).length > 0 || !last || !sameJson(body, { ...last, rev: 0, schedule_time: 0, actions: [], actions_total: 0 });
   const snapshot = changed
     ? { ...body, rev: (last?.rev ?? 0) + 1, schedule_time: now, actions: actions.slice(0, MAX_SNAPSHOT_ACTIONS), actions_total: actions.length }
-    : last!;
+    : last;
   return { actions, writes, snapshot, changed, nextDeadline: nextDeadlineOf(input, views, now) };
 }
 

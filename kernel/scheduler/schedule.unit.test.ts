@@ -93,7 +93,7 @@ test('every action carries a machine-readable reason', () => {
   }
   const kernel = r.actions.find((a) => a.type === 'place_instance' && a.target === 'verify-hub@ood1');
   assert.equal(kernel?.reason.code, 'filter:only-candidate');
-  assert.match(kernel!.reason.detail, /filter:not-ood: nas/);
+  assert.match(kernel.reason.detail, /filter:not-ood: nas/);
   const app = r.actions.find((a) => a.type === 'place_instance' && a.target === 'notes@alice@nas');
   assert.equal(app?.reason.code, 'score:spread');
 });
@@ -138,7 +138,7 @@ test('placement: a container-only app goes only where containers run; no package
   const snap = parseSnapshot(converge(noContainers)['system/scheduler/snapshot'])!;
   assert.equal(snap.placements['img@alice'].instances.length, 0);
   assert.equal(snap.placements['img@alice'].unplaced?.code, 'filter:no-candidate');
-  assert.match(snap.placements['img@alice'].unplaced!.detail, /filter:no-container-support: nas, ood1/);
+  assert.match(snap.placements['img@alice'].unplaced.detail, /filter:no-container-support: nas, ood1/);
 });
 
 test('placement: node_affinity is a hard filter', () => {

@@ -1,7 +1,7 @@
 // What `buckyos snapshot [--diff REV] [--json]` prints: the current placements and why, and what
 // changed between two snapshots. Pure; the scheduler's kRPC answers with the JSON forms and the CLI
 // prints them with formatSnapshotJson / formatSnapshotDiff.
-import type { Reason, SchedulerAction, SchedulerSnapshot, SkippedInput } from './types.js';
+import type { Reason, SchedulerSnapshot } from './types.js';
 import type { PlacementJson, SnapshotDiff, SnapshotJson, SnapshotChange } from '../api/scheduler.js';
 export type { PlacementJson, SnapshotJson, SnapshotChange };
 

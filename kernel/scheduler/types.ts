@@ -1,6 +1,5 @@
 // Record shapes the scheduler reads and writes (spec 10 §5, spec 20, spec 50 §2.1) and the types of
 // its pure core: SchedulerInput → schedule() → actions, KV writes and a snapshot.
-import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import type { KvTxAction, ZoneConfig, InstanceState, ServiceEndpoint, ServiceSpecConfig, AppDoc, KernelServiceSpec, AppServiceSpec, KernelServiceInstanceConfig, AppServiceInstanceConfig, NodeConfig, ServiceNode, ServiceInfo, AppRoute, ServiceAlias, GatewayRoute, NodeGatewayInfo, UserType } from '../api/zone.js';
 import type { NodeType, SpecKind, Reason, ActionType, SchedulerAction, NodeStatus, SnapshotInstance, SnapshotPlacement, SchedulerSnapshot, SkippedInput } from '../api/scheduler.js';
 export type { NodeType, SpecKind, Reason, ActionType, SchedulerAction, NodeStatus, SnapshotInstance, SnapshotPlacement, SchedulerSnapshot, SkippedInput };

@@ -105,8 +105,8 @@ function spawnKernel(verb: 'ood' | 'node', dataDir: string, host: string, extraA
   });
   let output = '';
   let stdout = '';
-  child.stdout!.on('data', (d) => { output += d; stdout += d; });
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => { output += d; stdout += d; });
+  child.stderr.on('data', (d) => (output += d));
   return {
     host, dataDir, child,
     log: () => output,

@@ -1,6 +1,5 @@
 // The identity files an activated node keeps in <data>/etc (spec 40 §6.5, our layout in lib/paths.ts).
 import { readFile } from 'node:fs/promises';
-import type { Ed25519PublicJwk } from './keys.js';
 import type { DataPaths } from '../paths.js';
 import type { NodeIdentityFile } from '../../api/identity.js';
 export type { NodeIdentityFile };

@@ -21,7 +21,7 @@ export interface DecodedJwt {
 export function decodeUnverified(token: string): DecodedJwt {
   if (typeof token !== 'string' || token.split('.').length !== 3) throw new KrpcError('UNAUTHENTICATED', 'token is not a JWT');
   try {
-    return { header: decodeProtectedHeader(token) as DecodedJwt['header'], payload: decodeJwt(token) as Claims };
+    return { header: decodeProtectedHeader(token), payload: decodeJwt<Claims>(token) };
   } catch {
     throw new KrpcError('UNAUTHENTICATED', 'token is not a JWT');
   }
@@ -45,7 +45,7 @@ export async function verifyJwt(token: string, key: Ed25519PublicJwk, opts: Veri
       requiredClaims: opts.requireExp === false ? [] : ['exp'],
       clockTolerance: 5,
     });
-    return payload as Claims;
+    return payload;
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) throw new KrpcError('TOKEN_EXPIRED', 'token has expired; log in again');
     if (e instanceof joseErrors.JWTClaimValidationFailed) throw new KrpcError('UNAUTHENTICATED', `token claim check failed: ${e.message}`);

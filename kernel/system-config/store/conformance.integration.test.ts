@@ -40,11 +40,12 @@ const put = (store: KvStore, key: string, value: string | null) => store.transac
 
 for (const [name, open] of Object.entries(factories)) {
   describe(`KvStore conformance: ${name}`, () => {
-    const withStore = (title: string, body: (s: Subject) => Promise<void>) =>
+    const withStore = (title: string, body: (s: Subject) => Promise<void>): void => {
       test(title, async () => {
         const s = await open();
         try { await body(s); } finally { await s.dispose(); }
       });
+    };
 
     withStore('create, update and delete bump the key revision and the global revision', async ({ store }) => {
       assert.equal(store.globalRevision(), 0);
