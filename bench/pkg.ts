@@ -16,7 +16,7 @@ import { openPkgEnv, type PkgEnv } from '../kernel/pkg/env.js';
 import { baseManifest, makePkgFolder, tempDir } from '../kernel/pkg/test-fixtures.js';
 import { fsyncDir } from '../kernel/lib/fs-atomic.js';
 import { generateEd25519 } from '../kernel/lib/identity/keys.js';
-import { repoPkgSource } from '../kernel/repo-server/pkg-source.js';
+import { repoPkgSource } from '../kernel/node-daemon/repo-pkg-source.js';
 import { publishPkg } from '../kernel/repo-server/publish.js';
 import { startTestRepo, testAuth } from '../kernel/repo-server/test-fixtures.js';
 import { numberArg } from './lib/args.js';

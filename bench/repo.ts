@@ -13,7 +13,7 @@ import { openPkgEnv } from '../kernel/pkg/env.js';
 import { baseManifest, makePkgFolder, tempDir } from '../kernel/pkg/test-fixtures.js';
 import { generateEd25519 } from '../kernel/lib/identity/keys.js';
 import { RepoClient } from '../kernel/repo-server/client.js';
-import { repoPkgSource } from '../kernel/repo-server/pkg-source.js';
+import { repoPkgSource } from '../kernel/node-daemon/repo-pkg-source.js';
 import { publishPkg } from '../kernel/repo-server/publish.js';
 import { randomLoopback, startTestRepo, testAuth } from '../kernel/repo-server/test-fixtures.js';
 import { mib } from './lib/zone-process.js';

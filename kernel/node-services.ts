@@ -12,7 +12,7 @@ import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
 import { startNodeDaemon, type KernelRunItem, type NodeDaemon } from './node-daemon/daemon.js';
 import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
 import { openPkgEnv } from './pkg/env.js';
-import { repoPkgSource } from './repo-server/pkg-source.js';
+import { repoPkgSource } from './node-daemon/repo-pkg-source.js';
 import { parseOodString } from './lib/identity/ood-string.js';
 
 const isOod = (id: NodeIdentity) => ((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName);

@@ -1,12 +1,23 @@
-// Keeps the layers honest (STYLE.md "Layers by runtime"): kernel/ is plain Node (no electron, react,
-// or code from other top-level folders), renderer/ reaches the kernel only through types, and the
-// sample apps in pkgs/ are self-contained packages.
+// Keeps the layers honest (STYLE.md "Layers by runtime", "One declaration per contract"): kernel/ is
+// plain Node (no electron, react, or code from other top-level folders); kernel/api imports nothing
+// outside itself; a kernel service reaches another service only through its client side or kernel/api;
+// renderer/ reaches the kernel only through `import type` from kernel/api; the sample apps in pkgs/ are
+// self-contained packages. The last test plants one violation of each rule and checks it is caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
-const root = resolve(import.meta.dirname, '..');
+const repoRoot = resolve(import.meta.dirname, '..');
+
+/** Folders of kernel/ that are not services: shared code, the contract, and test support. */
+const KERNEL_SHARED = new Set(['lib', 'api', 'pkg', 'testing', 'security']);
+/**
+ * The client side of a service, which other parts may import: its typed client, the owner's half of
+ * the activation and enrolment protocols, and the publisher's upload.
+ */
+const CLIENT_SIDE = new Set(['client.ts', 'owner.ts', 'publish.ts']);
 
 function sources(dir: string, exts = /\.(ts|tsx|mts|mjs|js)$/): string[] {
   const out: string[] = [];
@@ -38,34 +49,6 @@ function importsOf(file: string): Import[] {
   return found;
 }
 
-const topFolder = (file: string) => relative(root, file).split(sep)[0];
-const resolvesTo = (file: string, spec: string) => (spec.startsWith('.') ? topFolder(resolve(dirname(file), spec)) : undefined);
-
-test('kernel/ imports neither electron nor react, nor code outside kernel/', () => {
-  const bad: string[] = [];
-  for (const f of sources(join(root, 'kernel'))) {
-    for (const imp of importsOf(f)) {
-      const pkg = imp.spec.split('/')[0];
-      if (['electron', 'react', 'react-dom', 'zustand'].includes(pkg)) bad.push(`${relative(root, f)}:${imp.line} imports ${imp.spec}`);
-      const target = resolvesTo(f, imp.spec);
-      if (target && target !== 'kernel') bad.push(`${relative(root, f)}:${imp.line} reaches ${target}/ via ${imp.spec}`);
-    }
-  }
-  assert.deepEqual(bad, []);
-});
-
-test('kernel/api/ imports nothing outside itself (no Node, no packages)', () => {
-  const api = join(root, 'kernel', 'api');
-  const bad: string[] = [];
-  for (const f of sources(api)) {
-    for (const imp of importsOf(f)) {
-      const inside = imp.spec.startsWith('.') && !relative(api, resolve(dirname(f), imp.spec)).startsWith('..');
-      if (!inside) bad.push(`${relative(root, f)}:${imp.line} imports ${imp.spec}`);
-    }
-  }
-  assert.deepEqual(bad, []);
-});
-
 // The kernel files the control panel may run in the page (docs/architecture.md "Code the page and the
 // kernel share"): the owner's activation flow and what it needs. They must stay browser-safe.
 const BROWSER_SAFE = new Set([
@@ -79,57 +62,109 @@ const BROWSER_SAFE = new Set([
   'kernel/activation/owner-flow.ts',
 ]);
 const BROWSER_SAFE_PACKAGES = /^(@noble\/(curves|hashes)|@scure\/(bip32|bip39)|micro-key-producer)(\/|$)/;
-/** kernel/api is dependency-free (checked above), so the browser-safe files may use its constants. */
+/** kernel/api is dependency-free (checked below), so the browser-safe files may use its constants. */
 const isBrowserSafe = (rel: string) => BROWSER_SAFE.has(rel) || rel.startsWith('kernel/api/');
-const tsFileOf = (file: string, spec: string) => relative(root, resolve(dirname(file), spec)).split(sep).join('/').replace(/\.js$/, '.ts').replace(/(\/[^./]+)$/, '$1.ts');
+/** A repo-relative import target as its .ts source path, with / separators. */
+const tsFileOf = (rel: string) => rel.split(sep).join('/').replace(/\.js$/, '.ts').replace(/(\/[^./]+)$/, '$1.ts');
+
+const isTestCode = (file: string) => /\.test\.ts$/.test(file) || file.split(sep).includes('fixtures');
+
+/** Every wrong-way import under `root`, as "file:line what". */
+function violations(root: string): string[] {
+  const bad: string[] = [];
+  const at = (f: string, imp: Import) => `${relative(root, f)}:${imp.line}`;
+  const topFolder = (file: string) => relative(root, file).split(sep)[0];
+  const target = (file: string, spec: string) => (spec.startsWith('.') ? resolve(dirname(file), spec) : undefined);
+  const kernel = join(root, 'kernel');
+  const api = join(kernel, 'api');
+
+  for (const f of sources(kernel)) {
+    const part = relative(kernel, f).split(sep);
+    for (const imp of importsOf(f)) {
+      const pkg = imp.spec.split('/')[0];
+      if (['electron', 'react', 'react-dom', 'zustand'].includes(pkg)) bad.push(`${at(f, imp)} imports ${imp.spec}`);
+      const to = target(f, imp.spec);
+      if (to && topFolder(to) !== 'kernel') bad.push(`${at(f, imp)} reaches ${topFolder(to)}/ via ${imp.spec}`);
+      if (part[0] === 'api' && !(to && !relative(api, to).startsWith('..'))) bad.push(`${at(f, imp)} kernel/api imports ${imp.spec}`);
+      // Service to service: only the client side or kernel/api (composition roots at kernel/*.ts and tests may reach in).
+      if (!to || part.length < 2 || KERNEL_SHARED.has(part[0]) || isTestCode(f)) continue;
+      const toPart = relative(kernel, to).split(sep);
+      if (toPart.length < 2 || toPart[0] === part[0] || KERNEL_SHARED.has(toPart[0])) continue;
+      if (!CLIENT_SIDE.has(toPart[toPart.length - 1].replace(/\.js$/, '.ts')))
+        bad.push(`${at(f, imp)} ${part[0]} reaches into ${toPart[0]} (${imp.spec}); use its client or kernel/api`);
+    }
+  }
+
+  // renderer/src runs in the page (its vitest files and renderer/*.config.ts run in Node).
+  for (const f of sources(join(root, 'renderer', 'src')).filter((f) => !/\.test\.tsx?$/.test(f))) {
+    for (const imp of importsOf(f)) {
+      const to = target(f, imp.spec);
+      if (to && topFolder(to) === 'kernel') {
+        const rel = tsFileOf(relative(root, to));
+        if (!imp.typeOnly && !BROWSER_SAFE.has(rel)) bad.push(`${at(f, imp)} imports kernel runtime code ${imp.spec}`);
+        else if (imp.typeOnly && relative(api, to).startsWith('..')) bad.push(`${at(f, imp)} imports types from outside kernel/api (${imp.spec})`);
+      }
+      if (imp.spec === 'electron' || imp.spec.startsWith('node:')) bad.push(`${at(f, imp)} imports ${imp.spec}`);
+    }
+  }
+
+  for (const f of sources(join(root, 'pkgs'))) {
+    if (/\.test\.ts$/.test(f)) continue;
+    for (const imp of importsOf(f)) {
+      const to = target(f, imp.spec);
+      if (to && topFolder(to) !== 'pkgs') bad.push(`${at(f, imp)} reaches ${topFolder(to)}/`);
+      const app = relative(join(root, 'pkgs'), f).split(sep)[0];
+      if (to && relative(join(root, 'pkgs', app), to).startsWith('..')) bad.push(`${at(f, imp)} reaches outside its own app folder`);
+    }
+  }
+  return bad;
+}
+
+test('the tree has no wrong-way import', () => {
+  assert.deepEqual(violations(repoRoot), []);
+});
 
 test('browser-safe kernel files use no Node API and import only each other and browser-safe packages', () => {
   const bad: string[] = [];
   for (const rel of BROWSER_SAFE) {
-    const file = join(root, rel);
+    const file = join(repoRoot, rel);
     const text = readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '');
     if (/\bBuffer\b|\bprocess\.|\brequire\(/.test(text)) bad.push(`${rel} uses a Node global`);
     for (const imp of importsOf(file)) {
       if (imp.typeOnly) continue;
-      if (imp.spec.startsWith('.')) { if (!isBrowserSafe(tsFileOf(file, imp.spec))) bad.push(`${rel}:${imp.line} imports ${imp.spec}, which is not browser-safe`); }
+      if (imp.spec.startsWith('.')) { if (!isBrowserSafe(tsFileOf(relative(repoRoot, resolve(dirname(file), imp.spec))))) bad.push(`${rel}:${imp.line} imports ${imp.spec}, which is not browser-safe`); }
       else if (!BROWSER_SAFE_PACKAGES.test(imp.spec)) bad.push(`${rel}:${imp.line} imports package ${imp.spec}`);
     }
   }
   assert.deepEqual(bad, []);
 });
 
-test('renderer/ uses kernel/ only for types and the browser-safe files', () => {
-  const bad: string[] = [];
-  // renderer/src runs in the page; renderer/*.config.ts and the vitest files run in Node.
-  for (const f of sources(join(root, 'renderer', 'src')).filter((f) => !/\.test\.tsx?$/.test(f))) {
-    for (const imp of importsOf(f)) {
-      if (resolvesTo(f, imp.spec) === 'kernel' && !imp.typeOnly && !BROWSER_SAFE.has(tsFileOf(f, imp.spec)))
-        bad.push(`${relative(root, f)}:${imp.line} imports kernel runtime code ${imp.spec}`);
-      if (imp.spec === 'electron' || imp.spec.startsWith('node:')) bad.push(`${relative(root, f)}:${imp.line} imports ${imp.spec}`);
-    }
+test('the check fails on each kind of planted wrong-way import', () => {
+  const root = mkdtempSync(join(tmpdir(), 'layering-'));
+  try {
+    const plant = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    plant('kernel/api/keys.ts', "import { readFile } from 'node:fs/promises';\n");
+    plant('kernel/scheduler/loop.ts', "import { startSystemConfig } from '../system-config/service.js';\nimport { SystemConfigClient } from '../system-config/client.js';\n");
+    plant('kernel/ood.ts', "import { startSystemConfig } from './system-config/service.js';\n");
+    plant('kernel/gateway/proxy.ts', "import React from 'react';\n");
+    plant('renderer/src/store.ts', "import { BOOT_CONFIG_KEY } from '../../kernel/api/keys.js';\nimport type { Principal } from '../../kernel/system-config/principal.js';\nimport type { NodeConfig } from '../../kernel/api/zone.js';\n");
+    plant('pkgs/notes/server.ts', "import { KrpcError } from '../../kernel/lib/errors.js';\n");
+    const found = violations(root);
+    const expect = [
+      /^kernel\/api\/keys\.ts:1 kernel\/api imports node:fs\/promises$/,
+      /^kernel\/scheduler\/loop\.ts:1 scheduler reaches into system-config/,
+      /^kernel\/gateway\/proxy\.ts:1 imports react$/,
+      /^renderer\/src\/store\.ts:1 imports kernel runtime code/,
+      /^renderer\/src\/store\.ts:2 imports types from outside kernel\/api/,
+      /^pkgs\/notes\/server\.ts:1 reaches kernel\//,
+    ];
+    for (const re of expect) assert.ok(found.some((v) => re.test(v)), `not caught: ${re} in ${JSON.stringify(found)}`);
+    // The allowed ways stay allowed: a client, a composition root, `import type` from kernel/api.
+    assert.ok(!found.some((v) => v.startsWith('kernel/scheduler/loop.ts:2') || v.startsWith('kernel/ood.ts') || v.startsWith('renderer/src/store.ts:3')), JSON.stringify(found));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
-  assert.deepEqual(bad, []);
-});
-
-test('sample apps in pkgs/ are self-contained', () => {
-  const bad: string[] = [];
-  for (const f of sources(join(root, 'pkgs'))) {
-    if (/\.test\.ts$/.test(f)) continue;
-    for (const imp of importsOf(f)) {
-      const target = resolvesTo(f, imp.spec);
-      if (target && target !== 'pkgs') bad.push(`${relative(root, f)}:${imp.line} reaches ${target}/`);
-      const app = relative(join(root, 'pkgs'), f).split(sep)[0];
-      if (imp.spec.startsWith('.') && relative(join(root, 'pkgs', app), resolve(dirname(f), imp.spec)).startsWith('..'))
-        bad.push(`${relative(root, f)}:${imp.line} reaches outside its own app folder`);
-    }
-  }
-  assert.deepEqual(bad, []);
-});
-
-test('the layering check itself catches a wrong-way import', () => {
-  const imps = importsOf(join(root, 'scripts', 'layering.unit.test.ts'));
-  assert.ok(imps.some((i) => i.spec === 'node:test'));
-  assert.equal(resolvesTo(join(root, 'kernel', 'x.ts'), '../renderer/y.js'), 'renderer');
-  assert.equal(tsFileOf(join(root, 'renderer', 'src', 'a.ts'), '../../kernel/lib/identity/password'), 'kernel/lib/identity/password.ts');
-  assert.ok(!BROWSER_SAFE.has(tsFileOf(join(root, 'renderer', 'src', 'a.ts'), '../../kernel/lib/identity/keys.js')));
 });

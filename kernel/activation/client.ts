@@ -4,7 +4,7 @@ import { ServiceClient } from '../lib/krpc/client.js';
 import { KAPI_PATHS } from '../api/krpc.js';
 import type { ActivationMethods } from '../api/activation.js';
 import { DEFAULT_PORTS } from '../lib/ports.js';
-import type { DeviceMiniInfo } from './device-info.js';
+import type { DeviceMiniInfo } from '../lib/device-info.js';
 import type {
   CommitActiveParams, CommitActiveResult, DeviceKeyPairResult, PrepareActiveDocumentsParams, PreparedActiveDocuments,
 } from './schema.js';

@@ -15,7 +15,7 @@ import { assembleZoneDocument, defaultKey, MAX_INLINE_DOCUMENT_BYTES, type ZoneD
 import { verifyOwnerSigned } from '../lib/identity/document-jwt.js';
 import { validateOwnerDocument } from '../lib/identity/owner-document.js';
 import { isPasswordHash } from '../lib/identity/password.js';
-import { machineFacts } from './device-info.js';
+import { machineFacts } from '../lib/device-info.js';
 import { alreadyActivated, persistActivation, readActivationState, type ActivationRecord } from './files.js';
 import { buildPreparedDocuments, checkNames, checkTopology } from './prepare.js';
 import {

@@ -10,7 +10,7 @@ import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
 import { nowSeconds } from '../lib/identity/jwt.js';
-import { deviceMiniInfo } from './device-info.js';
+import { deviceMiniInfo } from '../lib/device-info.js';
 import { readActivationState } from './files.js';
 import { createActivationMethods } from './methods.js';
 import { KAPI_PATHS } from '../api/krpc.js';

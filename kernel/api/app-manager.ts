@@ -5,6 +5,13 @@
 import type { NoParams } from './krpc.js';
 import type { GcResult } from './repo.js';
 
+/** Installation ids: what the gateway routes at /apps/<id>/ and <id>.<zone host>. */
+export const INSTALLATION_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
+const installationIdRe = new RegExp(INSTALLATION_ID_PATTERN);
+export const isInstallationId = (s: string) => installationIdRe.test(s);
+/** The installation id a first install of pkg `name` gets (pkg names may hold dots, routes may not). */
+export const defaultInstallationId = (name: string) => name.replace(/\./g, '-');
+
 export type TaskKind = 'install' | 'upgrade' | 'rollback' | 'uninstall';
 
 /**

@@ -1,5 +1,5 @@
 // Typed client of the app-manager, used by the CLI, the control panel and tests.
-import type { GcResult } from '../repo-server/wire.js';
+import type { GcResult } from '../api/repo.js';
 import { ServiceClient, type TokenSource } from '../lib/krpc/client.js';
 import type { AppManagerMethods } from '../api/app-manager.js';
 import type { InstallParams, RollbackParams, UpgradeParams, AppRef } from './schema.js';

@@ -3,7 +3,7 @@
 import { KrpcError } from '../lib/errors.js';
 import type { TokenSource } from '../lib/krpc/client.js';
 import { RepoClient } from '../repo-server/client.js';
-import type { GcResult } from '../repo-server/wire.js';
+import type { GcResult } from '../api/repo.js';
 
 export interface ResolvedPkg {
   name: string;

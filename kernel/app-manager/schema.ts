@@ -1,11 +1,10 @@
 // Params of the app-manager's kRPC methods. Names end up in KV keys, URLs (/apps/<id>/) and file
 // names, so they are held to small alphabets before anything else looks at them.
 import { PKG_NAME_PATTERN } from '../pkg/id.js';
+import { INSTALLATION_ID_PATTERN, defaultInstallationId, isInstallationId } from '../api/app-manager.js';
 import type { InstallParams, AppRef, UpgradeParams, RollbackParams } from '../api/app-manager.js';
 export type { InstallParams, AppRef, UpgradeParams, RollbackParams };
 
-/** Installation ids: what the gateway routes at /apps/<id>/ and <id>.<zone host>. */
-export const INSTALLATION_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const VERSION_PATTERN = '^[0-9A-Za-z.^~<>=*| +-]{1,64}$';
 const NODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$';
@@ -13,11 +12,7 @@ const TASK_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,80}$';
 export const MAX_HEALTH_TIMEOUT_S = 3600;
 
 export const isSafeUserName = (s: string) => USER_NAME.test(s) && !s.includes('..');
-const installationIdRe = new RegExp(INSTALLATION_ID_PATTERN);
-export const isInstallationId = (s: string) => installationIdRe.test(s);
-
-/** The installation id a first install of pkg `name` gets (pkg names may hold dots, routes may not). */
-export const defaultInstallationId = (name: string) => name.replace(/\./g, '-');
+export { isInstallationId, defaultInstallationId };
 
 const healthTimeout = { type: 'integer', minimum: 1, maximum: MAX_HEALTH_TIMEOUT_S } as const;
 const which = {

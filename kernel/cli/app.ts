@@ -4,8 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isKrpcError, KrpcError } from '../lib/errors.js';
 import { AppManagerClient, type AppListEntry, type StartedTask, type TaskView } from '../app-manager/client.js';
-import type { TaskKind } from '../api/app-manager.js';
-import { isInstallationId } from '../app-manager/schema.js';
+import { isInstallationId, type TaskKind } from '../api/app-manager.js';
 import { parse, zoneLogin, zoneOptions, type Options } from './args.js';
 import { formatBytes, progressBar } from './progress.js';
 import { login } from './session.js';

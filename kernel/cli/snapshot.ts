@@ -5,8 +5,7 @@ import { KrpcError } from '../lib/errors.js';
 import { parse, zoneLogin, zoneOptions } from './args.js';
 import { login } from './session.js';
 import { KAPI_PATHS } from '../api/krpc.js';
-import { SchedulerClient } from '../scheduler/client.js';
-import { formatSnapshotDiff, formatSnapshotJson } from '../scheduler/snapshot-view.js';
+import { SchedulerClient, formatSnapshotDiff, formatSnapshotJson } from '../scheduler/client.js';
 
 const PREVIOUS = 'previous';
 

@@ -2,7 +2,7 @@
 // "where is service X / app Y" — a local instance first, otherwise another node's gateway.
 import type { SystemConfigClient, WatchLoop } from '../system-config/client.js';
 import { nodeGatewayInfoKey } from '../lib/zone-keys.js';
-import type { NodeGatewayInfo } from '../scheduler/types.js';
+import type { NodeGatewayInfo } from '../api/zone.js';
 import type { Logger } from '../lib/log.js';
 import { OutageLog } from '../lib/outage-log.js';
 import { serviceKey, type AppUpstream, type GatewayResolver, type Upstream } from './resolver.js';

@@ -3,7 +3,7 @@
 // as at activation, so a crash leaves an unjoined device and only one enrolment can win.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileExclusive } from '../activation/files.js';
+import { writeFileExclusive } from '../lib/identity/files.js';
 import { DEFAULT_PORTS } from '../lib/ports.js';
 import { KrpcError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';

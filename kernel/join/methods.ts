@@ -1,8 +1,8 @@
 // The enrolment kRPC methods of an unjoined node (POST /kapi/join). No token: whoever reaches the
 // device may try, as with activation; a commit is only accepted for documents the bundle's owner key
 // signed over this device's own key. Calls run one at a time so two commits cannot both win.
-import { machineFacts } from '../activation/device-info.js';
-import { alreadyActivated, readActivationState } from '../activation/files.js';
+import { machineFacts } from '../lib/device-info.js';
+import { alreadyActivated, readActivationState } from '../lib/identity/files.js';
 import { KrpcError } from '../lib/errors.js';
 import { oneAtATime } from '../lib/one-at-a-time.js';
 import { krpcMethods, type KrpcMethods } from '../lib/krpc/server.js';

@@ -2,8 +2,8 @@
 // GET /device tells the owner's client what this device is and its join code, POST /kapi/join takes
 // the owner-signed identity.
 import type { AddressInfo } from 'node:net';
-import { deviceMiniInfo } from '../activation/device-info.js';
-import { readActivationState } from '../activation/files.js';
+import { deviceMiniInfo } from '../lib/device-info.js';
+import { readActivationState } from '../lib/identity/files.js';
 import { nowSeconds } from '../lib/identity/jwt.js';
 import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';

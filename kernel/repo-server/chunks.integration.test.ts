@@ -16,7 +16,7 @@ import { CHUNK_SIZE, uniqueChunks, type PkgMeta } from '../pkg/format.js';
 import { openPkgEnv } from '../pkg/env.js';
 import { baseManifest, makePkgFolder, tempDir } from '../pkg/test-fixtures.js';
 import { RepoClient } from './client.js';
-import { PARTIAL_DIR, repoPkgSource } from './pkg-source.js';
+import { PARTIAL_DIR, repoPkgSource } from '../node-daemon/repo-pkg-source.js';
 import { randomLoopback, removeDir, startProxy, startTestRepo, testAuth, treeSnapshot, type TestAuth, type TestRepo } from './test-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

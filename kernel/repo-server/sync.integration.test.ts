@@ -14,7 +14,7 @@ import { uniqueChunks, type PkgMeta } from '../pkg/format.js';
 import { openPkgEnv } from '../pkg/env.js';
 import { baseManifest, makePkgFolder, tempDir } from '../pkg/test-fixtures.js';
 import { RepoClient } from './client.js';
-import { repoPkgSource } from './pkg-source.js';
+import { repoPkgSource } from '../node-daemon/repo-pkg-source.js';
 import { randomLoopback, removeDir, startTestRepo, testAuth, type TestAuth, type TestRepo } from './test-fixtures.js';
 
 const SAMPLES = resolve(import.meta.dirname, '../../pkgs');

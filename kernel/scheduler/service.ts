@@ -7,7 +7,6 @@ import { KAPI_PATHS } from '../api/krpc.js';
 import type { SchedulerMethods } from '../api/scheduler.js';
 import { KrpcError, unauthenticated } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import type { Principal } from '../system-config/principal.js';
 import type { SchedulerHandle } from './loop.js';
 import { SCHEDULER_SNAPSHOT_KEY, configResource, schedulerHistoryKey as historyKey } from '../api/keys.js';
 import { parseSnapshot } from './snapshot-store.js';
@@ -15,7 +14,12 @@ import { diffSnapshotsJson, snapshotJson } from './snapshot-view.js';
 
 export const SCHEDULER_PATH = KAPI_PATHS.scheduler;
 
-export interface SchedulerServiceOptions {
+/** A caller as system-config authenticated it; the scheduler only names it in refusals. */
+export interface SchedulerCaller {
+  userId: string;
+}
+
+export interface SchedulerServiceOptions<P extends SchedulerCaller = SchedulerCaller> {
   host: string;
   port: number;
   log: Logger;
@@ -24,14 +28,14 @@ export interface SchedulerServiceOptions {
   readKey(key: string): Promise<string | undefined>;
   /** The revisions kept in the snapshot history, any order. */
   keptRevisions(): Promise<number[]>;
-  authenticate(token: string): Promise<Principal>;
-  enforce(principal: Principal, resource: string, action: 'read' | 'write'): Promise<boolean>;
+  authenticate(token: string): Promise<P>;
+  enforce(principal: P, resource: string, action: 'read' | 'write'): Promise<boolean>;
 }
 
 const revParam = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
-export async function startSchedulerService(opts: SchedulerServiceOptions): Promise<{ port: number; stop(): Promise<void> }> {
-  const callers = new WeakMap<object, Principal>();
+export async function startSchedulerService<P extends SchedulerCaller>(opts: SchedulerServiceOptions<P>): Promise<{ port: number; stop(): Promise<void> }> {
+  const callers = new WeakMap<object, P>();
   const may = async (ctx: { request: object }, key: string, action: 'read' | 'write') => {
     const principal = callers.get(ctx.request);
     if (!principal || !(await opts.enforce(principal, configResource(key), action)))

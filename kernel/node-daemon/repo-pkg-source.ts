@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import type { TokenSource } from '../lib/krpc/client.js';
 import type { Logger } from '../lib/log.js';
-import type { InstalledPkg, PkgInstallProgress, PkgSource } from '../node-daemon/pkg-source.js';
+import type { InstalledPkg, PkgInstallProgress, PkgSource } from './pkg-source.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
 import type { InstallResult, PkgEnv } from '../pkg/env.js';
 import { metaIdOf, uniqueChunks, type PkgMeta } from '../pkg/format.js';
@@ -16,8 +16,8 @@ import { parsePkgId } from '../pkg/id.js';
 import { KeyedMutex } from '../pkg/lock.js';
 import { readManifest } from '../pkg/manifest.js';
 import { validateMeta, verifyMetaSignature } from '../pkg/verify.js';
-import { RepoClient } from './client.js';
-import type { MetaInfo } from './wire.js';
+import { RepoClient } from '../repo-server/client.js';
+import type { MetaInfo } from '../api/repo.js';
 
 export interface RepoPkgSourceOptions {
   /** The repo as this node reaches it: the local gateway (http://127.0.0.1:3180) or the repo itself. */

@@ -1,7 +1,7 @@
 // What an unactivated device tells the owner's client about itself (GET /device, spec 40 §4
 // DeviceMiniInfo) and the machine facts that go into its DeviceInfo. Names follow upstream (amd64, …).
 import { arch, cpus, freemem, hostname, networkInterfaces, platform, release, totalmem } from 'node:os';
-import type { DeviceMachineFacts } from '../lib/identity/documents.js';
+import type { DeviceMachineFacts } from './identity/documents.js';
 
 export type ActivationState = 'inactive' | 'actived' | 'error';
 
