@@ -86,7 +86,9 @@ export const appSpecIdOf = ({ user, installationId }: { user: string; installati
 
 /** KV resource name in RBAC rules: `obj://config/<key>`. */
 export const CONFIG_RESOURCE_PREFIX = 'obj://config/';
-export const configResource = (key: string) => `${CONFIG_RESOURCE_PREFIX}${key}`;
+/** With `prefix`, the resource names everything below `key` (the empty key: the whole tree). */
+export const configResource = (key: string, opts: { prefix?: boolean } = {}) =>
+  (opts.prefix ? `${CONFIG_RESOURCE_PREFIX}${key === '' ? '' : `${key}/`}` : `${CONFIG_RESOURCE_PREFIX}${key}`);
 
 /**
  * Names that become KV path segments and JSON object keys. Rejects `__proto__`-style names, path

@@ -5,6 +5,7 @@ import { parseInstallRecord } from './records.js';
 import type { InstanceReportView } from './rollout.js';
 import { appSpecKey, installRecordKey, instancesPrefix } from './spec.js';
 import type { InstallRecord } from './types.js';
+import { userAppsDir } from '../api/keys.js';
 
 export interface Versioned<T> {
   value: T;
@@ -55,6 +56,6 @@ export class AppKv {
   }
 
   appIds(user: string): Promise<string[]> {
-    return this.kv.list(`users/${user}/apps`);
+    return this.kv.list(userAppsDir(user));
   }
 }

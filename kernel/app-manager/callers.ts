@@ -6,6 +6,7 @@ import { KrpcError, permissionDenied, unauthenticated } from '../lib/errors.js';
 import { decodeUnverified } from '../lib/identity/jwt.js';
 import { SystemConfigClient } from '../system-config/client.js';
 import { isSafeUserName } from './schema.js';
+import { userSettingsKey } from '../api/keys.js';
 
 export interface Caller {
   userId: string;
@@ -32,7 +33,7 @@ export class Callers {
     const kv = new SystemConfigClient(this.kvUrl, token);
     let settings;
     try {
-      settings = await kv.get(`users/${userId}/settings`);
+      settings = await kv.get(userSettingsKey(userId));
     } catch (e) {
       if (e instanceof KrpcError && e.code === 'PERMISSION_DENIED') throw permissionDenied(`${userId} may not manage apps in this zone`);
       throw e;

@@ -1,7 +1,7 @@
 // Routes derived by the scheduler: follows nodes/<self>/gateway_info through a KV watch and answers
 // "where is service X / app Y" — a local instance first, otherwise another node's gateway.
 import type { SystemConfigClient, WatchLoop } from '../system-config/client.js';
-import { nodeGatewayInfoKey } from '../lib/zone-keys.js';
+import { nodeGatewayInfoKey } from '../api/keys.js';
 import type { NodeGatewayInfo } from '../api/zone.js';
 import type { Logger } from '../lib/log.js';
 import { OutageLog } from '../lib/outage-log.js';

@@ -4,7 +4,7 @@
 // OOD's address. The zone learns the device through devices/<name>/doc, written with a short-lived
 // owner-signed root token: enrolment is the owner's act, and only the owner key can make a device
 // document the zone trusts, so an admin password alone cannot enrol anything.
-import { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
+import { BOOT_CONFIG_KEY, USERS_DIR, appSpecKey, deviceDocKey, deviceInfoKey, serviceSpecKey, userDocKey, userSettingsKey } from '../api/keys.js';
 import { randomBytes } from 'node:crypto';
 import { KrpcError, isKrpcError } from '../lib/errors.js';
 import { buildDeviceDid } from '../lib/identity/did.js';
@@ -102,7 +102,7 @@ export async function prepareEnrolment(opts: PrepareEnrolmentOptions): Promise<J
   if (zone.oods.includes(name)) throw new KrpcError('ALREADY_EXISTS', `"${name}" is an OOD of this zone; pick another name for the new device`);
   await assertNameIsFree(kv, new RepoClient(zoneUrl, ownerRootToken(owner.privateKeyPem, now)), name);
 
-  const docKey = `devices/${name}/doc`;
+  const docKey = deviceDocKey(name);
   const existing = await kv.get(docKey);
   if (existing) {
     const doc = await verifyOwnerSigned<DeviceDocument>(existing.value, owner.publicJwk, { what: `the zone's ${docKey}` }).catch(() => undefined);
@@ -118,7 +118,7 @@ export async function prepareEnrolment(opts: PrepareEnrolmentOptions): Promise<J
   const deviceJwt = await signDocument(device, owner.privateKeyPem);
   // The info stub (update_time 0: registered, never seen) lets the scheduler put the device in RBAC
   // group "node" now, so the node's first write of its own devices/<name>/info is allowed.
-  const infoKey = `devices/${name}/info`;
+  const infoKey = deviceInfoKey(name);
   const actions = {
     [docKey]: existing ? { action: 'update' as const, value: deviceJwt } : { action: 'create' as const, value: deviceJwt },
     ...(!(await kv.get(infoKey)) && { [infoKey]: { action: 'create' as const, value: JSON.stringify({ ...device, update_time: 0 }) } }),
@@ -156,10 +156,10 @@ export function checkDeviceName(value: string): string {
  */
 async function assertNameIsFree(kv: SystemConfigClient, repo: RepoClient, name: string): Promise<void> {
   const taken = (what: string) => new KrpcError('ALREADY_EXISTS', `"${name}" is ${what}; a device needs a name of its own`);
-  if ((await kv.get(`users/${name}/settings`)) || (await kv.get(`users/${name}/doc`))) throw taken('a user of this zone');
-  if (await kv.get(`services/${name}/spec`)) throw taken('a service of this zone');
-  for (const user of await kv.list('users'))
-    if (await kv.get(`users/${user}/apps/${name}/spec`)) throw taken(`an app of this zone (installed by ${user})`);
+  if ((await kv.get(userSettingsKey(name))) || (await kv.get(userDocKey(name)))) throw taken('a user of this zone');
+  if (await kv.get(serviceSpecKey(name))) throw taken('a service of this zone');
+  for (const user of await kv.list(USERS_DIR))
+    if (await kv.get(appSpecKey(user, name))) throw taken(`an app of this zone (installed by ${user})`);
   try {
     await repo.versions(name);
   } catch (e) {

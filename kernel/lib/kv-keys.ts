@@ -2,13 +2,15 @@
 // `obj://config/<key>`, `/config/<key>` or with leading slashes and normalises `.`/`..`; we accept the
 // same prefixes but refuse path tricks outright, so a key always means exactly what it looks like.
 import { invalidParams } from './errors.js';
+import { BOOT_CONFIG_KEY, CONFIG_RESOURCE_PREFIX, configResource } from '../api/keys.js';
+
+export { CONFIG_RESOURCE_PREFIX, configResource };
 
 export const MAX_KEY_BYTES = 512;
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 /** The store's hidden namespace (revision sidecars upstream); no RPC may name it. */
 export const RESERVED_PREFIX = '__meta';
 
-export const CONFIG_RESOURCE_PREFIX = 'obj://config/';
 
 // Control characters (C0, DEL, C1) and backslashes have no business in a key.
 const FORBIDDEN_CHAR = /[\u0000-\u001f\u007f-\u009f\\]/;
@@ -39,7 +41,7 @@ export function normalizeKey(raw: unknown, opts: KeyOptions = {}): string {
   if (opts.prefix && key.endsWith('/')) key = key.slice(0, -1);
   if (key === '') {
     if (opts.prefix) return '';
-    throw invalidParams('key is empty; name an entry such as "boot/config"');
+    throw invalidParams(`key is empty; name an entry such as "${BOOT_CONFIG_KEY}"`);
   }
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw invalidParams(`key is longer than ${MAX_KEY_BYTES} bytes`);
   if (FORBIDDEN_CHAR.test(key)) throw invalidParams('key contains a control character or a backslash');
@@ -54,9 +56,6 @@ export function normalizeKey(raw: unknown, opts: KeyOptions = {}): string {
 }
 
 /** The RBAC resource of a key: `obj://config/<key>`; a prefix (list/watch) ends with `/`. */
-export function configResource(key: string, opts: KeyOptions = {}): string {
-  return opts.prefix ? `${CONFIG_RESOURCE_PREFIX}${key === '' ? '' : `${key}/`}` : `${CONFIG_RESOURCE_PREFIX}${key}`;
-}
 
 /** Whether `key` lies at or below the prefix `prefix` (path semantics: "a/b" covers "a/b/c", not "a/bc"). */
 export function isUnderPrefix(key: string, prefix: string): boolean {

@@ -10,7 +10,7 @@ import { describeError, isKrpcError } from '../lib/errors.js';
 import { OutageLog } from '../lib/outage-log.js';
 import { secureDataFolder, type DataPaths } from '../lib/paths.js';
 import type { Logger } from '../lib/log.js';
-import { deviceInfoKey, nodeConfigKey } from '../lib/zone-keys.js';
+import { deviceInfoKey, nodeConfigKey } from '../api/keys.js';
 import { AppInstance, type AppRuntimeContext, type InstanceStatus, type SignBootstrapToken } from './app-instance.js';
 import { detectAppIsolation } from './app-isolation.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';

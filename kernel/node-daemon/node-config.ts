@@ -1,6 +1,7 @@
 // nodes/<node>/config as written by the scheduler (spec 10 §2, 20 §6) and what one app entry asks of
 // this node. Parsing is tolerant of unknown fields and strict about the few the daemon acts on.
 import { KrpcError } from '../lib/errors.js';
+import { nodeConfigKey } from '../api/keys.js';
 
 export interface AppPkgSlot {
   pkg_id?: string;
@@ -54,13 +55,13 @@ export function parseNodeConfig(text: string | undefined, nodeName: string): Nod
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new KrpcError('INVALID_PARAMS', `nodes/${nodeName}/config is not valid JSON; fix it with "buckyos kv set"`);
+    throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)} is not valid JSON; fix it with "buckyos kv set"`);
   }
-  if (!isObject(raw)) throw new KrpcError('INVALID_PARAMS', `nodes/${nodeName}/config must be a JSON object`);
+  if (!isObject(raw)) throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)} must be a JSON object`);
   const section = <T>(name: string): Record<string, T> => {
     const v = raw[name];
     if (v === undefined || v === null) return {};
-    if (!isObject(v)) throw new KrpcError('INVALID_PARAMS', `nodes/${nodeName}/config.${name} must be an object`);
+    if (!isObject(v)) throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)}.${name} must be an object`);
     const out: Record<string, T> = {};
     for (const [k, entry] of Object.entries(v)) if (isObject(entry)) out[k] = entry as T;
     return out;

@@ -52,7 +52,7 @@ const reportState: Record<InstancePhase, ReportState> = {
   stopped: 'stopped',
 };
 
-export const reportKey = (specId: string, nodeName: string) => `services/${specId}/instances/${nodeName}`;
+export { instanceReportKey as reportKey } from '../api/keys.js';
 
 export interface InstanceSnapshot {
   instanceId: string;

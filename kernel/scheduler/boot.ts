@@ -12,10 +12,11 @@ import { gatewayInfoRenderer, selectorOf } from './gateway-info.js';
 import { KERNEL_SERVICES, buildKernelServiceSpec } from './kernel-specs.js';
 import {
   BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, deviceDocKey, isSafeName, nodeConfigKey, nodeGatewayConfigKey, nodeGatewayInfoKey, serviceSpecKey,
-} from '../lib/zone-keys.js';
+} from '../api/keys.js';
 import { deriveRbacLines, renderPolicy } from './rbac.js';
 import type { NodeConfig, NodeType } from './types.js';
 import { decodeDocument, oodNamesOf, readZoneDocument } from './zone-document.js';
+import { SYSTEM_PKGS_KEY, VERIFY_HUB_KEY, VERIFY_HUB_SETTINGS_KEY, passwordKey, userDocKey, userProfileKey, userSettingsKey } from '../api/keys.js';
 
 export interface BootInput {
   startConfig: StartConfigFile;
@@ -59,18 +60,18 @@ export function buildBootKeys(input: BootInput): Record<string, string> {
   const put = (key: string, value: unknown) => { keys[key] = canonicalJson(value); };
 
   put(BOOT_CONFIG_KEY, buildZoneConfig(input.zoneDocumentJwt, input.verifyHubKey.publicJwk));
-  put(`users/${admin}/doc`, owner);
-  put(`users/${admin}/profile`, { name: admin, full_name: typeof owner.full_name === 'string' ? owner.full_name : admin, create_time: input.now });
-  put('users/root/settings', { user_id: 'root', type: 'root', state: 'active', res_pool_id: 'default', is_local: true });
-  put(`users/${admin}/settings`, { user_id: admin, type: 'admin', state: 'active', res_pool_id: 'default', is_local: true });
-  keys[`security/verify-hub/passwords/${admin}`] = input.startConfig.admin_password_hash;
-  keys['security/verify-hub/key'] = input.verifyHubKey.privateKeyPem;
+  put(userDocKey(admin), owner);
+  put(userProfileKey(admin), { name: admin, full_name: typeof owner.full_name === 'string' ? owner.full_name : admin, create_time: input.now });
+  put(userSettingsKey('root'), { user_id: 'root', type: 'root', state: 'active', res_pool_id: 'default', is_local: true });
+  put(userSettingsKey(admin), { user_id: admin, type: 'admin', state: 'active', res_pool_id: 'default', is_local: true });
+  keys[passwordKey(admin)] = input.startConfig.admin_password_hash;
+  keys[VERIFY_HUB_KEY] = input.verifyHubKey.privateKeyPem;
 
   const specs = KERNEL_SERVICES.map(({ name, port }) => ({ name, spec: buildKernelServiceSpec(name, port) }));
   for (const { name, spec } of specs) put(serviceSpecKey(name), spec);
-  put('services/verify-hub/settings', { trust_keys: [] });
+  put(VERIFY_HUB_SETTINGS_KEY, { trust_keys: [] });
   put(GATEWAY_SETTINGS_KEY, { shortcuts: GATEWAY_SHORTCUTS });
-  put('system/system_pkgs', {});
+  put(SYSTEM_PKGS_KEY, {});
 
   const nodes: Record<string, NodeType> = Object.fromEntries(oods.map((n) => [n, 'ood' as const]));
   keys[RBAC_POLICY_KEY] = renderPolicy(

@@ -1,6 +1,6 @@
 // Pure parse of dump_configs_for_scheduler into a SchedulerInput. A malformed value is skipped with
 // a reason (kept in the snapshot) and never stops the pass: one bad key must not freeze the zone.
-import { BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, appSpecIdOf, isSafeName } from '../lib/zone-keys.js';
+import { BOOT_CONFIG_KEY, GATEWAY_SETTINGS_KEY, RBAC_POLICY_KEY, appSpecIdOf, isSafeName } from '../api/keys.js';
 import { readZoneDocument } from './zone-document.js';
 import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type {

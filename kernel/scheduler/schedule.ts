@@ -5,7 +5,7 @@
 import { appPortHint } from '../lib/ports.js';
 import { canonicalJson, sameJson, sameJsonValue } from './canonical.js';
 import { changedGatewaySections, gatewayInfoRenderer, selectorOf, type GatewayTables } from './gateway-info.js';
-import { RBAC_POLICY_KEY, instanceIdOf, nodeConfigKey, nodeGatewayInfoKey, serviceInfoKey } from '../lib/zone-keys.js';
+import { RBAC_POLICY_KEY, deviceInfoKey, instanceIdOf, nodeConfigKey, nodeGatewayInfoKey, serviceInfoKey, serviceOfInfoKey } from '../api/keys.js';
 import { chooseNode, clipDetail, commitPlacement, hardFilter, nodeViewOf, type NodeView } from './placement.js';
 import { deriveRbacLines, renderPolicy, userManagedSection } from './rbac.js';
 import { deriveServiceInfo, isLive } from './service-info.js';
@@ -274,14 +274,14 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
     const key = nodeConfigKey(node);
     if (Object.hasOwn(input.currentNodeConfigs, key) && sameJson(config, input.currentNodeConfigs[key])) continue;
     writes[key] = { action: 'update', value: canonicalJson(config) };
-    if (!current) act('create_node_config', key, { code: 'node:joined', detail: `devices/${node}/info exists but nodes/${node}/config did not` });
+    if (!current) act('create_node_config', key, { code: 'node:joined', detail: `${deviceInfoKey(node)} exists but ${nodeConfigKey(node)} did not` });
     else noteEntryUpdates(current, config, node, act);
   }
 
   // ---- service info ------------------------------------------------------------------------
   const serviceInfos = new Map<string, ServiceInfo>();
   const services: SchedulerSnapshot['services'] = {};
-  const currentInfoIds = Object.keys(input.current).filter((k) => k.startsWith('services/') && k.endsWith('/info')).map((k) => k.slice(9, -5));
+  const currentInfoIds = Object.keys(input.current).map(serviceOfInfoKey).filter((id): id is string => id !== undefined);
   for (const id of [...new Set([...Object.keys(input.specs), ...Object.keys(input.reports), ...currentInfoIds])].sort()) {
     const key = serviceInfoKey(id);
     if (!Object.hasOwn(input.specs, id) && !Object.hasOwn(input.reports, id)) {

@@ -1,7 +1,7 @@
 // Where snapshots live in KV: system/scheduler/snapshot (the latest) and a ring of the last N at
 // system/scheduler/history/<rev>, so the UI can show a timeline and diffs. Pure helpers.
 import { canonicalJson } from './canonical.js';
-import { SCHEDULER_HISTORY_PREFIX, SCHEDULER_SNAPSHOT_KEY, historyKey } from '../lib/zone-keys.js';
+import { SCHEDULER_HISTORY_PREFIX, SCHEDULER_SNAPSHOT_KEY, schedulerHistoryKey } from '../api/keys.js';
 import type { ExecTxAction, SchedulerSnapshot } from './types.js';
 
 export const SNAPSHOT_FORMAT = 'buckyos.scheduler.snapshot.v1';
@@ -37,8 +37,8 @@ export function snapshotWrites(snapshot: SchedulerSnapshot, dump: Record<string,
   const text = canonicalJson(snapshot);
   const writes: Record<string, ExecTxAction> = {
     [SCHEDULER_SNAPSHOT_KEY]: { action: 'update', value: text },
-    [historyKey(snapshot.rev)]: { action: 'update', value: text },
+    [schedulerHistoryKey(snapshot.rev)]: { action: 'update', value: text },
   };
-  for (const rev of historyRevs(dump)) if (rev <= snapshot.rev - size || rev > snapshot.rev) writes[historyKey(rev)] = { action: 'remove' };
+  for (const rev of historyRevs(dump)) if (rev <= snapshot.rev - size || rev > snapshot.rev) writes[schedulerHistoryKey(rev)] = { action: 'remove' };
   return writes;
 }

@@ -8,11 +8,10 @@ import type { Logger } from '../lib/log.js';
 import { createRbac, type Rbac } from '../lib/rbac/rbac.js';
 import type { KvStore } from './store/types.js';
 import { BOOT_CONFIG_KEY, TrustKeys, type ZoneIdentity } from './trust.js';
-import { revokedSessionKey } from '../lib/zone-keys.js';
+import { RBAC_POLICY_KEY, RBAC_PREFIX, revokedSessionKey } from '../api/keys.js';
 import type { Principal } from './principal.js';
 
-export const RBAC_POLICY_KEY = 'system/rbac/policy';
-const RBAC_PREFIX = 'system/rbac/';
+export { RBAC_POLICY_KEY };
 
 export type Action = 'read' | 'write';
 

@@ -9,7 +9,7 @@ import { defaultKeyOf } from '../lib/identity/documents.js';
 import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
 import { principalFromClaims, type Principal, type Signer } from './principal.js';
-import { BOOT_CONFIG_KEY, nodeConfigKey } from '../lib/zone-keys.js';
+import { BOOT_CONFIG_KEY, deviceDocKey, nodeConfigKey, userDocKey, userSettingsKey } from '../api/keys.js';
 import { placesApp } from '../lib/app-placement.js';
 
 export interface ZoneIdentity {
@@ -23,7 +23,7 @@ interface TrustEntry {
   signer: Signer;
 }
 
-export { BOOT_CONFIG_KEY } from '../lib/zone-keys.js';
+export { BOOT_CONFIG_KEY } from '../api/keys.js';
 const TRUSTED_DEVICE_TYPES = new Set(['ood', 'node', 'server']);
 const PRIVILEGED_USER_TYPES = new Set(['admin', 'root']);
 // An issuer name becomes a KV path segment, so it must be one plain segment.
@@ -67,7 +67,7 @@ export class TrustKeys {
     const boot = parseJsonObject(this.store.get(BOOT_CONFIG_KEY)?.value);
     const jwk = (boot?.verify_hub_info as { public_key?: unknown } | undefined)?.public_key;
     this.verifyHub = isEd25519PublicJwk(jwk) ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : undefined;
-    if (boot && !this.verifyHub) this.log.warn('boot/config has no valid verify_hub_info.public_key; session tokens will be refused');
+    if (boot && !this.verifyHub) this.log.warn(`${BOOT_CONFIG_KEY} has no valid verify_hub_info.public_key; session tokens will be refused`);
     this.lazy.clear();
     this.verified.clear();
   }
@@ -109,10 +109,10 @@ export class TrustKeys {
    */
   private checkAppToken(p: Principal, device: string): void {
     const refuse = (why: string) => unauthenticated(`device ${device} may not speak for ${p.userId} (app ${p.appId}): ${why}`);
-    if (this.store.get(`devices/${p.userId}/doc`) || p.appId === device || this.store.get(`devices/${p.appId}/doc`))
+    if (this.store.get(deviceDocKey(p.userId)) || p.appId === device || this.store.get(deviceDocKey(p.appId)))
       throw refuse('a device speaks only as itself');
-    if (this.store.get(`users/${p.appId}/settings`)) throw refuse(`"${p.appId}" is a user, not an app`);
-    const settings = parseJsonObject(this.store.get(`users/${p.userId}/settings`)?.value);
+    if (this.store.get(userSettingsKey(p.appId))) throw refuse(`"${p.appId}" is a user, not an app`);
+    const settings = parseJsonObject(this.store.get(userSettingsKey(p.userId))?.value);
     if (settings?.state !== 'active' || settings.type === 'root') throw refuse(`"${p.userId}" is not an active user of this zone`);
     if (!placesApp(this.store.get(nodeConfigKey(device))?.value, device, p.appId, p.userId))
       throw refuse(`the scheduler has not placed ${p.userId}'s app ${p.appId} on ${device}`);
@@ -129,13 +129,13 @@ export class TrustKeys {
   }
 
   private isPrivilegedUser(name: string): boolean {
-    const settings = parseJsonObject(this.store.get(`users/${name}/settings`)?.value);
+    const settings = parseJsonObject(this.store.get(userSettingsKey(name))?.value);
     if (typeof settings?.type === 'string' && PRIVILEGED_USER_TYPES.has(settings.type)) return true;
     return this.groupsOf(name).some((g) => PRIVILEGED_USER_TYPES.has(g));
   }
 
   private async userEntry(name: string): Promise<TrustEntry | undefined> {
-    const text = this.store.get(`users/${name}/doc`)?.value.trim();
+    const text = this.store.get(userDocKey(name))?.value.trim();
     if (!text) return undefined;
     let doc: unknown;
     try {
@@ -148,13 +148,13 @@ export class TrustKeys {
   }
 
   private async deviceEntry(name: string): Promise<TrustEntry | undefined> {
-    const text = this.store.get(`devices/${name}/doc`)?.value.trim();
+    const text = this.store.get(deviceDocKey(name))?.value.trim();
     if (!text) return undefined;
     let doc: Claims;
     try {
       doc = await verifyJwt(text, this.identity.owner.publicJwk, { requireExp: false });
     } catch {
-      this.log.warn('devices/<name>/doc is not signed by the zone owner; ignoring it', { device: name });
+      this.log.warn(`${deviceDocKey(name)} is not signed by the zone owner; ignoring it`, { device: name });
       return undefined;
     }
     if (typeof doc.device_type !== 'string' || !TRUSTED_DEVICE_TYPES.has(doc.device_type)) return undefined;

@@ -7,7 +7,7 @@ import { deviceDocKey, userSettingsKey, type VerifyHubKv } from './kv.js';
 import { deviceKey, isActive, isPrincipalName, readUserSettings, userKey } from './principals.js';
 import { placesApp } from '../lib/app-placement.js';
 import { describeReserved } from '../lib/rbac/reserved-names.js';
-import { nodeConfigKey } from '../lib/zone-keys.js';
+import { nodeConfigKey } from '../api/keys.js';
 import type { PrincipalKind } from './tokens.js';
 
 /** Login JWTs are short-lived bootstrap tokens (20 min upstream); longer ones are refused. */

@@ -65,7 +65,7 @@ async function checkPublishedKey(kv: VerifyHubKv, publicJwk: Ed25519PublicJwk, l
     const entry = await kv.get(BOOT_CONFIG_KEY);
     const published = entry ? (JSON.parse(entry.value) as { verify_hub_info?: { public_key?: unknown } }).verify_hub_info?.public_key : undefined;
     if (!isEd25519PublicJwk(published) || !sameKey(published, publicJwk))
-      log.error('boot/config does not publish this verify-hub key; services will refuse its tokens', { key: VERIFY_HUB_KEY });
+      log.error(`${BOOT_CONFIG_KEY} does not publish this verify-hub key; services will refuse its tokens`, { key: VERIFY_HUB_KEY });
   } catch (e) {
     log.warn('could not read boot/config to check the published verify-hub key', { err: describeError(e) });
   }
