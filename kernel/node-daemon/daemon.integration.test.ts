@@ -198,14 +198,13 @@ test('reports are refreshed: a later clock shows up in last_update_time and expi
   clockSkewMs = 0;
 });
 
-test('kill -9 → restarted within about a second, new pid reported', async () => {
+test('kill -9 → restarted, new pid reported', async () => {
   const before = (await report())!;
   const t0 = Date.now();
   process.kill(before.pid, 'SIGKILL');
   const after = await reportWhere('a report with a new pid', (x) => x.state === 'started' && x.pid !== before.pid);
   const tookMs = Date.now() - t0;
-  // The restart follows the crash (about a second of backoff), not a slow safety pass; the bound is
-  // generous because a loaded 2-core machine stretches it well past 2.5 s.
+  // Bounded by the 10 s wait above with room for a loaded machine; the restart latency itself is a benchmark question.
   assert.ok(tookMs < 10_000, `restart took ${tookMs} ms`);
   assert.equal(await isRunning(before.pid), false);
   const body = await (await fetch(`http://${host}:${after.service_ports.www}/`)).json() as { pid: number };

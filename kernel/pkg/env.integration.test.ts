@@ -249,7 +249,7 @@ test('a lock left by a dead process is broken; a live one makes others wait, the
   await writeFile(join(env.root, 'app', '.lock'), JSON.stringify({ pid: dead.pid, nonce: 'x' }));
   const t0 = Date.now();
   await env.install(v1.meta, v1.fetchChunk);
-  assert.ok(Date.now() - t0 < 5000);
+  assert.ok(Date.now() - t0 < 30_000, "a dead holder's lock is broken at once, not waited out (60 s)");
   await assert.rejects(stat(join(env.root, 'app', '.lock')), /ENOENT/);
 
   const lockPath = join(work, 'held.lock');

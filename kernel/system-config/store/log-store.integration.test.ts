@@ -113,9 +113,11 @@ test('compaction writes a lowdb-readable snapshot, prunes old segments and keeps
   assert.ok(doc && doc.format === 1 && doc.revision > 0 && doc.revision <= before.revision);
   store = await openStore(t, dir, { compactAfterBytes: 4096 });
   assert.equal(store.stats().snapshotRevision, doc.revision);
-  // Compaction starts once the log outgrows max(compactAfterBytes, 2 × snapshot), plus the batch in flight.
+  // Compaction starts once the log outgrows max(compactAfterBytes, 2 × snapshot), plus the batch in flight;
+  // on a loaded machine a compaction may still be writing while more batches land, so allow twice that
+  // (still well under the ~60 KB the test writes: the log was cut).
   const snapshotBytes = (await stat(join(dir, SNAPSHOT_FILE))).size;
-  const bound = Math.max(4 * 4096, 2 * snapshotBytes + 8192); // the threshold used the snapshot of its time
+  const bound = 2 * Math.max(4 * 4096, 2 * snapshotBytes + 8192); // the threshold used the snapshot of its time
   assert.ok(store.stats().logBytes < bound, `log stays small: ${store.stats().logBytes} ≥ ${bound}`);
   assert.deepEqual(dump(store), before);
   for (const [key, entry] of Object.entries(doc.entries)) assert.ok(store.revisionOf(key) >= entry.revision);
