@@ -27,16 +27,3 @@ export function buildKernelServiceSpec(name: string, port: number, count = 1): K
     },
   };
 }
-
-/**
- * The RBAC group of a kernel spec: the built-in group of the default policy (spec 60 §5.2) where it
- * names one, so a spec never lifts control-panel (system) or repo-service (frame) to `kernel`.
- */
-const BUILTIN_GROUPS: Record<string, string> = {
-  'node-daemon': 'kernel', scheduler: 'kernel', 'system-config': 'kernel', 'verify-hub': 'kernel',
-  'cyfs-gateway': 'kernel', buckycli: 'kernel',
-  'task-manager': 'system', kmsg: 'system', 'control-panel': 'system', 'app-manager': 'system',
-  'repo-service': 'frame', aicc: 'frame', 'msg-center': 'frame', opendan: 'frame', slog_server: 'frame', smb_service: 'frame',
-};
-
-export const kernelSpecGroup = (name: string) => (Object.hasOwn(BUILTIN_GROUPS, name) ? BUILTIN_GROUPS[name] : 'kernel');

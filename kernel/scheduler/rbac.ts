@@ -1,7 +1,7 @@
 // The derived tail of system/rbac/policy (spec 60 §5.3, spec 20 §7). Ours: everything below the
 // "# user-managed" line is kept byte for byte, so lines an admin or control-panel appends survive
 // the scheduler's rewrite (upstream replaces the whole tail, pitfall 3 of spec 10).
-import { kernelSpecGroup } from './kernel-specs.js';
+import { kernelSpecGroup } from '../api/rbac.js';
 import type { NodeType, SpecItem, UserItem } from './types.js';
 
 export const RBAC_HEADER = '# derived by the scheduler from users, nodes and specs; edit only below "# user-managed"';

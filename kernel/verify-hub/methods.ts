@@ -8,6 +8,7 @@ import { loginProof } from '../lib/identity/password.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { krpcMethods, type KrpcContext, type KrpcMethods } from '../lib/krpc/server.js';
 import type { VerifyHubMethods } from '../api/verify-hub.js';
+import { RESERVED_APPIDS } from '../api/rbac.js';
 import type { Logger } from '../lib/log.js';
 import { passwordKey, type VerifyHubKv } from './kv.js';
 import { verifyLoginJwt } from './login-jwt.js';
@@ -34,8 +35,8 @@ export interface VerifyHubDeps {
   gatewaySecret?: string;
 }
 
-/** App ids that stand for the kernel itself; a user session may not claim them. */
-const KERNEL_APPIDS = new Set(['kernel', 'verify-hub', 'system-config', 'scheduler', 'node-daemon', 'cyfs-gateway']);
+/** App ids of the built-in RBAC groups (kernel/api/rbac.ts); a user session may not claim them. */
+const KERNEL_APPIDS: ReadonlySet<string> = new Set(RESERVED_APPIDS);
 
 const WRONG_CREDENTIALS = 'wrong user name or password';
 // Keeps the work for an unknown user the same as for a known one.

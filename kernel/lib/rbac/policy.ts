@@ -1,6 +1,11 @@
 // The default RBAC policy BuckyOS compiles into its runtime (spec 60 §5.2), transcribed in policy
 // order (the model's priority effect means the first matching line decides), plus a few lines of
 // ours, each marked. The zone's dynamic tail (KV `system/rbac/policy`) is appended after it.
+import { BUILTIN_APP_GROUPS } from '../../api/rbac.js';
+
+/** `g, <app>, <group>` for every built-in app id (kernel/api/rbac.ts). */
+const builtinGroupLines = Object.entries(BUILTIN_APP_GROUPS).map(([app, group]) => `g, ${app}, ${group}`).join('\n');
+
 export const DEFAULT_RBAC_POLICY = `
 p, kernel, obj://*, all,allow
 p, ood, obj://*, all,allow
@@ -81,25 +86,7 @@ p, node, obj://config/services/{service}/info, read,allow
 p, node, obj://config/services/{service}/instances/{node}, read|write,allow
 p, node, obj://repo/*, read,allow
 
-g, node-daemon, kernel
-g, scheduler, kernel
-g, system-config, kernel
-g, verify-hub, kernel
-g, cyfs-gateway, kernel
-g, buckycli, kernel
-
-g, task-manager, system
-g, kmsg, system
-g, control-panel, system
-# ours: the app-manager installs, upgrades and removes apps (upstream: the control-panel's installer).
-g, app-manager, system
-
-g, repo-service, frame
-g, aicc, frame
-g, msg-center, frame
-g, opendan, frame
-g, slog_server, frame
-g, smb_service, frame
+${builtinGroupLines}
 `;
 
 /**
