@@ -1,7 +1,7 @@
 // Tiny argv helpers shared by the CLI verbs (node:util parseArgs underneath).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KrpcError } from '../lib/errors.js';
-import { normalizeZoneUrl } from '../join/files.js';
+import { normalizeZoneUrl } from '../lib/zone-url.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileExclusive } from '../lib/identity/files.js';
-import { DEFAULT_PORTS } from '../lib/ports.js';
+import { normalizeZoneUrl } from '../lib/zone-url.js';
 import { KrpcError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { defaultKey, type DeviceDocument, type ZoneDocument } from '../lib/identity/documents.js';
@@ -36,25 +36,8 @@ export async function readJoinedZone(paths: DataPaths): Promise<JoinedZoneFile |
   }
 }
 
-/**
- * http(s)://host[:port] with nothing after it; a path would be silently ignored otherwise. Like a
- * device address at activation, "host[:port]" without a scheme means plain HTTP, on the gateway port
- * (3180) unless a port is given.
- */
-export function normalizeZoneUrl(value: string, what = 'zone URL'): string {
-  const raw = String(value).trim();
-  const schemeless = !/^[a-z][a-z0-9+.-]*:\/\//i.test(raw);
-  let url: URL;
-  try {
-    url = new URL(schemeless ? `http://${raw}` : raw);
-  } catch {
-    throw new KrpcError('INVALID_PARAMS', `the ${what} "${raw.slice(0, 80)}" is not a URL; use e.g. http://192.168.1.10:3180`);
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
-    throw new KrpcError('INVALID_PARAMS', `the ${what} must be http(s)://host[:port] and nothing more, e.g. http://192.168.1.10:3180`);
-  if (schemeless && !url.port) url.port = String(DEFAULT_PORTS.gateway);
-  return `${url.protocol}//${url.host}`;
-}
+export { normalizeZoneUrl };
+
 
 /** Checks every document in `bundle` against its owner key and this device's key; returns the parsed documents. */
 export async function verifyJoinBundle(bundle: JoinBundle, deviceKey: Ed25519PublicJwk, now: number): Promise<{ device: DeviceDocument; zone: ZoneDocument }> {
