@@ -3,8 +3,8 @@
 import type { AppListEntry, AppState, AppTask, InstallRecord, TaskView } from './types.js';
 import type { RolledBackVersions } from '../api/app-manager.js';
 import type { InstanceReportView } from './rollout.js';
+import { isPlainObject } from '../lib/json.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** An install record from KV text, or undefined when the text is not one of ours. */
 export function parseInstallRecord(text: string | undefined): InstallRecord | undefined {
@@ -15,9 +15,9 @@ export function parseInstallRecord(text: string | undefined): InstallRecord | un
   } catch {
     return undefined;
   }
-  if (!isObject(v) || typeof v.installation_id !== 'string' || typeof v.pkg_name !== 'string' || typeof v.version !== 'string') return undefined;
+  if (!isPlainObject(v) || typeof v.installation_id !== 'string' || typeof v.pkg_name !== 'string' || typeof v.version !== 'string') return undefined;
   const task = v.task;
-  if (!isObject(task) || typeof task.id !== 'string' || typeof task.kind !== 'string' || typeof task.step !== 'string') return undefined;
+  if (!isPlainObject(task) || typeof task.id !== 'string' || typeof task.kind !== 'string' || typeof task.step !== 'string') return undefined;
   return v as unknown as InstallRecord;
 }
 
@@ -29,7 +29,7 @@ export function parseRolledBack(text: string | undefined): RolledBackVersions {
   } catch {
     return {};
   }
-  return isObject(v) ? (v as RolledBackVersions) : {};
+  return isPlainObject(v) ? (v as RolledBackVersions) : {};
 }
 
 export const taskActive = (t: AppTask) => t.step !== 'done';

@@ -2,13 +2,13 @@
 // 20 §6). node-daemon signs an app's bootstrap token with the device key and `sub` = the app's owner
 // (spec 60 §7), so this placement is the only thing that lets a device speak for a user: system-config
 // and verify-hub accept such a token only when the signing node really runs that user's app.
+import { isPlainObject } from './json.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** `{installationId, userId}` of an app entry, read as node-daemon reads it (node-daemon/node-config.ts). */
 function appOfEntry(instanceId: string, entry: unknown, node: string): { installationId: string; userId: string } | undefined {
-  if (!isObject(entry)) return undefined;
-  const spec = isObject(entry.app_spec) ? entry.app_spec : {};
+  if (!isPlainObject(entry)) return undefined;
+  const spec = isPlainObject(entry.app_spec) ? entry.app_spec : {};
   let fromKey: { installationId: string; userId: string } | undefined;
   const suffix = `@${node}`;
   if (instanceId.endsWith(suffix)) {
@@ -32,7 +32,7 @@ export function placesApp(nodeConfigText: string | undefined, node: string, appI
   } catch {
     return false;
   }
-  if (!isObject(config) || !isObject(config.apps)) return false;
+  if (!isPlainObject(config) || !isPlainObject(config.apps)) return false;
   for (const [instanceId, entry] of Object.entries(config.apps)) {
     const app = appOfEntry(instanceId, entry, node);
     if (app && app.installationId === appId && app.userId === userId) return true;

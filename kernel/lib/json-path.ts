@@ -4,6 +4,7 @@
 // empty path replaces the whole value. Upstream panics or silently ignores writes through a
 // non-object (arrays included); we refuse them with INVALID_PARAMS.
 import { invalidParams } from './errors.js';
+import { isPlainObject } from './json.js';
 
 export function splitJsonPath(path: string): string[] {
   const parts: string[] = [];
@@ -32,7 +33,6 @@ export function splitJsonPath(path: string): string[] {
 
 type JsonObject = Record<string, unknown>;
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // defineProperty, not assignment: a segment named "__proto__" must become a plain member.
 function setMember(obj: JsonObject, name: string, value: unknown): void {
@@ -43,7 +43,7 @@ function setMember(obj: JsonObject, name: string, value: unknown): void {
 export function setJsonByPath(root: unknown, path: string, value: unknown): unknown {
   const parts = splitJsonPath(path);
   if (parts.length === 0) return value;
-  if (!isObject(root)) throw invalidParams(`cannot set ${JSON.stringify(path)}: the stored value is not a JSON object`);
+  if (!isPlainObject(root)) throw invalidParams(`cannot set ${JSON.stringify(path)}: the stored value is not a JSON object`);
   let current: JsonObject = root;
   for (const part of parts.slice(0, -1)) {
     const next = Object.hasOwn(current, part) ? current[part] : undefined;
@@ -51,7 +51,7 @@ export function setJsonByPath(root: unknown, path: string, value: unknown): unkn
       const created: JsonObject = {};
       setMember(current, part, created);
       current = created;
-    } else if (isObject(next)) {
+    } else if (isPlainObject(next)) {
       current = next;
     } else {
       throw invalidParams(`cannot set ${JSON.stringify(path)}: "${part}" is not an object (arrays are not indexable for writes)`);

@@ -11,6 +11,7 @@ import { KrpcError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
 import type { Logger } from '../lib/log.js';
 import { fsName, isSafeId } from './node-config.js';
+import { isPlainObject } from '../lib/json.js';
 
 export interface DataSnapshotOp {
   op_id: string;
@@ -25,13 +26,12 @@ const REPLACED_SUFFIX = '.replaced';
 /** Snapshots (and replaced data) kept per app; the newest ones win. */
 export const SNAPSHOTS_KEPT = 3;
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** The op an app spec asks for, if any; a malformed one is refused so the instance reports why. */
 export function dataSnapshotOpOf(spec: unknown): DataSnapshotOp | undefined {
-  const op = isObject(spec) ? spec.data_snapshot : undefined;
+  const op = isPlainObject(spec) ? spec.data_snapshot : undefined;
   if (op === undefined || op === null) return undefined;
-  if (!isObject(op) || !isSafeId(op.op_id) || !isSafeId(op.snapshot_id) || (op.action !== 'take' && op.action !== 'restore'))
+  if (!isPlainObject(op) || !isSafeId(op.op_id) || !isSafeId(op.snapshot_id) || (op.action !== 'take' && op.action !== 'restore'))
     throw new KrpcError('INVALID_PARAMS', 'app_spec.data_snapshot needs op_id, snapshot_id (letters, digits, _.:@-) and action "take" or "restore"');
   return { op_id: op.op_id, action: op.action, snapshot_id: op.snapshot_id };
 }

@@ -2,6 +2,7 @@
 // this node. Parsing is tolerant of unknown fields and strict about the few the daemon acts on.
 import { KrpcError } from '../lib/errors.js';
 import { nodeConfigKey } from '../api/keys.js';
+import { isPlainObject } from '../lib/json.js';
 
 export interface AppPkgSlot {
   pkg_id?: string;
@@ -46,7 +47,6 @@ export interface NodeConfig {
   state: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** An absent key is an empty config (nothing wanted); text that is not a config object is refused. */
 export function parseNodeConfig(text: string | undefined, nodeName: string): NodeConfig {
@@ -57,13 +57,13 @@ export function parseNodeConfig(text: string | undefined, nodeName: string): Nod
   } catch {
     throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)} is not valid JSON; fix it with "buckyos kv set"`);
   }
-  if (!isObject(raw)) throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)} must be a JSON object`);
+  if (!isPlainObject(raw)) throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)} must be a JSON object`);
   const section = <T>(name: string): Record<string, T> => {
     const v = raw[name];
     if (v === undefined || v === null) return {};
-    if (!isObject(v)) throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)}.${name} must be an object`);
+    if (!isPlainObject(v)) throw new KrpcError('INVALID_PARAMS', `${nodeConfigKey(nodeName)}.${name} must be an object`);
     const out: Record<string, T> = {};
-    for (const [k, entry] of Object.entries(v)) if (isObject(entry)) out[k] = entry as T;
+    for (const [k, entry] of Object.entries(v)) if (isPlainObject(entry)) out[k] = entry as T;
     return out;
   };
   return {
@@ -129,7 +129,7 @@ export function resolveAppTarget(
   entry: AppInstanceConfig,
   node: { name: string; supportContainer: boolean; slot?: { arch: string; os: string } },
 ): AppTarget {
-  const spec = isObject(entry.app_spec) ? entry.app_spec : {};
+  const spec = isPlainObject(entry.app_spec) ? entry.app_spec : {};
   const fromKey = idsFromInstanceKey(instanceId, node.name);
   const installationId = spec.installation_id ?? fromKey?.installationId;
   const userId = spec.user_id ?? fromKey?.userId;

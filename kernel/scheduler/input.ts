@@ -6,6 +6,7 @@ import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type {
   AppServiceSpec, KernelServiceSpec, NodeConfig, NodeItem, NodeType, ReportItem, SchedulerInput, SpecItem, UserItem, UserType,
 } from './types.js';
+import { isPlainObject } from '../lib/json.js';
 
 export const DEFAULT_GONE_AFTER_S = 45;
 /** A report without expires_at counts for this long after last_update_time (spec 20 §5). */
@@ -36,14 +37,13 @@ function parseObject(text: string): Json {
   return v as Json;
 }
 
-const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown, dflt: string) => (typeof v === 'string' ? v : dflt);
 const num = (v: unknown, dflt: number) => (typeof v === 'number' && Number.isFinite(v) ? v : dflt);
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536;
 
 function portsOf(v: unknown, field: string): Record<string, number> {
   if (v === undefined) return {};
-  if (!isObj(v)) throw bad(`${field} is not an object`);
+  if (!isPlainObject(v)) throw bad(`${field} is not an object`);
   const out: Record<string, number> = {};
   for (const [name, p] of Object.entries(v)) {
     if (!isSafeName(name)) throw bad(`${field} has an invalid endpoint name`);
@@ -55,11 +55,11 @@ function portsOf(v: unknown, field: string): Record<string, number> {
 
 function innerPortsOf(spec: Json): Record<string, number> {
   const cfg = spec.spec_config;
-  if (!isObj(cfg) || !isObj(cfg.service_config)) throw bad('spec_config.service_config is missing');
+  if (!isPlainObject(cfg) || !isPlainObject(cfg.service_config)) throw bad('spec_config.service_config is missing');
   const out: Record<string, number> = {};
   for (const [name, ep] of Object.entries(cfg.service_config)) {
     if (!isSafeName(name)) throw bad('service_config has an invalid endpoint name');
-    if (!isObj(ep) || !isPort(ep.inner_port)) throw bad(`service_config.${name}.inner_port is not a port number`);
+    if (!isPlainObject(ep) || !isPort(ep.inner_port)) throw bad(`service_config.${name}.inner_port is not a port number`);
     out[name] = ep.inner_port;
   }
   return out;
@@ -111,7 +111,7 @@ function parseUser(name: string, text: string): UserItem | undefined {
 }
 
 function requirementsMemory(doc: unknown, dflt: number): number {
-  const req = isObj(doc) && isObj(doc.requirements) ? doc.requirements : undefined;
+  const req = isPlainObject(doc) && isPlainObject(doc.requirements) ? doc.requirements : undefined;
   const mem = req?.memory;
   if (mem === undefined) return dflt;
   if (typeof mem !== 'number' || !Number.isFinite(mem) || mem < 0) throw bad('requirements.memory is not a byte count');
@@ -143,9 +143,9 @@ function parseAppSpec(user: string, installationId: string, key: string, text: s
   if (spec.installation_id !== undefined && spec.installation_id !== installationId) throw bad('installation_id does not match the key');
   if (spec.user_id !== undefined && spec.user_id !== user) throw bad('user_id does not match the key');
   const doc = spec.app_doc;
-  if (!isObj(doc) || !isObj(doc.pkg_list)) throw bad('app_doc.pkg_list is missing');
+  if (!isPlainObject(doc) || !isPlainObject(doc.pkg_list)) throw bad('app_doc.pkg_list is missing');
   const pkgKinds = Object.entries(doc.pkg_list)
-    .filter(([, p]) => isObj(p) && typeof p.pkg_id === 'string')
+    .filter(([, p]) => isPlainObject(p) && typeof p.pkg_id === 'string')
     .map(([k]) => k)
     .sort();
   if (pkgKinds.length === 0) throw bad('app_doc.pkg_list names no package');
@@ -191,13 +191,13 @@ function parseReport(specId: string, node: string, text: string): ReportItem {
 
 function parseNodeConfig(name: string, c: Json): NodeConfig {
   for (const field of ['kernel', 'apps', 'frame_services'] as const) {
-    if (c[field] !== undefined && !isObj(c[field])) throw bad(`${field} is not an object`);
+    if (c[field] !== undefined && !isPlainObject(c[field])) throw bad(`${field} is not an object`);
   }
   const entries = (v: unknown) => {
     const out: Json = {};
-    if (!isObj(v)) return out;
+    if (!isPlainObject(v)) return out;
     for (const [id, e] of Object.entries(v)) {
-      if (isObj(e) && typeof e.target_state === 'string' && id.split('@').every(isSafeName)) out[id] = e;
+      if (isPlainObject(e) && typeof e.target_state === 'string' && id.split('@').every(isSafeName)) out[id] = e;
     }
     return out;
   };
@@ -207,7 +207,7 @@ function parseNodeConfig(name: string, c: Json): NodeConfig {
     node_did: str(c.node_did, `did:bns:${name}`),
     kernel: entries(c.kernel) as NodeConfig['kernel'],
     apps: entries(c.apps) as NodeConfig['apps'],
-    frame_services: isObj(c.frame_services) ? c.frame_services : {},
+    frame_services: isPlainObject(c.frame_services) ? c.frame_services : {},
     state: str(c.state, 'running'),
   };
 }
@@ -215,10 +215,10 @@ function parseNodeConfig(name: string, c: Json): NodeConfig {
 function parseShortcuts(text: string): Record<string, string> {
   const s = parseObject(text);
   const out: Record<string, string> = {};
-  if (!isObj(s.shortcuts)) return out;
+  if (!isPlainObject(s.shortcuts)) return out;
   for (const [host, target] of Object.entries(s.shortcuts)) {
     if (host !== '_' && !isSafeName(host)) continue;
-    if (isObj(target) && target.target_type === 'service' && typeof target.app_id === 'string' && isSafeName(target.app_id)) out[host] = target.app_id;
+    if (isPlainObject(target) && target.target_type === 'service' && typeof target.app_id === 'string' && isSafeName(target.app_id)) out[host] = target.app_id;
   }
   return out;
 }

@@ -13,6 +13,7 @@ import type {
   ActionType, AppRoute, ExecTxAction, InstanceState, NodeConfig, NodeType, Reason, ScheduleResult, SchedulerAction, SchedulerInput,
   SchedulerSnapshot, ServiceAlias, ServiceInfo, SnapshotInstance, SnapshotPlacement, SpecItem, SpecKind,
 } from './types.js';
+import { isPlainObject } from '../lib/json.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,14 +48,13 @@ const RUN_STATES = new Set(['new', 'running', 'deployed', 'restarting', 'updatin
 const STOP_STATES = new Set(['stopped', 'stopping', 'disable', 'disabled']);
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
 const filterName = (code: string) => code.replace(/^filter:/, '');
 
 function specIdOfAppKey(key: string, node: string, value: Json): string {
   const suffix = `@${node}`;
   if (key.endsWith(suffix) && key.length > suffix.length) return key.slice(0, -suffix.length);
   const spec = value.app_spec;
-  if (isObj(spec) && typeof spec.installation_id === 'string' && typeof spec.user_id === 'string') return `${spec.installation_id}@${spec.user_id}`;
+  if (isPlainObject(spec) && typeof spec.installation_id === 'string' && typeof spec.user_id === 'string') return `${spec.installation_id}@${spec.user_id}`;
   return key;
 }
 
@@ -94,7 +94,7 @@ function entryFromSpec(spec: SpecItem, node: string, target: InstanceState, stat
 function tombstoneOf(entry: Entry, removing: boolean): Json {
   const out: Json = { ...entry.value, target_state: 'stopped' };
   const field = entry.kind === 'kernel' ? 'service_sepc' : 'app_spec';
-  if (removing && isObj(entry.value[field])) out[field] = { ...(entry.value[field]), state: 'deleted' };
+  if (removing && isPlainObject(entry.value[field])) out[field] = { ...(entry.value[field]), state: 'deleted' };
   return out;
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { isAtomicTempOf, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { KrpcError } from '../../lib/errors.js';
 import type { KvEntry } from './types.js';
+import { isPlainObject } from '../../lib/json.js';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
 export const SNAPSHOT_FORMAT = 1;
@@ -96,4 +97,3 @@ export async function readSnapshot(dir: string): Promise<KvState & { bytes: numb
 }
 
 const isRevision = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
