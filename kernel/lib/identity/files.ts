@@ -30,13 +30,17 @@ export async function readJsonFile<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
+/**
+ * True when this device holds a readable identity, false when it holds none. An identity file that
+ * exists but cannot be read is an error, not "never activated": treating it as absent would have the
+ * owner activate again and the device leave the zone it belongs to.
+ */
 export async function isActivated(paths: DataPaths): Promise<boolean> {
-  try {
-    const id = await readJsonFile<NodeIdentityFile>(paths.nodeIdentity);
-    return id.schema === 'buckyos.node_identity.v2' && typeof id.device_name === 'string';
-  } catch {
-    return false;
+  const state = await readActivationState(paths);
+  if (state === 'error') {
+    throw new KrpcError('FAILED_PRECONDITION', `${paths.nodeIdentity} exists but is not a readable node identity; restore it from a backup, or reset this device to set it up again`);
   }
+  return state === 'actived';
 }
 
 export const alreadyActivated = () =>
