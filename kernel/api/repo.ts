@@ -70,6 +70,8 @@ export interface PrepareResult {
   /** Chunks no source could provide (first 50), when not ready. */
   missing_chunks?: string[];
   missing_count?: number;
+  /** Sources that could not be asked for them (e.g. `repo:http://… : UNAUTHENTICATED: …`), when chunks are missing. */
+  source_errors?: string[];
   /** Dependencies no known version satisfies, when not ready. */
   unresolved?: string[];
 }

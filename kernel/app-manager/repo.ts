@@ -61,7 +61,9 @@ export function repoOverKrpc(url: string, token: TokenSource): AppRepo {
       if (r.ready) return { ready: true, fetchedBytes: r.fetched_bytes };
       const problem = r.unresolved?.length
         ? `its dependencies ${r.unresolved.join(', ')} are not in the repo`
-        : `${r.missing_count ?? r.missing_chunks?.length ?? 'some'} of its chunks are missing and no source has them`;
+        : r.source_errors?.length
+          ? `${r.missing_count ?? r.missing_chunks?.length ?? 'some'} of its chunks are missing and a source could not be asked: ${r.source_errors.join('; ')}`
+          : `${r.missing_count ?? r.missing_chunks?.length ?? 'some'} of its chunks are missing and no source has them`;
       return { ready: false, fetchedBytes: r.fetched_bytes, problem };
     },
     versions: async (name) => (await client.versions(name)).map((v) => v.version),

@@ -184,6 +184,8 @@ export class Repo {
     }
 
     const missing: string[] = [];
+    // Why a source could not be asked (refused our token, unreachable): told with the missing chunks, not hidden by them.
+    const sourceErrors = new Map<string, string>();
     let fetchedChunks = 0;
     let fetchedBytes = 0;
     const seen = new Set<string>();
@@ -194,7 +196,7 @@ export class Repo {
       await forEachLimit(todo, IMPORT_CONCURRENCY, async ([sha, length]) => {
         if (await this.store.has(sha)) return;
         for (const up of upstreams) {
-          const chunk = await up.fetchChunk(sha, length).catch(() => undefined);
+          const chunk = await up.fetchChunk(sha, length).catch((e: unknown) => { sourceErrors.set(up.label, describeError(e)); return undefined; });
           if (!chunk || chunk.length !== length) continue;
           await this.store.put(sha, chunk);
           fetchedChunks++;
@@ -216,6 +218,7 @@ export class Repo {
       fetched_chunks: fetchedChunks,
       fetched_bytes: fetchedBytes,
       ...(missing.length > 0 ? { missing_chunks: missing.slice(0, MISSING_SHOWN), missing_count: missing.length } : {}),
+      ...(missing.length > 0 && sourceErrors.size > 0 ? { source_errors: [...sourceErrors].map(([source, err]) => `${source}: ${err}`) } : {}),
       ...(closure.unresolved.length > 0 ? { unresolved: closure.unresolved.map(describeUnresolved) } : {}),
     };
   }

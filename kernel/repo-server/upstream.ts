@@ -27,7 +27,7 @@ export interface Upstream {
   readonly label: string;
   /** Complete pkgs the source offers (of `name` only, when given). */
   entries(name?: string): Promise<UpstreamListing>;
-  /** The verified chunk, or undefined when the source does not have it. */
+  /** The verified chunk, or undefined when the source does not have it; throws when the source cannot be asked (auth, network). */
   fetchChunk(sha256: string, length: number): Promise<Buffer | undefined>;
 }
 
@@ -171,8 +171,9 @@ class RepoUpstream implements Upstream {
       const chunk = await this.client.fetchChunk(sha256, { maxAttempts: 3 });
       return chunk.length === length ? chunk : undefined;
     } catch (e) {
-      if (!(e instanceof KrpcError && e.code === 'NOT_FOUND')) this.log.warn('upstream chunk download failed', { source: this.label, chunk: sha256, err: describeError(e) });
-      return undefined;
+      if (e instanceof KrpcError && e.code === 'NOT_FOUND') return undefined;
+      this.log.warn('upstream chunk download failed', { source: this.label, chunk: sha256, err: describeError(e) });
+      throw e;
     }
   }
 }
