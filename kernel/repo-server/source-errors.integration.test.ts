@@ -38,5 +38,5 @@ test('prepare_ready names a source it could not ask, with its error', async () =
   assert.equal(r.ready, false);
   assert.ok((r.missing_count ?? 0) > 0);
   assert.equal(r.source_errors?.length, 1, JSON.stringify(r));
-  assert.match(r.source_errors![0], new RegExp(`^repo:${gone}: UNAVAILABLE: `));
+  assert.match(r.source_errors[0], new RegExp(`^repo:${gone}: UNAVAILABLE: `));
 });
