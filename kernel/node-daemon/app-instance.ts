@@ -15,6 +15,8 @@ import type { PkgInstallProgress, PkgSource } from './pkg-source.js';
 import { launchProcess, type Health, type ProcessExit, type RunningProcess } from './process-runtime.js';
 import { ReportChannel, buildReport, reportKey, type InstallProgressReport, type InstancePhase, type ServiceInstanceReport, type ReportingNode } from './report.js';
 import { RotatingLog, type RotationPolicy } from '../lib/rotating-log.js';
+import { isPlainObject } from '../lib/json.js';
+import type { Deployment } from '../api/zone.js';
 
 export type SignBootstrapToken = (claims: { appid: string; sub: string }) => Promise<string>;
 
@@ -54,9 +56,10 @@ const bindAddress = (manifestBind: string | undefined, nodeHost: string) =>
 
 const PROGRESS_PUSH_MS = 250;
 
-const deploymentOf = (spec: unknown): Record<string, unknown> | undefined => {
+/** The spec's `deployment`, echoed into the report as the spec holds it (the installer wrote it). */
+const deploymentOf = (spec: unknown): Deployment | undefined => {
   const d = (spec as { deployment?: unknown } | undefined)?.deployment;
-  return d && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>) : undefined;
+  return isPlainObject(d) ? (d as unknown as Deployment) : undefined;
 };
 
 const asKrpcError = (e: unknown) =>

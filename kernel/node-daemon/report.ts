@@ -8,36 +8,15 @@ import type { Logger } from '../lib/log.js';
 import { isKrpcError, type KrpcError } from '../lib/errors.js';
 import type { NodeKv } from './kv.js';
 import type { Health } from './process-runtime.js';
-import type { InstallProgressReport } from '../api/zone.js';
+import type { Deployment, InstallProgressReport, ServiceInstanceReport } from '../api/zone.js';
+export type { ServiceInstanceReport };
+
 export type { InstallProgressReport };
 
 export const REPORT_TTL_S = 90;
 export const REPORT_RENEW_S = 60;
 
 export type ReportState = 'started' | 'stopped' | 'exited' | 'deploying';
-
-export interface ServiceInstanceReport {
-  instance_id: string;
-  node_id: string;
-  node_did: string;
-  state: ReportState;
-  service_ports: Record<string, number>;
-  pid: number;
-  start_time: number;
-  last_update_time: number;
-  observed_at: number;
-  expires_at: number;
-  instance_epoch: string;
-  node_session_id: string;
-  health: Health;
-  deployment_error?: { code: string; message: string };
-  /** ours: the app spec's `deployment` this instance runs (or is deploying), so installers can tell versions apart */
-  deployment?: Record<string, unknown>;
-  /** ours: the latest package install progress of that deployment */
-  progress?: InstallProgressReport;
-  /** ours: how many times the node restarted this instance after it exited */
-  restarts?: number;
-}
 
 /** The internal life of an instance; every phase maps to one report state (or to no report). */
 export type InstancePhase = 'deploying' | 'starting' | 'started' | 'restarting' | 'failed' | 'stopping' | 'stopped';
@@ -63,7 +42,7 @@ export interface InstanceSnapshot {
   startTime: number;
   health: Health;
   error?: KrpcError;
-  deployment?: Record<string, unknown>;
+  deployment?: Deployment;
   progress?: InstallProgressReport;
   /** how many times the node restarted it after it exited */
   restarts?: number;
