@@ -23,7 +23,7 @@ import {
 import { appSpecKey, installRecordKey } from './spec.js';
 import type { AppListEntry, AppTask, InstallRecord, StartedTask, TaskKind, TaskView } from './types.js';
 import { KAPI_PATHS } from '../api/krpc.js';
-import { deviceDocKey, deviceInfoKey } from '../api/keys.js';
+import { DEVICES_DIR, deviceDocKey, deviceInfoKey, userSettingsKey } from '../api/keys.js';
 
 export interface AppManagerDeps {
   callers: Callers;
@@ -46,7 +46,7 @@ async function assertAppNameIsFree(kv: SystemConfigClient, id: string): Promise<
   const reserved = describeReserved(id);
   if (reserved) throw new KrpcError('INVALID_PARAMS', `${reserved}; install the app under another installation id`);
   if (await kv.get(deviceDocKey(id))) throw new KrpcError('ALREADY_EXISTS', `"${id}" is a device of this zone; install the app under another installation id`);
-  if (await kv.get(`users/${id}/settings`)) throw new KrpcError('ALREADY_EXISTS', `"${id}" is a user of this zone; install the app under another installation id`);
+  if (await kv.get(userSettingsKey(id))) throw new KrpcError('ALREADY_EXISTS', `"${id}" is a user of this zone; install the app under another installation id`);
 }
 
 export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
@@ -110,7 +110,7 @@ export function appManagerMethods(d: AppManagerDeps): KrpcMethods {
         if (!isInstallationId(id)) throw new KrpcError('INVALID_PARAMS', `${JSON.stringify(id)} cannot be an installation id (a-z, 0-9, _ and -); pass one with installation_id`);
         await assertAppNameIsFree(d.kv, id);
         if (p.node && !(await d.kv.get(deviceInfoKey(p.node)))) {
-          throw notFound(`no node "${p.node}" has joined this zone; pick one of: ${(await d.kv.list('devices')).join(', ') || 'none'}`);
+          throw notFound(`no node "${p.node}" has joined this zone; pick one of: ${(await d.kv.list(DEVICES_DIR)).join(', ') || 'none'}`);
         }
         const { pkg, note } = await pickVersion(d, p.name, p.version);
         return lockApp(caller, id, async () => {

@@ -3,6 +3,7 @@
 // keys that bring a subject into being are checked when they are first written, whoever writes them
 // (enrolment, app install, a hand-made KV write): a new name may not be taken by a subject of another
 // kind, nor be a role, a kernel id or a su_ name. Existing keys are left alone (updates, re-enrolment).
+import { USERS_DIR, deviceDocKey, deviceInfoKey, userDocKey, userSettingsKey } from '../api/keys.js';
 import { KrpcError } from '../lib/errors.js';
 import { describeReserved } from '../lib/rbac/reserved-names.js';
 import type { KvView } from './store/types.js';
@@ -29,9 +30,9 @@ const APP_SPEC = /^users\/[^/]+\/apps\/([^/]+)\/spec$/;
 /** Which kinds of subject already hold `name` in the store. */
 function holders(view: KvView, name: string, asking: SubjectKind): SubjectKind[] {
   const found: SubjectKind[] = [];
-  if (asking !== 'device' && (view.get(`devices/${name}/doc`) || view.get(`devices/${name}/info`))) found.push('device');
-  if (asking !== 'user' && (view.get(`users/${name}/settings`) || view.get(`users/${name}/doc`))) found.push('user');
-  if (asking !== 'app' && view.keysWithPrefix('users/').some((k) => APP_SPEC.exec(k)?.[1] === name)) found.push('app');
+  if (asking !== 'device' && (view.get(deviceDocKey(name)) || view.get(deviceInfoKey(name)))) found.push('device');
+  if (asking !== 'user' && (view.get(userSettingsKey(name)) || view.get(userDocKey(name)))) found.push('user');
+  if (asking !== 'app' && view.keysWithPrefix(`${USERS_DIR}/`).some((k) => APP_SPEC.exec(k)?.[1] === name)) found.push('app');
   return found;
 }
 
