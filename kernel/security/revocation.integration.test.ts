@@ -5,15 +5,18 @@
 // 15 minutes, until it expired.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activatedOod, pollUntil, TEST_PASSWORD } from '../testing/harness.js';
+import { activatedOod, cli, pollUntil, randomLoopback, spawnNode, tempDir, TEST_PASSWORD, waitForPort, type NodeProcess } from '../testing/harness.js';
 import { hashPassword, loginProof } from '../lib/identity/password.js';
 import { KrpcClient } from '../lib/krpc/client.js';
 import { KrpcError } from '../lib/errors.js';
 
-const { ood, env, dir } = await activatedOod();
+const { ood, env, dir, mnemonic } = await activatedOod();
+const nodeDir = await tempDir('buckyos-revocation-node-');
+let node: NodeProcess | undefined;
 after(async () => {
+  await node?.kill('SIGTERM');
   await ood.kill('SIGTERM');
-  await dir.remove();
+  await Promise.all([dir.remove(), nodeDir.remove()]);
 });
 
 const zone = env.BUCKYOS_ZONE;
@@ -39,7 +42,7 @@ const uses: Record<string, (token: string) => Promise<unknown>> = {
   'verify-hub': (t) => hub.call('verify_token', { session_token: t }),
 };
 
-const logs = () => ood.log().slice(-3000);
+const logs = () => `--- OOD ---\n${ood.log().slice(-3000)}\n--- node ---\n${node?.log().slice(-2000) ?? ''}`;
 
 /** Every service accepts the token (the scheduler may not have written its first snapshot yet). */
 async function allAccept(token: string): Promise<void> {
@@ -78,4 +81,25 @@ test('after a refresh token is reused, the newest session token of that session 
   await assert.rejects(hub.call('refresh_token', { refresh_token: first.refresh_token }), (e: unknown) => e instanceof KrpcError && e.code === 'UNAUTHENTICATED');
   await allRefuse(second.session_token);
   await allRefuse(first.session_token);
+});
+
+test('through another node of the zone, the ended session is refused too (its gateway forwards to the OOD)', async () => {
+  const enrolled = await cli(['enroll', '--zone', zone, '--name', 'nas1', '--device-data', nodeDir.path, '--mnemonic', mnemonic]);
+  assert.equal(enrolled.code, 0, enrolled.stderr);
+  const nodeHost = randomLoopback();
+  node = spawnNode(nodeDir.path, nodeHost);
+  await waitForPort(nodeHost, 3180);
+  const viaNode = (token: string) => new KrpcClient(`http://${nodeHost}:3180/kapi/system_config`, { token }).call('sys_config_get', { key: 'users/alice/settings' });
+  const pair = await login();
+  await pollUntil('the node gateway to pass the session token on', async () => (await viaNode(pair.session_token), true), { timeoutMs: 30_000, context: logs });
+  assert.equal(await hub.call('logout', { refresh_token: pair.refresh_token }), true);
+  const refusal = await pollUntil('the node gateway path to refuse the ended session', async () => {
+    try {
+      await viaNode(pair.session_token);
+      return undefined;
+    } catch (e) {
+      return e;
+    }
+  }, { timeoutMs: 20_000, context: logs });
+  assert.ok(refusal instanceof KrpcError && refusal.code === 'UNAUTHENTICATED', String(refusal));
 });
