@@ -547,6 +547,11 @@ test('the activation server refuses bad input before and after activation, and a
     for (const f of (await readdir(dir)).filter((f) => f !== GATEWAY_SECRET_FILE).sort()) h.update(f).update(await readFile(join(dir, f)));
     return h.digest('hex');
   };
+  // Boot follows activation: it writes the gateway secret and, once KV holds the admin password
+  // verifier, drops it from start_config.json. Take the digest after that, so only a replay can change it.
+  await waitForPort(host, 3180);
+  await pollUntil('boot to drop the verifier from start_config.json', async () =>
+    (await readFile(join(dataPaths(freshDir!.path).etc, 'start_config.json'), 'utf8')).includes('admin_password_hash') ? undefined : true, { timeoutMs: 60_000 });
   const activated = await etcDigest();
   const replay = await cli(args);
   assert.notEqual(replay.code, 0, 'a second activation must fail');

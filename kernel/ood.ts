@@ -9,6 +9,7 @@
 //                 which need all of the above).
 import { BOOT_CONFIG_KEY, SCHEDULER_HISTORY_PREFIX } from './api/keys.js';
 import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
+import { writeFileAtomic } from './lib/fs-atomic.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { isActivated } from './lib/identity/files.js';
@@ -131,6 +132,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   const node: BootingNode = { id, paths, host, internalHost, log, kvFor, started };
 
   await firstBootIfNeeded(id, kvFor('node-daemon'), log);
+  await dropStoredAdminVerifier(id, paths, kvFor('node-daemon'), log);
 
   // Shared by the gateway and verify-hub through etc/, so either could move to its own process.
   const gatewaySecret = await loadGatewaySecret(paths.etc);
@@ -204,6 +206,21 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
 }
 
 /** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
+/**
+ * The admin password verifier in start_config.json is needed once, for first boot; it is
+ * password-equivalent, so once the KV holds it (a KV write is acknowledged only after its fsync) the
+ * file is rewritten without it. Run at every start, so a crash between the two steps is finished later.
+ */
+async function dropStoredAdminVerifier(id: NodeIdentity, paths: DataPaths, kv: SystemConfigClient, log: Logger): Promise<void> {
+  const start = id.startConfig;
+  if (!start?.admin_password_hash) return;
+  if (!(await kv.get(`security/verify-hub/passwords/${start.user_name}`))) return;
+  const { admin_password_hash: _stored, ...rest } = start;
+  await writeFileAtomic(paths.startConfig, `${JSON.stringify(rest, null, 2)}\n`, 0o600);
+  id.startConfig = rest;
+  log.info('the admin password verifier is in KV now; removed it from etc/start_config.json');
+}
+
 async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: Logger): Promise<void> {
   if (await kv.get(BOOT_CONFIG_KEY)) return;
   if (!id.startConfig) throw new KrpcError('NOT_ACTIVATED', 'this node has no start_config.json; activate it as an OOD first');

@@ -36,7 +36,7 @@ export const GATEWAY_SHORTCUTS = { _: { target_type: 'service', app_id: 'control
 
 const invalid = (message: string) => new KrpcError('INVALID_PARAMS', message);
 
-function checkInput(input: BootInput): string {
+function checkInput(input: BootInput): { admin: string; passwordHash: string } {
   const admin = input.startConfig.user_name;
   if (typeof admin !== 'string' || !isSafeName(admin) || admin === 'root')
     throw invalid('start_config.json user_name is not a valid user name; activate the OOD again');
@@ -48,11 +48,11 @@ function checkInput(input: BootInput): string {
   if (typeof hash !== 'string' || hash.length === 0) throw invalid('start_config.json has no admin_password_hash; activate the OOD again');
   if (input.oodNames.length === 0 || !input.oodNames.every(isSafeName)) throw invalid('the OOD names are missing or invalid');
   if (!readZoneDocument(input.zoneDocumentJwt)) throw invalid('the zone document cannot be decoded');
-  return admin;
+  return { admin, passwordHash: hash };
 }
 
 export function buildBootKeys(input: BootInput): Record<string, string> {
-  const admin = checkInput(input);
+  const { admin, passwordHash } = checkInput(input);
   const zone = readZoneDocument(input.zoneDocumentJwt)!;
   const oods = [...new Set([...input.oodNames, ...oodNamesOf(input.zoneBootConfig.oods), ...zone.oods])].filter(isSafeName).sort();
   const owner = input.startConfig.owner_document;
@@ -64,7 +64,7 @@ export function buildBootKeys(input: BootInput): Record<string, string> {
   put(userProfileKey(admin), { name: admin, full_name: typeof owner.full_name === 'string' ? owner.full_name : admin, create_time: input.now });
   put(userSettingsKey('root'), { user_id: 'root', type: 'root', state: 'active', res_pool_id: 'default', is_local: true });
   put(userSettingsKey(admin), { user_id: admin, type: 'admin', state: 'active', res_pool_id: 'default', is_local: true });
-  keys[passwordKey(admin)] = input.startConfig.admin_password_hash;
+  keys[passwordKey(admin)] = passwordHash;
   keys[VERIFY_HUB_KEY] = input.verifyHubKey.privateKeyPem;
 
   const specs = KERNEL_SERVICES.map(({ name, port }) => ({ name, spec: buildKernelServiceSpec(name, port) }));

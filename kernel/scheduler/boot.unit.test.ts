@@ -48,7 +48,7 @@ test('user settings carry no password; the verifier lives under security/verify-
   for (const key of ['users/alice/settings', 'users/root/settings']) {
     const settings = JSON.parse(keys[key]) as Record<string, unknown>;
     assert.equal(settings.password, undefined, key);
-    assert.ok(!keys[key].includes(input.startConfig.admin_password_hash), key);
+    assert.ok(!keys[key].includes(input.startConfig.admin_password_hash!), key);
     assert.equal(settings.state, 'active');
   }
   assert.equal(JSON.parse(keys['users/alice/settings']).type, 'admin');

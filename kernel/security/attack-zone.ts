@@ -39,9 +39,9 @@ export interface AttackZone {
   stop(): Promise<void>;
 }
 
-export async function startAttackZone(): Promise<AttackZone> {
+export async function startAttackZone(opts: { oodEnv?: Record<string, string> } = {}): Promise<AttackZone> {
   const fixtures = join(repoRoot, 'kernel/node-daemon/fixtures');
-  const { ood, env, mnemonic, dir } = await activatedOod({ args: ['--pkgs', fixtures], env: TUNING });
+  const { ood, env, mnemonic, dir } = await activatedOod({ args: ['--pkgs', fixtures], env: { ...TUNING, ...opts.oodEnv } });
   const nodeDir = await tempDir('buckyos-attack-node-');
   const zoneUrl = env.BUCKYOS_ZONE;
   const enrolled = await cli(['enroll', '--zone', zoneUrl, '--name', NODE, '--device-data', nodeDir.path, '--mnemonic', mnemonic]);

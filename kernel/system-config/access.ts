@@ -15,6 +15,8 @@ export { RBAC_POLICY_KEY };
 
 export type Action = 'read' | 'write';
 
+const MIN_REFRESH_INTERVAL_MS = 1000;
+
 /** Whether a write to `key` changes trust keys or the RBAC policy. */
 export const touchesTrust = (key: string) => key === BOOT_CONFIG_KEY || key.startsWith(RBAC_PREFIX);
 
@@ -28,6 +30,7 @@ export class AccessControl {
   private readonly trust: TrustKeys;
   private running: Promise<void> | undefined;
   private runningFrom = -1;
+  private lastBuiltAtMs = 0;
   private queued: Promise<void> | undefined;
   private readonly unsubscribe: () => void;
 
@@ -137,5 +140,19 @@ export class AccessControl {
       this.log.warn('ignoring malformed lines in system/rbac/policy', { lines: rbac.rejectedTailLines.slice(0, 20) });
     this.rbac = rbac;
     this.trust.reload();
+    this.lastBuiltAtMs = Date.now();
+    this.log.debug('trust keys and RBAC rebuilt', { revision: this.store.globalRevision() });
+  }
+
+  /**
+   * sys_refresh_trust_keys: every change to a trust source already rebuilds (see the constructor), so
+   * an explicit refresh only helps after a change made outside this process. Concurrent requests share
+   * one rebuild and a new one starts at most once per second: a flood of calls cannot keep the
+   * service rebuilding RBAC.
+   */
+  refreshRequested(): Promise<void> {
+    if (this.running) return this.running;
+    if (Date.now() - this.lastBuiltAtMs < MIN_REFRESH_INTERVAL_MS) return Promise.resolve();
+    return this.reload();
   }
 }

@@ -8,7 +8,7 @@ import type {
 } from '../api/system-config.js';
 import { normalizeKey, RESERVED_PREFIX } from '../lib/kv-keys.js';
 import type { KvStore } from './store/types.js';
-import { touchesTrust, type AccessControl } from './access.js';
+import { RBAC_POLICY_KEY, touchesTrust, type AccessControl } from './access.js';
 import type { Principal } from './principal.js';
 import { planWrites, type RevisionCondition, type TxAction, type WriteRequest } from './tx.js';
 import type { WatchHub, WatchResult } from './watch.js';
@@ -133,8 +133,12 @@ export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; bef
     },
     sys_refresh_trust_keys: {
       params: schema.emptyParams,
-      async handler() {
-        await access.reload(Number.POSITIVE_INFINITY);
+      async handler(_params: unknown, ctx) {
+        const p = who(ctx);
+        // Those who read the policy itself (kernel, OODs, nodes, admins); users and apps have no use for it.
+        if (!(await access.can(p, RBAC_POLICY_KEY, 'read')))
+          throw permissionDenied(`${p.userId} (app ${p.appId}) may not refresh the zone's trust keys; only the kernel, nodes and admins may`);
+        await access.refreshRequested();
         return null;
       },
     },

@@ -292,7 +292,8 @@ for (const backend of backends) {
       assert.notEqual(await zone.as(await sessionToken('alice', 'control-panel', {}, rotated)).get('boot/config'), null);
       await zone.kernel.set('boot/config', bootConfig(verifyHub));
       assert.notEqual(await alice.get('boot/config'), null);
-      assert.equal(await bob.refreshTrustKeys(), undefined);
+      assert.equal(await alice.refreshTrustKeys(), undefined);
+      await refused(zone, 'PERMISSION_DENIED', () => bob.refreshTrustKeys());
     });
 
     test('dump_configs_for_scheduler: scheduler and node-daemon devices only; never security/', async () => {

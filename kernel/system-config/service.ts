@@ -32,7 +32,7 @@ export interface SystemConfigOptions {
 export interface SystemConfigHandle {
   port: number;
   stop(): Promise<void>;
-  /** Rebuilds trust keys and RBAC from the store (what sys_refresh_trust_keys does). */
+  /** Rebuilds trust keys and RBAC from the store now (sys_refresh_trust_keys coalesces and limits this). */
   refreshTrustKeys(): Promise<void>;
   /** The caller of a token, verified against the zone's trust keys (for other services in this process). */
   authenticate(token: string): Promise<Principal>;

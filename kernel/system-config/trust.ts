@@ -41,6 +41,33 @@ function parseJsonObject(text: string | undefined): Record<string, unknown> | un
   }
 }
 
+/**
+ * The longest a bearer token may live, by signer: verify-hub's session tokens live 15 min, the
+ * device tokens of our services and node-daemon's app tokens 20 min (upstream: 2 × 10 min), the
+ * owner's enrolment tokens 120 s. A leaked token with `exp` years ahead is refused, not trusted.
+ */
+export const MAX_TOKEN_LIFETIME_S: Readonly<Record<Signer['type'], number>> = {
+  'verify-hub': 20 * 60,
+  device: 30 * 60,
+  owner: 30 * 60,
+  user: 30 * 60,
+};
+const CLOCK_SKEW_S = 60;
+
+/** `exp` at most the signer's lifetime ahead of now and of `iat` (BuckyOS tokens may lack `iat`). */
+function checkLifetime(claims: Claims, signer: Signer['type']): void {
+  const max = MAX_TOKEN_LIFETIME_S[signer];
+  const exp = claims.exp as number;
+  const now = nowSeconds();
+  if (exp - now > max + CLOCK_SKEW_S)
+    throw unauthenticated(`token expires ${Math.round((exp - now) / 60)} min from now; ${signer}-signed tokens may live at most ${max / 60} min`);
+  if (claims.iat !== undefined) {
+    if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) throw unauthenticated('token "iat" is not a number');
+    if (claims.iat > now + CLOCK_SKEW_S) throw unauthenticated('token "iat" is in the future');
+    if (exp - claims.iat > max) throw unauthenticated(`token lives ${Math.round((exp - claims.iat) / 60)} min; ${signer}-signed tokens may live at most ${max / 60} min`);
+  }
+}
+
 export class TrustKeys {
   private readonly fixed = new Map<string, TrustEntry>();
   private verifyHub: Ed25519PublicJwk | undefined;
@@ -90,6 +117,7 @@ export class TrustKeys {
     const claims = await verifyJwt(token, entry.jwk);
     if (claims.zone !== undefined && claims.zone !== this.identity.zoneDid)
       throw unauthenticated('token was issued for another zone');
+    checkLifetime(claims, entry.signer.type);
     const principal = principalFromClaims(claims, entry.signer, name);
     if (entry.signer.type === 'device' && principal.kind === 'service') this.checkAppToken(principal, entry.signer.name);
     if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();

@@ -20,8 +20,11 @@ export interface StartConfigFile {
   device_doc_jwt: string;
   device_mini_doc_jwt: string;
   ood_jwt: string;
-  /** base64(sha256(password + username + ".buckyos")) — a verifier, never the password. */
-  admin_password_hash: string;
+  /**
+   * base64(sha256(password + username + ".buckyos")) — a verifier, never the password. Only needed
+   * until first boot has stored it in KV; then the OOD removes it from the file.
+   */
+  admin_password_hash?: string;
   guest_access?: boolean;
   enabled_features?: string[];
 }
