@@ -7,7 +7,7 @@
 //                 from it) → gateway (the entry everyone reaches services through) → scheduler →
 //                 node-daemon (reports and apps) → app-manager (resumes unfinished installs and upgrades,
 //                 which need all of the above).
-import { BOOT_CONFIG_KEY, SCHEDULER_HISTORY_PREFIX } from './api/keys.js';
+import { BOOT_CONFIG_KEY, SCHEDULER_HISTORY_PREFIX, passwordKey } from './api/keys.js';
 import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
 import { writeFileAtomic } from './lib/fs-atomic.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
@@ -205,7 +205,6 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   log.info('OOD running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName });
 }
 
-/** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
 /**
  * The admin password verifier in start_config.json is needed once, for first boot; it is
  * password-equivalent, so once the KV holds it (a KV write is acknowledged only after its fsync) the
@@ -214,13 +213,14 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
 async function dropStoredAdminVerifier(id: NodeIdentity, paths: DataPaths, kv: SystemConfigClient, log: Logger): Promise<void> {
   const start = id.startConfig;
   if (!start?.admin_password_hash) return;
-  if (!(await kv.get(`security/verify-hub/passwords/${start.user_name}`))) return;
+  if (!(await kv.get(passwordKey(start.user_name)))) return;
   const { admin_password_hash: _stored, ...rest } = start;
   await writeFileAtomic(paths.startConfig, `${JSON.stringify(rest, null, 2)}\n`, 0o600);
   id.startConfig = rest;
   log.info('the admin password verifier is in KV now; removed it from etc/start_config.json');
 }
 
+/** Spec 20 §boot, ours in one transaction: all keys are created together or not at all. */
 async function firstBootIfNeeded(id: NodeIdentity, kv: SystemConfigClient, log: Logger): Promise<void> {
   if (await kv.get(BOOT_CONFIG_KEY)) return;
   if (!id.startConfig) throw new KrpcError('NOT_ACTIVATED', 'this node has no start_config.json; activate it as an OOD first');
