@@ -52,6 +52,19 @@ test('tokens living longer than their signer ever issues them are refused, whoev
   assert.ok(await zone.as('system_config', await ownerToken({ iat: now, exp: now + 120 })).call('sys_config_get', { key: 'boot/config' }));
 });
 
+test('a login JWT addressed to verify-hub opens a session there and is no bearer token at system-config', async () => {
+  const now = nowSeconds();
+  const owner = deriveOwnerKeyMaterial(zone.mnemonic).ownerKey;
+  // The shape of the setup wizard's hand-over: owner-signed, for the admin, app control-panel, 10 minutes.
+  const loginJwt = await signJwt({ iss: 'root', sub: ADMIN, appid: 'control-panel', aud: 'verify-hub', jti: randomBytes(8).toString('hex'), iat: now, exp: now + 600 }, owner.privateKeyPem, 'root');
+  await refusedWith('UNAUTHENTICATED', 'a login JWT used as a bearer token', () => zone.as('system_config', loginJwt).call('sys_config_get', { key: 'boot/config' }));
+  const pair = await zone.as('verify_hub').call<{ session_token: string }>('login_by_jwt', { jwt: loginJwt });
+  assert.ok(await zone.as('system_config', pair.session_token).call('sys_config_get', { key: 'boot/config' }), 'the session it gives works');
+  // Without the audience, the same owner-signed token is (still) a bearer token: the check is the audience.
+  const bearer = await signJwt({ iss: 'root', sub: ADMIN, appid: 'control-panel', jti: randomBytes(8).toString('hex'), iat: now, exp: now + 600 }, owner.privateKeyPem, 'root');
+  assert.ok(await zone.as('system_config', bearer).call('sys_config_get', { key: 'boot/config' }));
+});
+
 test('sys_refresh_trust_keys: a user may not call it; an admin flood of 400 rebuilds RBAC only a few times', async () => {
   const bob = zone.as('system_config', await session({ sub: 'bob' }));
   await refusedWith('PERMISSION_DENIED', 'bob refreshes the trust keys', () => bob.call('sys_refresh_trust_keys', {}));

@@ -48,13 +48,15 @@ export function principalFromClaims(claims: Claims, signer: Signer, issuer: stri
   const sudo = claims.sudo === true && signer.type !== 'device';
   const session = typeof claims.session === 'number' && Number.isSafeInteger(claims.session) ? claims.session : undefined;
 
+  // A token addressed to verify-hub (its refresh tokens, a login JWT such as the setup wizard's
+  // hand-over) is spent there for a session; it is never a bearer token at other services, whoever signed it.
+  if (claims.aud === 'verify-hub') throw unauthenticated('this token is addressed to verify-hub (a login or refresh token); use the session token it gives');
   let kind: PrincipalKind;
   switch (signer.type) {
     case 'owner':
       kind = 'user';
       break;
     case 'verify-hub':
-      if (claims.aud === 'verify-hub') throw unauthenticated('a refresh token only works at verify-hub; use the session token');
       kind = kindFromClaim(claims.principal_kind);
       if (RBAC_ROLE_NAMES.has(userId)) throw unauthenticated(`session tokens cannot name the role "${userId}" as their subject`);
       // verify-hub opens sessions for users and devices only, whose names are never kernel ids.

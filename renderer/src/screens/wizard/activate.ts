@@ -57,7 +57,7 @@ export async function activateFromPage(input: PageActivationInput): Promise<Page
     });
     const ownerName = result.ownerDid.replace(/^did:bns:/, '');
     const jti = base64UrlEncode(crypto.getRandomValues(new Uint8Array(16)));
-    const handoverJwt = signEdDsaJwt({ iss: 'root', sub: ownerName, appid: PANEL_APPID, jti, iat: now, exp: now + HANDOVER_LIFETIME_S }, key.seed);
+    const handoverJwt = signEdDsaJwt({ iss: 'root', sub: ownerName, appid: PANEL_APPID, aud: 'verify-hub', jti, iat: now, exp: now + HANDOVER_LIFETIME_S }, key.seed);
     return { ownerName, gatewayUrl: gatewayUrlFor(location.href), handoverJwt };
   } finally {
     key.seed.fill(0);
