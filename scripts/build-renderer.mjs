@@ -39,3 +39,11 @@ try {
   process.exit(0);
 }
 await build({ configFile: join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+// The owner kit (kernel/api/owner-kit.ts): the kernel's owner-side code as one browser module beside
+// the panel, which the page loads over HTTP instead of bundling kernel code.
+const esbuild = await import('esbuild');
+await esbuild.build({
+  entryPoints: [join(root, 'kernel', 'activation', 'owner-kit.ts')],
+  outfile: join(root, 'dist', 'renderer', 'owner-kit.js'),
+  bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none', logLevel: 'warning',
+});

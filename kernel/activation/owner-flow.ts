@@ -5,6 +5,7 @@
 // the caller. We let the device prepare its documents, check they say what we asked for, sign them
 // and send only signatures. Without an SN the zone is an own-domain zone: zone DID did:web:<zone name>,
 // gateway net_id "nat" (spec 40 §6.3 allows nat|wan_dyn|portmap|wan; "nat" = behind the home router).
+import type { ActivationTransport, OwnerActivationResult, OwnerActivationStep } from '../api/owner-kit.js';
 import { KrpcError } from '../lib/errors.js';
 import { buildDeviceDid, formatDid, isHostName } from '../lib/identity/did.js';
 import {
@@ -12,9 +13,7 @@ import {
 } from '../lib/identity/documents.js';
 import { sameKey, type Ed25519PublicJwk } from '../lib/identity/jwk.js';
 import { hashPassword } from '../lib/identity/password.js';
-import type {
-  ActiveNameMapping, CommitActiveParams, CommitActiveResult, DeviceKeyPairResult, PrepareActiveDocumentsParams, PreparedActiveDocuments,
-} from './schema.js';
+import type { ActiveNameMapping, PreparedActiveDocuments } from './schema.js';
 
 /** Activation always makes one OOD with this name. */
 export const ACTIVATED_DEVICE_NAME = 'ood1';
@@ -23,14 +22,7 @@ const MAX_PASSWORD_LENGTH = 1024;
 /** Slack for clock skew between the owner's computer and the device when checking prepared times. */
 const CLOCK_SLACK_SECONDS = 600;
 
-/** The device's activation kRPC (POST /kapi/active), however the caller reaches it. */
-export interface ActivationTransport {
-  generateDeviceKeyPair(): Promise<DeviceKeyPairResult>;
-  prepareActiveDocuments(params: PrepareActiveDocumentsParams): Promise<PreparedActiveDocuments>;
-  commitActive(params: CommitActiveParams): Promise<CommitActiveResult>;
-}
-
-export type OwnerActivationStep = 'device-key' | 'prepare' | 'sign' | 'commit';
+export type { ActivationTransport, OwnerActivationResult, OwnerActivationStep };
 
 export interface OwnerActivationInput {
   transport: ActivationTransport;
@@ -45,13 +37,6 @@ export interface OwnerActivationInput {
   /** Unix seconds. */
   now: number;
   onStep?(step: OwnerActivationStep): void;
-}
-
-export interface OwnerActivationResult {
-  zoneDid: string;
-  ownerDid: string;
-  deviceName: string;
-  accessHostname: string;
 }
 
 export async function runOwnerActivation(input: OwnerActivationInput): Promise<OwnerActivationResult> {

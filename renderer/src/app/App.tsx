@@ -1,5 +1,6 @@
 // The root: an unactivated device opens the wizard; a zone opens the control panel (signed in from a
 // saved session, from the wizard's hand-over login, or through the login screen).
+import { loadOwnerKit } from '../api/owner-kit';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -8,7 +9,8 @@ import { useReconnect } from '../stores/reconnect';
 import { detectMode, type PanelMode } from './mode';
 import { Shell } from './Shell';
 
-const WizardScreen = lazy(() => import('../screens/wizard/WizardScreen'));
+// The wizard's store makes recovery words as it loads: the owner kit comes first.
+const WizardScreen = lazy(() => loadOwnerKit().then(() => import('../screens/wizard/WizardScreen')));
 const LoginScreen = lazy(() => import('../screens/login/LoginScreen'));
 
 /** `#/home?handover=<jwt>&user=<name>`: the wizard's one-time login, removed from the address at once. */

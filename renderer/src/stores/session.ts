@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import { krpcCall, krpcRaw, PanelError, type CallOptions } from '../api/krpc';
 import type { MethodOf, ParamsFor, ResultFor, ServiceName, TokenPairResult } from '../api/kernel-types';
-import { hashPassword, loginProof } from '../../../kernel/lib/identity/password';
+import { loadOwnerKit } from '../api/owner-kit';
 
 /** The app id the panel logs in as (upstream's control panel id; RBAC group "system"). */
 export const PANEL_APPID = 'control-panel';
@@ -117,9 +117,10 @@ export const useSession = create<SessionState>()((set, get) => {
 
     async login(user, password) {
       const name = user.trim().toLowerCase();
+      const kit = await loadOwnerKit();
       const nonce = Date.now();
       const r = await krpcCall('verify_hub', 'login_by_password', {
-        username: name, password: loginProof(hashPassword(password, name), nonce), appid: PANEL_APPID, login_nonce: nonce,
+        username: name, password: kit.loginProof(kit.hashPassword(password, name), nonce), appid: PANEL_APPID, login_nonce: nonce,
       });
       signedIn(name, r);
     },

@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ownerKit } from '../../../kernel/activation/owner-kit';
+import { provideOwnerKit } from '../api/owner-kit';
 
 interface Call { service: string; method: string; token?: string }
 let calls: Call[] = [];
@@ -40,6 +42,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+provideOwnerKit(ownerKit);
 const { useSession, tokenExpiry } = await import('./session');
 
 beforeEach(() => {

@@ -1,10 +1,9 @@
 // Setting up from the page: the owner key is derived from the recovery words HERE, signs the
 // documents the device prepared (the same shared flow the CLI runs, kernel/activation/owner-flow.ts),
 // and signs one short-lived, single-use login for the new zone so the owner lands on Home signed in.
-// The key and the words are never sent or stored; the seed is wiped when we are done.
-import { deriveOwnerKey, signEdDsaJwt } from '../../../../kernel/lib/identity/owner-key';
-import { runOwnerActivation, type ActivationTransport, type OwnerActivationStep } from '../../../../kernel/activation/owner-flow';
-import { base64UrlEncode } from '../../../../kernel/lib/identity/base64';
+// The key and the words are never sent or stored; the kit wipes the seed when it is done.
+import type { ActivationTransport, OwnerActivationStep } from '../../../../kernel/api/owner-kit';
+import { ownerKit } from '../../api/owner-kit';
 import { krpcCall } from '../../api/krpc';
 import { PANEL_APPID } from '../../stores/session';
 
@@ -41,27 +40,20 @@ export function gatewayUrlFor(pageUrl: string): string {
 }
 
 export async function activateFromPage(input: PageActivationInput): Promise<PageActivationResult> {
-  const key = deriveOwnerKey(input.mnemonic);
-  try {
-    const now = Math.floor(Date.now() / 1000);
-    const result = await runOwnerActivation({
-      transport: activationTransport,
-      zoneName: input.zoneName,
-      ownerName: input.ownerName,
-      password: input.password,
-      ownerPublicJwk: key.publicJwk,
-      evmAddress: key.evmAddress,
-      sign: (doc) => signEdDsaJwt(doc, key.seed),
-      now,
-      onStep: input.onStep,
-    });
-    const ownerName = result.ownerDid.replace(/^did:bns:/, '');
-    const jti = base64UrlEncode(crypto.getRandomValues(new Uint8Array(16)));
-    const handoverJwt = signEdDsaJwt({ iss: 'root', sub: ownerName, appid: PANEL_APPID, aud: 'verify-hub', jti, iat: now, exp: now + HANDOVER_LIFETIME_S }, key.seed);
-    return { ownerName, gatewayUrl: gatewayUrlFor(location.href), handoverJwt };
-  } finally {
-    key.seed.fill(0);
-  }
+  const kit = ownerKit();
+  const now = Math.floor(Date.now() / 1000);
+  const ownerNameOf = (ownerDid: string) => ownerDid.replace(/^did:bns:/, '');
+  const { result, extraJwt } = await kit.activate({
+    transport: activationTransport,
+    mnemonic: input.mnemonic,
+    zoneName: input.zoneName,
+    ownerName: input.ownerName,
+    password: input.password,
+    now,
+    onStep: input.onStep,
+    alsoSign: (r) => ({ iss: 'root', sub: ownerNameOf(r.ownerDid), appid: PANEL_APPID, aud: 'verify-hub', jti: kit.randomId(), iat: now, exp: now + HANDOVER_LIFETIME_S }),
+  });
+  return { ownerName: ownerNameOf(result.ownerDid), gatewayUrl: gatewayUrlFor(location.href), handoverJwt: extraJwt! };
 }
 
 /** Resolves once the zone's gateway answers (any answer: the page cannot read another port's replies). */

@@ -1,5 +1,5 @@
 // The phases of setting up, in order, and how far along a phase puts the bar.
-import type { OwnerActivationStep } from '../../../../kernel/activation/owner-flow';
+import type { OwnerActivationStep } from '../../../../kernel/api/owner-kit';
 
 export const SETUP_PHASES = ['device-key', 'prepare', 'sign', 'commit', 'booting', 'opening'] as const;
 export type SetupPhase = (typeof SETUP_PHASES)[number];

@@ -1,8 +1,7 @@
 // The wizard's state: five screens (welcome, words, check, zone, review → progress). The recovery
 // words live only in this store, in memory, and are dropped as soon as the device is set up.
 import { create } from 'zustand';
-import { generateMnemonic, normalizeMnemonic } from '../../../../kernel/lib/identity/owner-key';
-import { normalizeOwnerName, normalizeZoneName } from '../../../../kernel/activation/owner-flow';
+import { ownerKit } from '../../api/owner-kit';
 import { activateFromPage, handoverUrl, waitForGateway, type PageActivationResult } from './activate';
 import { checkWords, pickCheckPositions } from './words';
 import { isActivationStep, type SetupPhase } from './progress';
@@ -43,16 +42,16 @@ export function validateStep(s: WizardState): Problems {
   const ok = (f: () => unknown) => { try { f(); return true; } catch { return false; } };
   switch (s.step) {
     case 'welcome':
-      if (!ok(() => normalizeOwnerName(s.ownerName))) p.ownerName = 'wizard.welcome.nameInvalid';
+      if (!ok(() => ownerKit().normalizeOwnerName(s.ownerName))) p.ownerName = 'wizard.welcome.nameInvalid';
       break;
     case 'words':
-      if (s.wordsMode === 'restore' && !ok(() => normalizeMnemonic(s.restoreText))) p.restore = 'wizard.words.restoreInvalid';
+      if (s.wordsMode === 'restore' && !ok(() => ownerKit().normalizeMnemonic(s.restoreText))) p.restore = 'wizard.words.restoreInvalid';
       break;
     case 'check':
       if (!checkWords(s.mnemonic, s.checkPositions, s.checkTyped).every(Boolean)) p.check = 'wizard.check.mismatch';
       break;
     case 'zone':
-      if (!ok(() => normalizeZoneName(s.zoneName))) p.zoneName = 'wizard.zone.nameInvalid';
+      if (!ok(() => ownerKit().normalizeZoneName(s.zoneName))) p.zoneName = 'wizard.zone.nameInvalid';
       if (s.password.length < MIN_PASSWORD_LENGTH) p.password = 'wizard.zone.passwordShort';
       else if (passwordStrength(s.password, [s.ownerName, s.zoneName]) < 2) p.password = 'wizard.zone.passwordWeak';
       if (s.confirm !== s.password) p.confirm = 'wizard.zone.confirmMismatch';
@@ -63,7 +62,7 @@ export function validateStep(s: WizardState): Problems {
   return p;
 }
 
-const freshWords = () => ({ mnemonic: generateMnemonic(), checkPositions: pickCheckPositions(3), checkTyped: ['', '', ''] });
+const freshWords = () => ({ mnemonic: ownerKit().generateMnemonic(), checkPositions: pickCheckPositions(3), checkTyped: ['', '', ''] });
 
 export const createWizardStore = () => create<WizardState>()((set, get) => ({
   step: 'welcome',
@@ -86,7 +85,7 @@ export const createWizardStore = () => create<WizardState>()((set, get) => ({
     if (Object.keys(problems).length) return set({ problems });
     let step = WIZARD_STEPS[WIZARD_STEPS.indexOf(s.step) + 1] ?? s.step;
     if (s.step === 'words' && s.wordsMode === 'restore') {
-      set({ mnemonic: normalizeMnemonic(s.restoreText) });
+      set({ mnemonic: ownerKit().normalizeMnemonic(s.restoreText) });
       step = 'zone';
     }
     set({ step, problems: {} });

@@ -1,8 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { createWizardStore, validateStep } from './store';
+import { ownerKit } from '../../../../kernel/activation/owner-kit';
+import { provideOwnerKit } from '../../api/owner-kit';
 import { checkWords, pickCheckPositions } from './words';
 import { passwordStrength } from './strength';
 import { phaseStates, setupProgress, SETUP_PHASES } from './progress';
+
+// In the page the kit comes over HTTP before the wizard loads; here the kernel's own module stands in.
+provideOwnerKit(ownerKit);
+const { createWizardStore, validateStep } = await import('./store');
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 

@@ -1,0 +1,50 @@
+// The owner's side of the zone that runs in the owner's own client (the CLI, or the page in the setup
+// wizard and at sign-in): the recovery words, the owner key derived from them, and the signatures and
+// password proofs made with them. The kernel builds one browser bundle of it (kernel/activation/
+// owner-kit.ts → dist/renderer/owner-kit.js, served beside the control panel), so the page runs the
+// CLI's own code without importing kernel code: it loads the bundle over HTTP and knows only this type.
+import type { CommitActiveParams, CommitActiveResult, DeviceKeyPairResult, PrepareActiveDocumentsParams, PreparedActiveDocuments } from './activation.js';
+
+/** The device's activation kRPC (POST /kapi/active), however the caller reaches it. */
+export interface ActivationTransport {
+  generateDeviceKeyPair(): Promise<DeviceKeyPairResult>;
+  prepareActiveDocuments(params: PrepareActiveDocumentsParams): Promise<PreparedActiveDocuments>;
+  commitActive(params: CommitActiveParams): Promise<CommitActiveResult>;
+}
+
+export type OwnerActivationStep = 'device-key' | 'prepare' | 'sign' | 'commit';
+
+export interface OwnerActivationResult {
+  zoneDid: string;
+  ownerDid: string;
+  deviceName: string;
+  accessHostname: string;
+}
+
+export interface OwnerKitActivation {
+  transport: ActivationTransport;
+  mnemonic: string;
+  zoneName: string;
+  ownerName: string;
+  password: string;
+  /** Unix seconds. */
+  now: number;
+  onStep?(step: OwnerActivationStep): void;
+  /** Claims of one more owner-signed JWT to make with the same key before it is wiped (the hand-over login). */
+  alsoSign?(result: OwnerActivationResult): object;
+}
+
+export interface OwnerKit {
+  generateMnemonic(): string;
+  /** The 12 words, normalised; throws when they are not a valid BIP-39 phrase. */
+  normalizeMnemonic(text: string): string;
+  normalizeOwnerName(name: string): string;
+  normalizeZoneName(name: string): string;
+  /** BuckyOS's password verifier and its nonce-bound login proof. */
+  hashPassword(password: string, user: string): string;
+  loginProof(passwordHash: string, nonceMs: number): string;
+  /** 16 random bytes, base64url: a jti. */
+  randomId(): string;
+  /** Derives the owner key, runs the owner side of activation, signs `alsoSign`'s claims, wipes the key. */
+  activate(input: OwnerKitActivation): Promise<{ result: OwnerActivationResult; extraJwt?: string }>;
+}
