@@ -16,3 +16,4 @@ export * from './scheduler.js';
 export * from './repo.js';
 export * from './app-manager.js';
 export * from './control-panel.js';
+export * from './devices.js';

@@ -1,0 +1,301 @@
+// Devices of a zone (issue 11): finding unjoined devices on the LAN (NodeFinder, UDP 2980), pairing
+// by a `buckyos://` URL (QR), approving a device without the recovery words (an owner-signed
+// enrolment delegation), listing and removing devices. The kRPC methods are served by the OOD's
+// control-panel service (POST /kapi/control-panel, upstream's `<area>.<verb>` method names); the
+// LAN wire shapes keep upstream's NodeFinder envelope (spec 50 §4.3: LookingForReq / LookingForResp).
+// Browser-safe: the pairing URL helpers below use only URLSearchParams.
+import type { Ed25519PublicJwk } from './identity.js';
+import type { InstanceState } from './zone.js';
+import type { NodeStatus, Reason } from './scheduler.js';
+
+// ---- LAN discovery (NodeFinder) ----------------------------------------------------------------
+
+/** UDP port of NodeFinder (upstream node-daemon's finder; TCP 2980 is rtcp). */
+export const NODE_FINDER_PORT = 2980;
+/** IPv4 multicast group unjoined devices also listen on and announce to (ours: upstream broadcasts only). */
+export const NODE_FINDER_MULTICAST_GROUP = '239.255.29.80';
+/** Largest datagram either side sends or accepts; anything bigger is dropped unread. */
+export const NODE_FINDER_MAX_DATAGRAM = 4096;
+
+/**
+ * Upstream's LookingForReq: `node_id` is the device looked for, `iam` the sender's device JWT. Ours:
+ * `node_id` "*" asks every device that has not joined a zone (or is not activated) to answer.
+ */
+export interface LookingForReq {
+  node_id: string;
+  seq: number;
+  iam?: string;
+}
+
+/**
+ * Upstream's LookingForResp: `resp` is the answering device's JWT. An unjoined device has no
+ * owner-signed document yet, so ours is a `DeviceAnnouncement` signed by the device's own key (which
+ * proves only that the holder of that key sent it). Sent as an answer to a probe (seq of the probe)
+ * and unasked when the device starts (seq 0).
+ */
+export interface LookingForResp {
+  seq: number;
+  resp: string;
+}
+
+/** Payload of the self-signed JWT an unjoined (or unactivated) device announces. */
+export interface DeviceAnnouncement {
+  /** What the device calls itself (its hostname); a suggestion for its name in the zone. */
+  name: string;
+  /** "server" for a headless node waiting to join, "ood" for a device waiting for activation. */
+  device_type: string;
+  arch: string;
+  os: string;
+  /** 'unjoined': a node waiting for enrolment; 'unactivated': a device that can become an OOD. */
+  state: DiscoveredState;
+  /** The enrolment (or activation) endpoint base, e.g. http://192.168.1.30:3182. */
+  join_url: string;
+  /** keyFingerprint(device_public_key), XXXX-XXXX-XXXX: the same code the device prints and puts in its QR. */
+  fingerprint: string;
+  device_public_key: Ed25519PublicJwk;
+  iat: number;
+  exp: number;
+}
+
+export type DiscoveredState = 'unjoined' | 'unactivated';
+
+/** One device a scan found. Nothing here is trusted: it is what the device claimed, checked for shape only. */
+export interface DiscoveredDevice {
+  /** The fingerprint doubles as the entry's id. */
+  fingerprint: string;
+  name: string;
+  device_type: string;
+  arch: string;
+  os: string;
+  state: DiscoveredState;
+  /** The address the announcement came from (the UDP source). */
+  address: string;
+  /** From the announcement; its host is always `address` (another host is refused). */
+  join_url: string;
+  device_public_key: Ed25519PublicJwk;
+  /** Unix ms. */
+  first_seen: number;
+  last_seen: number;
+}
+
+// ---- pairing by QR: buckyos://join?… ------------------------------------------------------------
+
+export const PAIRING_URL_PREFIX = 'buckyos://join?';
+
+/** What a headless node's QR code holds (and its :3182 page shows). */
+export interface PairingInfo {
+  /** The device's enrolment endpoint, http(s)://<address>:3182. */
+  join_url: string;
+  /** keyFingerprint of the device key, XXXX-XXXX-XXXX. */
+  fingerprint: string;
+  /** The one-time pairing code the device shows (XXXX-XXXX); proves the approver saw the device. */
+  pairing_code: string;
+  /** The device's own name for itself (its hostname), if it gave one. */
+  name?: string;
+}
+
+const FINGERPRINT_RE = /^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/;
+const PAIRING_CODE_RE = /^[A-Z2-7]{4}-[A-Z2-7]{4}$/;
+const MAX_PAIRING_URL = 1024;
+
+/** A fingerprint or pairing code as typed (any case, spaces or dashes) in canonical form, or undefined. */
+export function canonicalCode(text: string, groups: 2 | 3): string | undefined {
+  const chars = String(text ?? '').toUpperCase().replace(/[\s-]/g, '');
+  if (chars.length !== groups * 4 || !/^[A-Z2-7]+$/.test(chars)) return undefined;
+  return chars.match(/.{4}/g)!.join('-');
+}
+
+function checkJoinUrl(text: string): string | undefined {
+  const m = /^(https?):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/.exec(String(text ?? '').trim());
+  if (!m || (m[3] !== undefined && (Number(m[3]) < 1 || Number(m[3]) > 65535))) return undefined;
+  return `${m[1]}://${m[2]}${m[3] ? `:${m[3]}` : ''}`;
+}
+
+/** `buckyos://join?v=1&url=…&fp=…&code=…[&name=…]` */
+export function formatPairingUrl(info: PairingInfo): string {
+  const url = checkJoinUrl(info.join_url);
+  const fp = canonicalCode(info.fingerprint, 3);
+  const code = canonicalCode(info.pairing_code, 2);
+  if (!url || !fp || !code) throw new Error('INVALID_PARAMS: a pairing URL needs an http(s) join URL, a fingerprint XXXX-XXXX-XXXX and a pairing code XXXX-XXXX');
+  const q = new URLSearchParams({ v: '1', url, fp, code });
+  if (info.name) q.set('name', info.name.slice(0, 64));
+  return PAIRING_URL_PREFIX + q.toString();
+}
+
+/**
+ * Parses what a QR code, a paste or a camera gave: a `buckyos://join?…` URL. Returns a structured
+ * error string `"INVALID_PARAMS: …"` instead of throwing, so a page can show it as is.
+ */
+export function parsePairingUrl(text: string): { ok: true; info: PairingInfo } | { ok: false; error: string } {
+  const bad = (why: string) => ({ ok: false as const, error: `INVALID_PARAMS: ${why}` });
+  const s = String(text ?? '').trim();
+  if (s.length > MAX_PAIRING_URL) return bad('the pairing URL is too long');
+  if (!s.toLowerCase().startsWith(PAIRING_URL_PREFIX)) return bad('not a BuckyOS pairing URL (it starts with buckyos://join?)');
+  const q = new URLSearchParams(s.slice(PAIRING_URL_PREFIX.length));
+  const v = q.get('v');
+  if (v !== null && v !== '1') return bad(`pairing URL version ${v.slice(0, 8)} is not supported; update this app`);
+  const url = checkJoinUrl(q.get('url') ?? '');
+  if (!url) return bad('the pairing URL has no valid device address (url=http://<device>:3182)');
+  const fingerprint = canonicalCode(q.get('fp') ?? '', 3);
+  if (!fingerprint || !FINGERPRINT_RE.test(fingerprint)) return bad('the pairing URL has no valid key fingerprint (fp=XXXX-XXXX-XXXX)');
+  const pairing_code = canonicalCode(q.get('code') ?? '', 2);
+  if (!pairing_code || !PAIRING_CODE_RE.test(pairing_code)) return bad('the pairing URL has no valid pairing code (code=XXXX-XXXX)');
+  const name = q.get('name')?.trim().slice(0, 64);
+  return { ok: true, info: { join_url: url, fingerprint, pairing_code, ...(name ? { name } : {}) } };
+}
+
+// ---- approval without the recovery words: the enrolment delegation ------------------------------
+
+/**
+ * Payload of the enrolment delegation: a JWT the OWNER signs (in the wizard or CLI, where the owner key
+ * lives for a moment) over the public half of a key the OOD generated (`etc/enrolment_key.pem`). It lets
+ * that key sign DeviceDocuments of node types only, for this zone, until `exp`. Every verifier follows
+ * the chain: owner key → delegation → device document (docs/security.md "Approving a device").
+ */
+export interface EnrolmentDelegation {
+  /** Always ENROLMENT_DELEGATION_KIND; a document without it is not a delegation. */
+  kind: typeof ENROLMENT_DELEGATION_KIND;
+  /** The owner DID. */
+  iss: string;
+  /** The zone DID it is valid in. */
+  zone: string;
+  /** The OOD that holds the private half. */
+  holder: string;
+  delegate_key: Ed25519PublicJwk;
+  /** What the delegate may sign: DeviceDocuments whose device_type is one of these. Never "ood". */
+  device_types: string[];
+  jti: string;
+  iat: number;
+  exp: number;
+}
+export const ENROLMENT_DELEGATION_KIND = 'buckyos.enrolment_delegation.v1';
+/** A delegate-signed DeviceDocument carries the delegation JWT in this member (upstream ignores unknown members). */
+export const DELEGATION_MEMBER = 'enrolment_delegation';
+/** Longest lifetime the OOD accepts for a delegation (the owner renews it with the words once a year). */
+export const MAX_DELEGATION_LIFETIME_S = 366 * 24 * 3600;
+
+export type DelegationState = 'active' | 'missing' | 'expired' | 'revoked';
+
+export interface DelegationStatus {
+  state: DelegationState;
+  /** The key the OOD holds and wants delegated (sign a delegation over it with `device.delegate`). */
+  delegate_key: Ed25519PublicJwk;
+  /** Claims to sign (owner key, EdDSA) to make or renew the delegation; exp one year ahead. */
+  request: EnrolmentDelegation;
+  /** Of the delegation in force, when there is one. */
+  jti?: string;
+  exp?: number;
+}
+
+// ---- the zone's device list ---------------------------------------------------------------------
+
+export type DeviceState = 'online' | 'offline' | 'registered' | 'gone';
+
+/** One instance a device runs (from nodes/<n>/config and services/<spec>/instances/<n>). */
+export interface DeviceInstance {
+  spec_id: string;
+  kind: 'kernel' | 'app';
+  target_state: string;
+  /** Last reported state; absent before the first report. */
+  state?: InstanceState;
+}
+
+export interface ZoneDevice {
+  name: string;
+  did: string;
+  device_type: string;
+  is_ood: boolean;
+  /** 'registered': approved, never reported; 'online': reported recently; 'gone': the scheduler gave up on it. */
+  state: DeviceState;
+  /** From the scheduler snapshot, when it knows the node. */
+  status?: NodeStatus;
+  reason?: Reason;
+  /** Unix s of the device's last own report (devices/<n>/info update_time); 0 = never. */
+  last_seen: number;
+  /** keyFingerprint of the device key in its document. */
+  fingerprint: string;
+  /** Who signed its document: the owner key itself, or the OOD under the enrolment delegation. */
+  approved_by: 'owner' | 'delegation';
+  arch?: string;
+  os?: string;
+  hostname?: string;
+  ips?: string[];
+  cpu_info?: string;
+  cpu_num?: number;
+  cpu_usage?: number;
+  total_mem?: number;
+  mem_usage?: number;
+  total_space?: number;
+  disk_usage?: number;
+  instances: DeviceInstance[];
+}
+
+// ---- revocation ---------------------------------------------------------------------------------
+
+/**
+ * A revoked device key or delegation (`system/device_revocations/<id>`): every verifier refuses
+ * documents and tokens under it. `id` is sha256(device key x) in hex for a device, the jti for a
+ * delegation. Readable by nodes (rtcp checks it too); written only by the OOD.
+ */
+export interface DeviceRevocation {
+  kind: 'device_key' | 'delegation';
+  /** The device name (for a device key) or the delegate holder. */
+  name: string;
+  revoked_at: number;
+  /** A device that hears of its removal wipes its data when true (the owner's choice), else keeps it. */
+  wipe: boolean;
+}
+export const DEVICE_REVOCATIONS_DIR = 'system/device_revocations';
+export const deviceRevocationKey = (id: string) => `${DEVICE_REVOCATIONS_DIR}/${id}`;
+
+// ---- kRPC (served at /kapi/control-panel on the OOD) -----------------------------------------------
+
+export interface DeviceScanParams {
+  /** How long to listen for answers after probing, ms (default 1500, at most 10000). */
+  wait_ms?: number;
+}
+export interface DeviceScanResult {
+  devices: DiscoveredDevice[];
+  /** Unix ms. */
+  scanned_at: number;
+}
+
+export interface DeviceApproveParams {
+  /** The device's name in the zone (a DNS label, not an OOD, user, app or kernel name). */
+  name: string;
+  /** Its enrolment endpoint, from a scan or a pairing URL. */
+  device_url: string;
+  /** The pairing code shown on the device (or in its QR). */
+  pairing_code: string;
+  /** The fingerprint the owner expects (from a scan or the QR); the device's key must match it. */
+  fingerprint?: string;
+}
+export interface DeviceApproveResult {
+  name: string;
+  did: string;
+  fingerprint: string;
+  status: 'joined';
+}
+
+export interface DeviceRemoveParams {
+  name: string;
+  /** Ask the device to wipe its data when it hears of the removal (default: keep). */
+  wipe?: boolean;
+}
+export interface DeviceRemoveResult {
+  name: string;
+  /** The revocation id written (sha256 of the device key, hex). */
+  revocation: string;
+}
+
+export interface DevicesMethods {
+  'device.scan': { params: DeviceScanParams; result: DeviceScanResult };
+  'device.list': { params: Record<string, never>; result: { devices: ZoneDevice[]; delegation: DelegationStatus } };
+  'device.approve': { params: DeviceApproveParams; result: DeviceApproveResult };
+  'device.remove': { params: DeviceRemoveParams; result: DeviceRemoveResult };
+  'device.delegation': { params: Record<string, never>; result: DelegationStatus };
+  'device.delegate': { params: { delegation_jwt: string }; result: DelegationStatus };
+  'device.revoke_delegation': { params: Record<string, never>; result: DelegationStatus };
+}
+/** Where DevicesMethods are served: the OOD's control-panel endpoint (through the gateway). */
+export const DEVICES_KAPI_PATH = '/kapi/control-panel';
