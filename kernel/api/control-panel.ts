@@ -3,6 +3,7 @@
 // with the CALLER's token, so system-config's RBAC decides what each person may see or change.
 import type { NodeStatus, Reason } from './scheduler.js';
 import type { UserType } from './zone.js';
+import type { PermissionMethods } from './permissions.js';
 
 export interface ZoneOverview {
   /** Upstream's fields (zone_mgr.rs handle_zone_overview). */
@@ -22,7 +23,7 @@ export interface UserSummary {
   state: string;
 }
 
-export interface ControlPanelMethods {
+export interface ControlPanelMethods extends PermissionMethods {
   'zone.overview': { params: Record<string, never>; result: ZoneOverview };
   'user.list': { params: { include_deleted?: boolean }; result: { users: UserSummary[] } };
   'user.get': { params: { user_id: string }; result: UserSummary };

@@ -17,3 +17,4 @@ export * from './repo.js';
 export * from './app-manager.js';
 export * from './control-panel.js';
 export * from './devices.js';
+export * from './permissions.js';

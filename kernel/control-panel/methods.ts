@@ -8,6 +8,8 @@ import { SCHEDULER_SNAPSHOT_KEY, USERS_DIR, userSettingsKey } from '../api/keys.
 import { KrpcError, unauthenticated } from '../lib/errors.js';
 import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
 import { SystemConfigClient } from '../system-config/client.js';
+import type { PolicyInspector } from '../lib/rbac/inspect.js';
+import { permissionMethods } from './permissions.js';
 
 /** What this node knows about itself (upstream reads the same from its etc/ files). */
 export interface LocalIdentity {
@@ -19,6 +21,8 @@ export interface ControlPanelDeps {
   /** system-config's kRPC URL (loopback). */
   kvUrl: string;
   identity: LocalIdentity;
+  /** system-config's enforcer and key names (same process), for the permission previews. */
+  policy?: PolicyInspector;
 }
 
 type Params<M extends keyof ControlPanelMethods> = ControlPanelMethods[M]['params'];
@@ -80,6 +84,7 @@ export function controlPanelMethods(deps: ControlPanelDeps): KrpcMethods {
   }
 
   return {
+    ...(deps.policy ? permissionMethods(deps.policy, kvAs) : {}),
     'zone.overview': { params: { type: 'object', additionalProperties: false }, handler: zoneOverview },
     'user.list': { params: { type: 'object', properties: { include_deleted: { type: 'boolean' } }, additionalProperties: false }, handler: userList },
     'user.get': { params: { type: 'object', required: ['user_id'], properties: { user_id: USER_ID }, additionalProperties: false }, handler: userGet },

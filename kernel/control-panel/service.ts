@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import { controlPanelMethods, type LocalIdentity } from './methods.js';
+import type { PolicyInspector } from '../lib/rbac/inspect.js';
 
 export const CONTROL_PANEL_PATH = '/kapi/control-panel';
 
@@ -13,11 +14,12 @@ export interface ControlPanelOptions {
   log: Logger;
   kvUrl: string;
   identity: LocalIdentity;
+  policy?: PolicyInspector;
 }
 
 export async function startControlPanel(opts: ControlPanelOptions): Promise<{ port: number; stop(): Promise<void> }> {
   const app = createHttpServer({ log: opts.log });
-  const methods = controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity });
+  const methods = controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity, policy: opts.policy });
   registerKrpc(app, CONTROL_PANEL_PATH, methods, { log: opts.log });
   // The gateway forwards /kapi/control_panel (the id with "_") under the same route.
   registerKrpc(app, '/kapi/control_panel', methods, { log: opts.log });

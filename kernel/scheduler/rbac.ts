@@ -3,9 +3,10 @@
 // the scheduler's rewrite (upstream replaces the whole tail, pitfall 3 of spec 10).
 import { kernelSpecGroup } from '../api/rbac.js';
 import type { NodeType, SpecItem, UserItem } from './types.js';
+import { USER_MANAGED_MARKER, userManagedSection } from '../lib/rbac/policy-lines.js';
+export { USER_MANAGED_MARKER, userManagedSection };
 
 export const RBAC_HEADER = '# derived by the scheduler from users, nodes and specs; edit only below "# user-managed"';
-export const USER_MANAGED_MARKER = '# user-managed';
 
 export interface RbacSubjects {
   users: UserItem[];
@@ -37,14 +38,6 @@ export function deriveRbacLines(s: RbacSubjects): string[] {
     specLines.add(spec.kind === 'kernel' ? `g, ${spec.appId}, ${kernelSpecGroup(spec.appId)}` : `g, ${spec.appId}, app`);
   }
   return [...lines, ...[...specLines].sort()];
-}
-
-/** The text after the marker line of the stored policy ("" when there is none). */
-export function userManagedSection(policy: string | undefined): string {
-  if (!policy) return '';
-  const lines = policy.split('\n');
-  const at = lines.indexOf(USER_MANAGED_MARKER);
-  return at < 0 ? '' : lines.slice(at + 1).join('\n');
 }
 
 export function renderPolicy(derived: string[], userManaged: string): string {

@@ -6,10 +6,16 @@ import { permissionDenied, unauthenticated } from '../lib/errors.js';
 import { configResource, type KeyOptions } from '../lib/kv-keys.js';
 import type { Logger } from '../lib/log.js';
 import { createRbac, type Rbac } from '../lib/rbac/rbac.js';
+import { describeFailure, parsePolicyTests, runPolicyTests, type PolicyInspector } from '../lib/rbac/inspect.js';
+import { userManagedSection, withUserManaged } from '../lib/rbac/policy-lines.js';
+import { KrpcError, invalidParams } from '../lib/errors.js';
+import { RESERVED_PREFIX } from '../lib/kv-keys.js';
 import type { KvStore } from './store/types.js';
 import { BOOT_CONFIG_KEY, TrustKeys, type ZoneIdentity } from './trust.js';
 import { RBAC_POLICY_KEY, RBAC_PREFIX, revokedSessionKey } from '../api/keys.js';
+import { RBAC_TESTS_KEY } from '../api/permissions.js';
 import type { Principal } from './principal.js';
+import { planWrites, type RevisionCondition, type WriteRequest } from './tx.js';
 
 export { RBAC_POLICY_KEY };
 
@@ -123,14 +129,58 @@ export class AccessControl {
     return this.running;
   }
 
-  private async rebuild(): Promise<void> {
+  /** The Rbac of a policy text, with this OOD in the `ood` group as every rebuild has it. */
+  private build(policy: string): Promise<Rbac> {
     // This OOD is an OOD before the scheduler has written any tail: first boot writes the tail
     // with this device's own token.
-    const implicit = `g, ${this.identity.device.name}, ood`;
+    return createRbac(policy, { implicit: `g, ${this.identity.device.name}, ood` });
+  }
+
+  /** The policy in force and the zone's key names, for the control panel's previews. */
+  readonly inspector: PolicyInspector = {
+    current: () => this.rbac,
+    candidate: (userManaged) => this.build(withUserManaged(this.store.get(RBAC_POLICY_KEY)?.value, userManaged)),
+    keys: () => this.store.keysWithPrefix('').filter((k) => !k.startsWith(`${RESERVED_PREFIX}/`) && k !== RESERVED_PREFIX),
+  };
+
+  /**
+   * Policy tests (issue 10): a write that changes the owner's rules (below "# user-managed") or the
+   * tests themselves is refused when any test fails under the result, naming the test. The derived
+   * lines the scheduler rewrites are not checked (they follow people, devices and apps, and a refused
+   * scheduler pass would stall the zone). Returns revision conditions that make the write fail with
+   * VERSION_CONFLICT if the policy or the tests change between this check and the commit.
+   */
+  async checkPolicyWrite(req: WriteRequest, maxValueBytes: number): Promise<RevisionCondition[]> {
+    if (!req.actions.has(RBAC_POLICY_KEY) && !req.actions.has(RBAC_TESTS_KEY)) return [];
+    const after = new Map(planWrites(this.store, req, maxValueBytes).map((p) => [p.key, p.value]));
+    const valueAfter = (key: string) => (after.has(key) ? after.get(key) ?? undefined : this.store.get(key)?.value);
+    const policyBefore = this.store.get(RBAC_POLICY_KEY)?.value;
+    const testsBefore = this.store.get(RBAC_TESTS_KEY)?.value;
+    const policyAfter = valueAfter(RBAC_POLICY_KEY);
+    const testsAfter = valueAfter(RBAC_TESTS_KEY);
+    const conditions = [
+      { key: RBAC_POLICY_KEY, revision: this.store.revisionOf(RBAC_POLICY_KEY) },
+      { key: RBAC_TESTS_KEY, revision: this.store.revisionOf(RBAC_TESTS_KEY) },
+    ];
+    if (userManagedSection(policyBefore) === userManagedSection(policyAfter) && testsBefore === testsAfter) return [];
+    let tests;
+    try {
+      tests = parsePolicyTests(testsAfter);
+    } catch (e) {
+      throw invalidParams(`${RBAC_TESTS_KEY} is not valid: ${(e as Error).message}`);
+    }
+    if (tests.length === 0) return conditions;
+    const failed = runPolicyTests(await this.build(policyAfter ?? ''), tests).filter((r) => !r.passed);
+    if (failed.length > 0)
+      throw new KrpcError('FAILED_PRECONDITION', `${describeFailure(failed[0])}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}; change the rules or the test, then save again`);
+    return conditions;
+  }
+
+  private async rebuild(): Promise<void> {
     const tail = this.store.get(RBAC_POLICY_KEY)?.value ?? '';
     let rbac: Rbac;
     try {
-      rbac = await createRbac(`${implicit}\n${tail}`);
+      rbac = await this.build(tail);
     } catch (e) {
       this.log.error('RBAC policy rebuild failed; keeping the previous policy', { err: (e as Error).message });
       if (this.rbac) return;

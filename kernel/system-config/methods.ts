@@ -39,7 +39,9 @@ export function systemConfigRoute(deps: MethodDeps): { methods: KrpcMethods; bef
     if (req.mainKey && !req.actions.has(req.mainKey.key)) written.push(req.mainKey.key);
     for (const key of written) await access.require(p, key, 'write');
     for (const c of req.conditions ?? []) await access.require(p, c.key, 'read');
-    const revision = await store.transact((view) => planWrites(view, req, maxValueBytes));
+    const guard = await access.checkPolicyWrite(req, maxValueBytes);
+    const checked = guard.length > 0 ? { ...req, conditions: [...(req.conditions ?? []), ...guard] } : req;
+    const revision = await store.transact((view) => planWrites(view, checked, maxValueBytes));
     if (written.some(touchesTrust)) await access.reload(revision);
     return null;
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.js';
 import type { KvStore } from './store/types.js';
 import { AccessControl } from './access.js';
 import type { Principal } from './principal.js';
+import type { PolicyInspector } from '../lib/rbac/inspect.js';
 import { WatchHub } from './watch.js';
 import { systemConfigRoute } from './methods.js';
 import { KAPI_PATHS } from '../api/krpc.js';
@@ -38,6 +39,8 @@ export interface SystemConfigHandle {
   authenticate(token: string): Promise<Principal>;
   /** The zone's RBAC decision on any resource. */
   enforce(principal: Principal, resource: string, action: string): Promise<boolean>;
+  /** The enforcer in force and the zone's key names, for the control panel's permission previews. */
+  readonly policy: PolicyInspector;
 }
 
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -70,5 +73,6 @@ export async function startSystemConfig(opts: SystemConfigOptions): Promise<Syst
     refreshTrustKeys: () => access.reload(Number.POSITIVE_INFINITY),
     authenticate: (token) => access.authenticate(token),
     enforce: (principal, resource, action) => access.enforce(principal, resource, action),
+    policy: access.inspector,
   };
 }

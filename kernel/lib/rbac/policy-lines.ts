@@ -13,17 +13,23 @@ export interface ParsedPolicy {
 const FIELD = /^[^\s",]+$/;
 
 export function parsePolicy(text: string): ParsedPolicy {
-  const rules: PolicyRule[] = [];
+  const { rules, rejected } = parsePolicyLines(text);
+  return { rules: rules.map((r) => r.rule), rejected };
+}
+
+/** As parsePolicy, with each rule's 1-based line number in `text`. */
+export function parsePolicyLines(text: string): { rules: Array<{ rule: PolicyRule; lineNo: number }>; rejected: string[] } {
+  const rules: Array<{ rule: PolicyRule; lineNo: number }> = [];
   const rejected: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(',').map((f) => f.trim());
     const ok = fields.slice(1).every((f) => FIELD.test(f));
     if (ok && fields[0] === 'p' && fields.length === 5 && (fields[4] === 'allow' || fields[4] === 'deny')) {
-      rules.push({ kind: 'p', sub: fields[1], obj: fields[2], act: fields[3], eft: fields[4] });
+      rules.push({ rule: { kind: 'p', sub: fields[1], obj: fields[2], act: fields[3], eft: fields[4] }, lineNo: index + 1 });
     } else if (ok && fields[0] === 'g' && fields.length === 3) {
-      rules.push({ kind: 'g', member: fields[1], group: fields[2] });
+      rules.push({ rule: { kind: 'g', member: fields[1], group: fields[2] }, lineNo: index + 1 });
     } else {
       rejected.push(line);
     }
@@ -34,3 +40,29 @@ export function parsePolicy(text: string): ParsedPolicy {
 export function formatRule(rule: PolicyRule): string {
   return rule.kind === 'p' ? `p, ${rule.sub}, ${rule.obj}, ${rule.act}, ${rule.eft}` : `g, ${rule.member}, ${rule.group}`;
 }
+
+// ---- the zone's policy text: derived lines, then the owner's below a marker line ------------------
+// The scheduler rewrites the derived part on every change of people, devices and apps and keeps
+// everything below the marker byte for byte (kernel/scheduler/rbac.ts).
+
+export const USER_MANAGED_MARKER = '# user-managed';
+
+/** The text after the marker line of the stored policy ("" when there is none). */
+export function userManagedSection(policy: string | undefined): string {
+  if (!policy) return '';
+  const lines = policy.split('\n');
+  const at = lines.indexOf(USER_MANAGED_MARKER);
+  return at < 0 ? '' : lines.slice(at + 1).join('\n');
+}
+
+/** The text before the marker line (all of it when there is no marker). */
+export function derivedSection(policy: string | undefined): string {
+  if (!policy) return '';
+  const lines = policy.split('\n');
+  const at = lines.indexOf(USER_MANAGED_MARKER);
+  return (at < 0 ? lines : lines.slice(0, at)).join('\n');
+}
+
+/** The stored policy with its owner's section replaced. */
+export const withUserManaged = (policy: string | undefined, userManaged: string) =>
+  [derivedSection(policy), USER_MANAGED_MARKER, userManaged].join('\n');
