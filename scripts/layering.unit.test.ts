@@ -68,6 +68,9 @@ const isBrowserSafe = (rel: string) => BROWSER_SAFE.has(rel) || rel.startsWith('
 /** A repo-relative import target as its .ts source path, with / separators. */
 const tsFileOf = (rel: string) => rel.split(sep).join('/').replace(/\.js$/, '.ts').replace(/(\/[^./]+)$/, '$1.ts');
 
+/** The desktop shell's adapters over Electron's API; the rest of electron/ is plain Node. */
+const ELECTRON_ADAPTERS = new Set(['main.ts', 'preload.ts']);
+
 const isTestCode = (file: string) => /\.test\.ts$/.test(file) || file.split(sep).includes('fixtures');
 
 /** Every wrong-way import under `root`, as "file:line what". */
@@ -105,6 +108,14 @@ function violations(root: string): string[] {
         else if (relative(api, to).startsWith('..')) bad.push(`${at(f, imp)} imports types from outside kernel/api (${imp.spec})`);
       }
       if (imp.spec === 'electron' || imp.spec.startsWith('node:')) bad.push(`${at(f, imp)} imports ${imp.spec}`);
+    }
+  }
+
+  // electron/: only the two adapters load Electron at run time; everything else runs (and is tested) under plain Node.
+  for (const f of sources(join(root, 'electron'))) {
+    if (ELECTRON_ADAPTERS.has(relative(join(root, 'electron'), f))) continue;
+    for (const imp of importsOf(f)) {
+      if (!imp.typeOnly && /^electron(-updater)?(\/|$)/.test(imp.spec)) bad.push(`${at(f, imp)} imports ${imp.spec} at run time (only ${[...ELECTRON_ADAPTERS].join(' and ')} may)`);
     }
   }
 
@@ -152,6 +163,7 @@ test('the check fails on each kind of planted wrong-way import', () => {
     plant('kernel/gateway/proxy.ts', "import React from 'react';\n");
     plant('renderer/src/store.ts', "import { BOOT_CONFIG_KEY } from '../../kernel/api/keys.js';\nimport type { Principal } from '../../kernel/system-config/principal.js';\nimport type { NodeConfig } from '../../kernel/api/zone.js';\n");
     plant('pkgs/notes/server.ts', "import { KrpcError } from '../../kernel/lib/errors.js';\n");
+    plant('electron/supervisor.ts', "import { app } from 'electron';\nimport type { App } from 'electron';\n");
     const found = violations(root);
     const expect = [
       /^kernel\/api\/keys\.ts:1 kernel\/api imports node:fs\/promises$/,
@@ -160,10 +172,11 @@ test('the check fails on each kind of planted wrong-way import', () => {
       /^renderer\/src\/store\.ts:1 imports kernel runtime code/,
       /^renderer\/src\/store\.ts:2 imports types from outside kernel\/api/,
       /^pkgs\/notes\/server\.ts:1 reaches kernel\//,
+      /^electron\/supervisor\.ts:1 imports electron at run time/,
     ];
     for (const re of expect) assert.ok(found.some((v) => re.test(v)), `not caught: ${re} in ${JSON.stringify(found)}`);
     // The allowed ways stay allowed: a client, a composition root, `import type` from kernel/api.
-    assert.ok(!found.some((v) => v.startsWith('kernel/scheduler/loop.ts:2') || v.startsWith('kernel/ood.ts') || v.startsWith('renderer/src/store.ts:3')), JSON.stringify(found));
+    assert.ok(!found.some((v) => v.startsWith('kernel/scheduler/loop.ts:2') || v.startsWith('kernel/ood.ts') || v.startsWith('renderer/src/store.ts:3') || v.startsWith('electron/supervisor.ts:2')), JSON.stringify(found));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -3,7 +3,8 @@
 // secureDataFolder gives every folder the mode that keeps kernel secrets from the apps the node runs.
 import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve, win32 } from 'node:path';
 
 export interface DataPaths {
   root: string;
@@ -27,8 +28,23 @@ export interface DataPaths {
   run: string;
 }
 
-export function defaultDataDir(): string {
-  return process.env.BUCKYOS_DATA ?? join(homedir(), '.buckyos');
+/**
+ * The node's data folder when --data is not given; the CLI and the desktop app both use it, so on one
+ * machine they run the same zone. BUCKYOS_DATA wins; then ~/.buckyos if a node already lives there
+ * (where versions before the desktop app kept it); else the platform's application-data folder, which
+ * an app update or reinstall never touches: %LOCALAPPDATA%\BuckyOS on Windows (machine-local, not
+ * roaming: the KV store and packages must not sync between PCs), ~/Library/Application Support/BuckyOS
+ * on macOS, $XDG_DATA_HOME/buckyos (~/.local/share/buckyos) elsewhere.
+ */
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = homedir(), exists: (p: string) => boolean = existsSync,
+): string {
+  if (env.BUCKYOS_DATA) return env.BUCKYOS_DATA;
+  const legacy = join(home, '.buckyos');
+  if (exists(join(legacy, 'etc'))) return legacy;
+  if (platform === 'win32') return win32.join(env.LOCALAPPDATA || win32.join(home, 'AppData', 'Local'), 'BuckyOS');
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'BuckyOS');
+  return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'buckyos');
 }
 
 export function dataPaths(root: string): DataPaths {

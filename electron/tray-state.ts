@@ -1,0 +1,48 @@
+// The tray's one line about the zone: healthy, needs attention or stopped, with the top cause. Causes
+// come first from the kernel process itself (not started, restarting after a crash, waiting for
+// activation), then from the control panel's health checks (the diagnostics the renderer reports
+// through the bridge), and a report older than `staleAfterMs` is not trusted.
+import type { ZoneHealthReport } from './bridge.js';
+import type { KernelState } from './supervisor.js';
+
+export type TrayLevel = 'healthy' | 'attention' | 'stopped';
+
+export interface TrayState {
+  level: TrayLevel;
+  /** The tray's tooltip / first menu line. */
+  label: string;
+  /** The top cause, when not healthy. */
+  cause?: string;
+}
+
+export interface TrayInput {
+  kernel: KernelState;
+  /** The panel's last diagnostics and when they arrived (ms). */
+  health?: { report: ZoneHealthReport; at: number };
+  now: number;
+  staleAfterMs?: number;
+}
+
+const LABEL: Record<TrayLevel, string> = { healthy: 'Zone healthy', attention: 'Zone needs attention', stopped: 'Zone stopped' };
+
+const state = (level: TrayLevel, cause?: string): TrayState => ({ level, label: cause ? `${LABEL[level]}: ${cause}` : LABEL[level], ...(cause ? { cause } : {}) });
+
+export function trayState({ kernel, health, now, staleAfterMs = 10 * 60_000 }: TrayInput): TrayState {
+  switch (kernel.kind) {
+    case 'stopped':
+      return state('stopped', 'the zone is not running');
+    case 'stopping':
+      return state('stopped', 'stopping');
+    case 'starting':
+      return kernel.restarts > 0 ? state('attention', `restarted ${kernel.restarts} time${kernel.restarts === 1 ? '' : 's'}, starting again`) : state('attention', 'starting');
+    case 'restarting':
+      return state('attention', `the zone's kernel stopped (${kernel.lastExit}); restarting in ${Math.ceil(kernel.inMs / 1000)} s`);
+    case 'activating':
+      return state('attention', 'not set up yet: open the window to create your zone');
+    case 'running': {
+      const fresh = health && now - health.at <= staleAfterMs ? health.report : undefined;
+      if (fresh && fresh.status !== 'ok') return state('attention', fresh.cause ?? 'a health check failed');
+      return state('healthy');
+    }
+  }
+}
