@@ -29,6 +29,9 @@ const appRoot = join(here, '..', '..');
 // The panel's files sit unpacked beside app.asar in an installed app, so the kernel reads them with plain fs.
 const staticDir = app.isPackaged ? join(process.resourcesPath, 'app.asar.unpacked', 'dist', 'renderer') : join(appRoot, 'dist', 'renderer');
 const iconFile = app.isPackaged ? join(process.resourcesPath, 'icon.png') : join(appRoot, 'installers', 'icon.png');
+// Electron's own folder (Chromium's profile, the app's preferences) is named apart from the zone's data
+// folder, which on macOS would otherwise be the same ~/Library/Application Support/BuckyOS.
+app.setPath('userData', join(app.getPath('appData'), 'BuckyOS Desktop'));
 const settingsFile = join(app.getPath('userData'), 'desktop-settings.json');
 const dataDir = defaultDataDir();
 /** The address the zone binds (default 127.0.0.1); a LAN address lets other devices join. */
@@ -216,18 +219,24 @@ async function run(): Promise<void> {
     refreshTray();
   }
 
+  /**
+   * Quit stops the zone on this computer, and its apps with it (the kernel's node-daemon stops what it
+   * started; the next start runs them again). Staying in the tray is how the apps keep running, so
+   * that is what the question offers.
+   */
   async function quit(): Promise<void> {
     const { response } = await dialog.showMessageBox({
       type: 'question',
-      message: 'Quit BuckyOS?',
-      detail: 'Your zone stops running on this computer until you open BuckyOS again. Your apps can keep running, or stop too.',
-      buttons: ['Quit, keep apps running', 'Quit and stop apps', 'Cancel'],
+      message: 'Quit BuckyOS and stop your apps?',
+      detail: 'Quitting stops your home cloud on this computer, and the apps it runs here stop with it; they start again the next time BuckyOS starts. '
+        + 'To keep them running, leave BuckyOS in the tray: closing the window does that.',
+      buttons: ['Keep running in the tray', 'Quit and stop apps'],
       defaultId: 0,
-      cancelId: 2,
+      cancelId: 0,
     });
-    if (response === 2) return;
+    if (response !== 1) return;
     quitting = true;
-    await supervisor.stop({ stopApps: response === 1 });
+    await supervisor.stop({ stopApps: true });
     app.quit();
   }
 

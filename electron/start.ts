@@ -75,7 +75,7 @@ if (plan.electron) {
     if (stopping) return;
     stopping = true;
     await supervisor.stop({ stopApps: false });
-    say('The zone stopped (apps keep running; the next start picks them up).');
+    say('The zone stopped, and its apps with it; `npm start` starts them again.');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -3,6 +3,8 @@
 // delay, and a graceful stop ends the kernel with exit code 0 and its ports closed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pollUntil, portIsOpen, randomLoopback, tempDirFor } from '../kernel/testing/harness.js';
 import { forkKernel } from './node-child.js';
 import { KernelSupervisor, restartDelayMs, type KernelState } from './supervisor.js';
@@ -76,5 +78,5 @@ test('a killed kernel is restarted after the backoff delay; quit stops it gracef
   await new Promise((r) => setTimeout(r, 1_000));
   assert.equal(sup.state().kind, 'stopped');
   assert.equal(exits.length, 3);
-  assert.match(output, /desktop: stopping the kernel/);
+  assert.match(await readFile(join(dataDir, 'logs', 'kernel.log'), 'utf8'), /desktop: stopping the kernel/);
 });

@@ -23,22 +23,23 @@ export interface TrayInput {
   staleAfterMs?: number;
 }
 
-const LABEL: Record<TrayLevel, string> = { healthy: 'Zone healthy', attention: 'Zone needs attention', stopped: 'Zone stopped' };
+// The owner's words (shared/UI.md): "home cloud", never zone/kernel.
+const LABEL: Record<TrayLevel, string> = { healthy: 'Home cloud is running well', attention: 'Home cloud needs attention', stopped: 'Home cloud is stopped' };
 
 const state = (level: TrayLevel, cause?: string): TrayState => ({ level, label: cause ? `${LABEL[level]}: ${cause}` : LABEL[level], ...(cause ? { cause } : {}) });
 
 export function trayState({ kernel, health, now, staleAfterMs = 10 * 60_000 }: TrayInput): TrayState {
   switch (kernel.kind) {
     case 'stopped':
-      return state('stopped', 'the zone is not running');
+      return state('stopped', 'open BuckyOS to start it');
     case 'stopping':
       return state('stopped', 'stopping');
     case 'starting':
-      return kernel.restarts > 0 ? state('attention', `restarted ${kernel.restarts} time${kernel.restarts === 1 ? '' : 's'}, starting again`) : state('attention', 'starting');
+      return kernel.restarts > 0 ? state('attention', `it stopped unexpectedly ${kernel.restarts} time${kernel.restarts === 1 ? '' : 's'}; starting again`) : state('attention', 'starting');
     case 'restarting':
-      return state('attention', `the zone's kernel stopped (${kernel.lastExit}); restarting in ${Math.ceil(kernel.inMs / 1000)} s`);
+      return state('attention', `it stopped unexpectedly; starting it again in ${Math.ceil(kernel.inMs / 1000)} s`);
     case 'activating':
-      return state('attention', 'not set up yet: open the window to create your zone');
+      return state('attention', 'not set up yet: open BuckyOS to set it up');
     case 'running': {
       const fresh = health && now - health.at <= staleAfterMs ? health.report : undefined;
       if (fresh && fresh.status !== 'ok') return state('attention', fresh.cause ?? 'a health check failed');

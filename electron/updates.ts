@@ -1,8 +1,8 @@
 // Desktop app updates (electron-updater): the stable or beta channel, downloaded in the background and
 // verified by electron-updater (sha512 from the channel's signed-off latest*.yml, and the publisher's
 // code signature on Windows and macOS), installed only when the person says so. Around the install the
-// kernel is stopped gracefully (apps keep running; the data folder is never touched) and a new kernel
-// starts with the new version. A failed download changes nothing; a failed install restarts the
+// kernel is stopped gracefully (its apps with it; the data folder is never touched) and the new
+// version starts a new kernel, which starts the apps again. A failed download changes nothing; a failed install restarts the
 // kernel of the version still installed and says so in the tray.
 import type { DesktopNotification } from './bridge.js';
 import type { UpdateChannel } from './settings.js';
@@ -47,7 +47,7 @@ export class UpdateFlow {
     this.setChannel(o.channel);
     u.on('update-available', (info) => {
       this.set({ kind: 'downloading', version: info.version });
-      o.notify({ kind: 'update-available', title: `BuckyOS ${info.version} is available`, body: 'It is downloading; you choose when to restart into it (your zone keeps its data).', tag: `update:${info.version}` });
+      o.notify({ kind: 'update-available', title: `BuckyOS ${info.version} is available`, body: 'It is downloading; you choose when to restart into it (your home cloud keeps its data).', tag: `update:${info.version}` });
     });
     u.on('update-downloaded', (info) => this.set({ kind: 'ready', version: info.version }));
     u.on('error', (e) => {

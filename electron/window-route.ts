@@ -1,6 +1,7 @@
 // Where the window goes: the activation wizard while the device is unactivated, the control panel
 // once the zone runs, a waiting page while the kernel starts or restarts. Deep links (buckyos://
 // pairing links, a double-clicked .pkg) become a route inside the panel.
+import { parsePairingUrl } from '../kernel/api/devices.js';
 import type { KernelState } from './supervisor.js';
 
 export type WindowTarget =
@@ -15,13 +16,13 @@ export function windowTarget(state: KernelState, deepLink?: string): WindowTarge
     case 'running':
       return { kind: 'zone', url: deepLink ? new URL(deepLink, state.addresses.panelUrl).href : state.addresses.panelUrl };
     case 'starting':
-      return { kind: 'waiting', reason: 'Starting your zone…' };
+      return { kind: 'waiting', reason: 'Starting your home cloud…' };
     case 'restarting':
-      return { kind: 'waiting', reason: `The zone stopped (${state.lastExit}); restarting in ${Math.ceil(state.inMs / 1000)} s…` };
+      return { kind: 'waiting', reason: `Your home cloud stopped unexpectedly; starting it again in ${Math.ceil(state.inMs / 1000)} s…` };
     case 'stopping':
-      return { kind: 'waiting', reason: 'Stopping your zone…' };
+      return { kind: 'waiting', reason: 'Stopping your home cloud…' };
     case 'stopped':
-      return { kind: 'waiting', reason: 'Your zone is stopped.' };
+      return { kind: 'waiting', reason: 'Your home cloud is stopped.' };
   }
 }
 
@@ -37,21 +38,14 @@ export function mustReroute(currentUrl: string | undefined, target: WindowTarget
 }
 
 /**
- * A panel route for what the OS handed the app: `buckyos://join?…` (a device's pairing link: the
- * Devices screen's join page) or the path of a `.pkg` (the Apps screen's install page). Anything
- * else gives undefined and is ignored.
+ * A panel route for what the OS handed the app: a device's pairing link (`buckyos://join?…`, checked
+ * with the zone's own parser, kernel/api/devices.ts) opens the Devices screen's join page; the path of
+ * a `.pkg` opens the Apps screen's install page. Anything else gives undefined and is ignored.
  */
 export function deepLinkRoute(arg: string): string | undefined {
-  if (/^buckyos:\/\//i.test(arg)) {
-    let u: URL;
-    try {
-      u = new URL(arg);
-    } catch {
-      return undefined;
-    }
-    const action = (u.hostname || u.pathname.replace(/^\/+/, '').split('/')[0]).toLowerCase();
-    if (action !== 'join' && action !== 'pair') return undefined;
-    return `/#/devices?join=${encodeURIComponent(arg)}`;
+  if (/^buckyos:/i.test(arg)) {
+    const parsed = parsePairingUrl(arg);
+    return parsed.ok ? `/#/devices?join=${encodeURIComponent(arg.trim())}` : undefined;
   }
   if (/\.pkg$/i.test(arg) && !arg.startsWith('-')) return `/#/apps?install=${encodeURIComponent(arg)}`;
   return undefined;

@@ -16,7 +16,7 @@ test('unactivated → the wizard; running → the panel, at the kernel-reported 
 test('no zone address → a waiting page that says why', () => {
   assert.equal(windowTarget({ kind: 'starting', restarts: 0 }).kind, 'waiting');
   const t = windowTarget({ kind: 'restarting', inMs: 4_000, crashesInARow: 3, lastExit: 'exit code 1', restarts: 2 });
-  assert.deepEqual(t, { kind: 'waiting', reason: 'The zone stopped (exit code 1); restarting in 4 s…' });
+  assert.deepEqual(t, { kind: 'waiting', reason: 'Your home cloud stopped unexpectedly; starting it again in 4 s…' });
 });
 
 test('a zone page is left alone when the zone changes phase (the wizard hands over itself)', () => {
@@ -29,11 +29,13 @@ test('a zone page is left alone when the zone changes phase (the wizard hands ov
 });
 
 test('buckyos:// pairing links and .pkg files become panel routes; anything else is ignored', () => {
-  assert.equal(deepLinkRoute('buckyos://join?host=192.168.1.30&code=K7QF'), `/#/devices?join=${encodeURIComponent('buckyos://join?host=192.168.1.30&code=K7QF')}`);
+  const link = 'buckyos://join?v=1&url=http%3A%2F%2F192.168.1.30%3A3182&fp=ABCD-EFGH-IJKL&code=K7QF-2MZA';
+  assert.equal(deepLinkRoute(link), `/#/devices?join=${encodeURIComponent(link)}`);
   assert.equal(deepLinkRoute('/home/a/Downloads/notes.pkg'), `/#/apps?install=${encodeURIComponent('/home/a/Downloads/notes.pkg')}`);
   assert.equal(deepLinkRoute('buckyos://delete-everything'), undefined);
+  assert.equal(deepLinkRoute('buckyos://join?url=file%3A%2F%2F%2Fetc&fp=ABCD-EFGH-IJKL&code=K7QF-2MZA'), undefined);
   assert.equal(deepLinkRoute('--inspect=9229'), undefined);
-  assert.equal(deepLinkRoute('https://evil.test/x.pkg'.replace('.pkg', '')), undefined);
-  assert.equal(deepLinkFromArgv(['/opt/BuckyOS/buckyos', '--no-sandbox', 'buckyos://pair?code=1']), `/#/devices?join=${encodeURIComponent('buckyos://pair?code=1')}`);
+  assert.equal(deepLinkRoute('https://evil.test/x'), undefined);
+  assert.equal(deepLinkFromArgv(['/opt/BuckyOS/buckyos', '--no-sandbox', link]), `/#/devices?join=${encodeURIComponent(link)}`);
   assert.equal(deepLinkFromArgv(['/opt/BuckyOS/buckyos']), undefined);
 });

@@ -26,6 +26,8 @@ export interface AppEnvInput {
   /** env from the package manifest's start.env; the contract variables win over it */
   pkgEnv?: Record<string, string>;
   inherited?: NodeJS.ProcessEnv;
+  /** True when the kernel runs inside the desktop app (default: this process is Electron's). */
+  inElectron?: boolean;
 }
 
 export function appEnv(i: AppEnvInput): Record<string, string> {
@@ -36,6 +38,8 @@ export function appEnv(i: AppEnvInput): Record<string, string> {
     if (v !== undefined) env[name] = v;
   }
   Object.assign(env, i.pkgEnv);
+  // In the desktop app an app's "node" is Electron's own binary (resolveCommand): plain Node only with this.
+  if (i.inElectron ?? Boolean(process.versions.electron)) env.ELECTRON_RUN_AS_NODE = '1';
   const { target } = i;
   Object.assign(env, {
     BUCKYOS_ZONE_CONFIG: i.zoneConfigJson,

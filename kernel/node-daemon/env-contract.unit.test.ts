@@ -36,3 +36,9 @@ test("the daemon's own environment is not passed on, except what programs need",
   assert.equal(env.SECRET_KEY, undefined);
   assert.equal(env.BUCKYOS_DATA, undefined);
 });
+
+test("inside the desktop app an app's `node` (Electron's binary) is told to run as plain Node", () => {
+  assert.equal(appEnv({ ...input, inElectron: true }).ELECTRON_RUN_AS_NODE, '1');
+  assert.equal(appEnv({ ...input, inElectron: false, pkgEnv: { ELECTRON_RUN_AS_NODE: '1' } }).ELECTRON_RUN_AS_NODE, '1');
+  assert.equal(appEnv({ ...input }).ELECTRON_RUN_AS_NODE, undefined, 'plain Node here');
+});

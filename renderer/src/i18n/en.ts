@@ -1,5 +1,6 @@
 // English. zh.ts must have every key (the type checker enforces it). The owner's words (shared/UI.md):
 // "home cloud", "main server", "device", "set up", "recovery words"; never zone/OOD/node/mnemonic.
+import { desktopEn } from '../desktop/i18n';
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
   UNAUTHENTICATED: { what: 'You are not signed in any more.', next: 'Sign in again; what you were doing stays on the page.' },
@@ -124,6 +125,7 @@ export const en = {
     },
   },
   errors: errorTexts,
+  desktop: desktopEn,
 };
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1,4 +1,5 @@
 // 中文（简体）。用词见 shared/UI.md：家庭云、主服务器（本机）、设备、设置、恢复词。
+import { desktopZh } from '../desktop/i18n';
 import type { Messages } from './en';
 
 export const zh: Messages = {
@@ -123,4 +124,5 @@ export const zh: Messages = {
       invalid: { what: '设备没有接受这次设置。', next: '请返回检查名称和密码后重试。' },
     },
   },
+  desktop: desktopZh,
 };

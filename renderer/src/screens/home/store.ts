@@ -1,6 +1,7 @@
 // Home's data: control-panel's zone.overview (nodes and apps, from the scheduler), which kernel services answer, and
 // the counts the owner sees. Everything is read with the owner's own session, so it shows what they
 // may see; what they may not (people, without sudo) is left out rather than guessed.
+import i18n from 'i18next';
 import { create } from 'zustand';
 import { PanelError } from '../../api/krpc';
 import type { ZoneOverview } from '../../api/kernel-types';
@@ -8,6 +9,7 @@ import { tokenExpiry, useSession } from '../../stores/session';
 import { runChecks, overallStatus } from './checks';
 import type { CheckResult } from './checks/check';
 import { PROBED_SERVICES } from './checks/services';
+import { reportToDesktop } from '../../desktop/desktop';
 
 export interface HomeCounts { devices?: number; apps?: number; people?: number }
 
@@ -62,6 +64,7 @@ export const useHome = create<HomeState>()((set) => ({
           people,
         },
       });
+      reportToDesktop(overview, checks, (key, values) => i18n.t(key, values));
     } catch (error) {
       set({ loading: false, error });
     }
