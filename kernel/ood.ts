@@ -25,8 +25,7 @@ import { SystemConfigClient } from './system-config/client.js';
 import { startVerifyHub } from './verify-hub/service.js';
 import { startActivationServer } from './activation/service.js';
 import { buildBootKeys } from './scheduler/boot.js';
-import { startScheduler } from './scheduler/loop.js';
-import { startSchedulerService } from './scheduler/service.js';
+import { startScheduler } from './scheduler/service.js';
 import { startRepoServer } from './repo-server/service.js';
 import { rbacAuthorize } from './repo-server/access.js';
 import { startAppManager } from './app-manager/service.js';
@@ -157,16 +156,15 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir, gatewaySecret });
 
   const schedulerKv = kvFor('scheduler');
-  const scheduler = startScheduler({ kv: schedulerKv, log: log.child('scheduler'), goneAfterS: tuning.nodeGoneAfterS });
-  await started.push(scheduler);
-  const schedulerService = await startSchedulerService({
-    host: internalHost, port: ports.scheduler, log: log.child('scheduler'), scheduler,
+  const scheduler = await startScheduler({
+    host: internalHost, port: ports.scheduler, log: log.child('scheduler'),
+    loop: { kv: schedulerKv, goneAfterS: tuning.nodeGoneAfterS },
     readKey: async (key) => (await schedulerKv.get(key))?.value,
     keptRevisions: async () => (await schedulerKv.list(SCHEDULER_HISTORY_PREFIX)).map(Number).filter(Number.isInteger),
     authenticate: (token) => systemConfig.authenticate(token),
     enforce: (principal, resource, action) => systemConfig.enforce(principal, resource, action),
   });
-  await started.push(schedulerService);
+  await started.push(scheduler);
 
   // The panel's own methods; it holds no rights, every call uses the caller's token against system-config.
   const controlPanel = await startControlPanel({
@@ -190,7 +188,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   await startDeviceDaemon(node, {
     repoUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs,
     kernelServices: {
-      'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(schedulerService.port), 'system-config': inProcess(systemConfig.port),
+      'verify-hub': inProcess(verifyHub.port), scheduler: inProcess(scheduler.port), 'system-config': inProcess(systemConfig.port),
       'repo-service': inProcess(repo.port), 'app-manager': inProcess(appManagerPort),
     },
   });

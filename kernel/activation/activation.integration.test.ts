@@ -48,7 +48,7 @@ async function startDevice(port = 0, prepareDir?: (paths: DataPaths) => Promise<
   let calls = 0;
   const clockOffset = { seconds: 0 };
   const server = await startActivationServer({
-    paths, host: HOST, port, log: silentLogger, onActivated: () => { calls++; }, now: () => nowSeconds() + clockOffset.seconds,
+    paths, host: HOST, port, log: silentLogger, onActivated: () => { calls++; }, now: () => Date.now() + clockOffset.seconds * 1000,
   });
   const device = { dir, paths, server, url: `http://${HOST}:${server.port}`, activatedCalls: () => calls, clockOffset };
   devices.push(device);

@@ -9,11 +9,11 @@ import { servePanel } from '../lib/static-files.js';
 import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
-import { nowSeconds } from '../lib/identity/jwt.js';
 import { deviceMiniInfo } from '../lib/device-info.js';
 import { readActivationState } from './files.js';
 import { createActivationMethods } from './methods.js';
 import { KAPI_PATHS } from '../api/krpc.js';
+import { unixSeconds, type Clock } from '../lib/clock.js';
 
 /** Activation requests are a few documents; nothing legitimate comes near this. */
 const ACTIVATION_BODY_LIMIT = 64 * 1024;
@@ -28,8 +28,8 @@ export interface ActivationServerOptions {
   onActivated: () => void;
   /** Checked before a key is made and again before the commit writes anything (ActivationRuntime.preflight). */
   preflight?: () => Promise<void>;
-  /** Unix seconds; tests move it to check expiry. */
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   /** The built control panel, served at / (the wizard); absent: only /device and the kRPC API. */
   staticDir?: string;
 }
@@ -42,7 +42,7 @@ export interface ActivationServer {
 export async function startActivationServer(opts: ActivationServerOptions): Promise<ActivationServer> {
   const log = opts.log.child('activation');
   const app = createHttpServer({ log, bodyLimit: ACTIVATION_BODY_LIMIT });
-  const activation = createActivationMethods({ paths: opts.paths, log, now: opts.now ?? nowSeconds, onActivated: opts.onActivated, preflight: opts.preflight });
+  const activation = createActivationMethods({ paths: opts.paths, log, now: () => unixSeconds(opts.now), onActivated: opts.onActivated, preflight: opts.preflight });
 
   app.get('/device', async () => deviceMiniInfo(await readActivationState(opts.paths)));
   registerKrpc(app, KAPI_PATHS.activation, activation.methods, { log });

@@ -16,6 +16,29 @@ export interface WatchChange {
 
 export type WatchResult = { revision: number; changes: WatchChange[] } | { revision: number; compacted: true };
 
+/** One delivery of SystemConfigClient.watchLoop. */
+export interface WatchEvent {
+  /** Global revision the consumer is now in step with. */
+  revision: number;
+  changes: WatchChange[];
+  /** The consumer must re-read everything under the prefix: first event, lost history, or a poll after an error. */
+  resync: boolean;
+}
+
+export interface WatchLoopOptions {
+  /** Start after this global revision; without it the first event is a resync. */
+  revision?: number;
+  /** Long-poll length per call (default 25 s, at most 30 s). */
+  timeoutMs?: number;
+  /** After a failed watch call, wait this long and emit a resync (a poll) before watching again (default 5 s). */
+  pollIntervalMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+export interface WatchLoop {
+  stop(): Promise<void>;
+}
+
 export interface KeyParams { key: string }
 export interface KeyValueParams { key: string; value: string }
 export interface AppendParams { key: string; append_value: string }

@@ -46,7 +46,14 @@ export interface VerifyHubMethods {
   verify_token: { params: VerifyTokenParams; result: true };
 }
 
-/** Claims of a session token from verify-hub (docs/CONTRACTS.md); `zone` is ours. */
+/** Who a token speaks for: a person, a device (node key) or a kernel service. */
+export type PrincipalKind = 'user' | 'device' | 'service';
+export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['user', 'device', 'service'];
+
+/**
+ * Claims of the tokens verify-hub issues (docs/CONTRACTS.md "Token claims"). `principal_kind` and `zone`
+ * are ours; refresh tokens carry `aud: "verify-hub"`.
+ */
 export interface SessionTokenClaims {
   iss: 'verify-hub';
   sub: string;
@@ -55,6 +62,8 @@ export interface SessionTokenClaims {
   iat: number;
   jti: string;
   session: number;
-  principal_kind: string;
-  zone?: string;
+  principal_kind: PrincipalKind;
+  zone: string;
+  aud?: string;
+  app_instance_id?: string;
 }

@@ -2,6 +2,7 @@
 // service reads and writes them through. Each value has one type here; its key has one builder in
 // keys.ts.
 import type { Ed25519PublicJwk } from './identity.js';
+import type { WatchEvent, WatchLoop, WatchLoopOptions } from './system-config.js';
 
 // ---- the KV port -----------------------------------------------------------------------------
 
@@ -38,6 +39,10 @@ export interface KvPort {
   list(key: string): Promise<string[]>;
   /** All-or-nothing; with mainKey it fails with VERSION_CONFLICT when that key's revision moved. */
   execTx(actions: Record<string, KvTxAction>, mainKey?: RevisionCondition, conditions?: RevisionCondition[]): Promise<void>;
+  /** Every key the scheduler reads (scheduler and node-daemon tokens only). */
+  dump(): Promise<Record<string, string>>;
+  /** The change feed under `prefix`: long-polls sys_config_watch, resyncs after lost history or errors. */
+  watchLoop(prefix: string, onChange: (event: WatchEvent) => void | Promise<void>, opts?: WatchLoopOptions): WatchLoop;
 }
 
 // ---- boot/config -----------------------------------------------------------------------------

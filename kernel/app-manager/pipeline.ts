@@ -23,13 +23,15 @@ import {
   APP_INDEX_SEQ_KEY, FIRST_APP_INDEX, MAX_APP_INDEX, appSpecKey, buildAppSpec, installRecordKey, instancesPrefix, type DataSnapshotRequest,
 } from './spec.js';
 import type { AppState, AppTask, InstallRecord, TaskView } from './types.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface PipelineOptions {
   /** system-config with the app-manager's own token */
   kv: SystemConfigClient;
   repo: AppRepo;
   log: Logger;
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   /** How long a new version may take to be placed, downloaded and started (default 10 min). */
   deployTimeoutMs?: number;
   /** How long an uninstall waits for the instance to stop (default 60 s). */

@@ -11,6 +11,7 @@ import { Callers } from './callers.js';
 import { APP_MANAGER_PATH, appManagerMethods } from './methods.js';
 import { AppPipeline } from './pipeline.js';
 import type { AppRepo } from './repo.js';
+import type { Clock } from '../lib/clock.js';
 
 export { APP_MANAGER_PATH };
 
@@ -24,7 +25,8 @@ export interface AppManagerOptions {
   /** the app-manager's own token (a device-signed token with appid "app-manager") */
   serviceToken: TokenSource;
   repo: AppRepo;
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   /** How long a new version has to pass its health check once its process is up (default 20 s). */
   healthTimeoutMs?: number;
   /** How long a new version may take to be placed, downloaded and started (default 10 min). */

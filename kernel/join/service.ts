@@ -10,6 +10,7 @@ import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
 import { createJoinMethods, joinRequestOf } from './methods.js';
 import { KAPI_PATHS } from '../api/krpc.js';
+import type { Clock } from '../lib/clock.js';
 
 /** An enrolment is a few documents. */
 const JOIN_BODY_LIMIT = 64 * 1024;
@@ -22,7 +23,8 @@ export interface JoinServerOptions {
   log: Logger;
   /** Called once, after commit_join has written the identity files. */
   onJoined: () => void;
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
 }
 
 export interface JoinServer {

@@ -3,13 +3,15 @@
 // again — instead of a WARN for every retry.
 import { describeError, KrpcError } from './errors.js';
 import type { Logger } from './log.js';
+import type { Clock } from './clock.js';
 
 export interface OutageLogOptions {
   /** the first reminder after this long (default 1 min); each next one waits twice as long */
   firstReminderMs?: number;
   /** reminders are at most this far apart (default 30 min) */
   maxReminderMs?: number;
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
 }
 
 export class OutageLog {

@@ -23,6 +23,7 @@ import type { PkgSource } from './pkg-source.js';
 import { reclaimOrphans } from './process-runtime.js';
 import type { ReportingNode } from './report.js';
 import { DEFAULT_ROTATION, type RotationPolicy } from '../lib/rotating-log.js';
+import type { Clock } from '../lib/clock.js';
 
 export type { InstanceStatus } from './app-instance.js';
 export type { KernelRunItem } from './kernel-instance.js';
@@ -62,8 +63,8 @@ export interface NodeDaemonOptions {
   stopGraceMs?: number;
   rotation?: RotationPolicy;
   backoff?: BackoffPolicy;
-  /** wall clock in ms, for report and device-info times */
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
 }
 
 export interface NodeDaemon {

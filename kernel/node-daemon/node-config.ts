@@ -3,50 +3,27 @@
 import { KrpcError } from '../lib/errors.js';
 import { nodeConfigKey } from '../api/keys.js';
 import { isPlainObject } from '../lib/json.js';
+import type { AppDoc, AppServiceInstanceConfig, AppServiceSpec, KernelServiceInstanceConfig, NodeConfig as ZoneNodeConfig } from '../api/zone.js';
 
-export interface AppPkgSlot {
-  pkg_id?: string;
-  docker_image_name?: string;
-}
-
-export interface AppDoc {
-  name?: string;
-  pkg_list?: Record<string, AppPkgSlot | undefined>;
-  [field: string]: unknown;
-}
-
-export interface AppServiceSpec {
-  installation_id?: string;
-  user_id?: string;
-  app_index?: number;
-  app_doc?: AppDoc;
-  state?: string;
-  [field: string]: unknown;
-}
-
-export interface AppInstanceConfig {
+/**
+ * nodes/<node>/config as the daemon reads it back. The scheduler writes kernel/api's NodeConfig in full,
+ * but an older writer or a hand edit may leave out any field the daemon does not strictly need, so the
+ * entries are the same shapes with every field it checks before use made optional.
+ */
+export type AppInstanceConfig = Omit<AppServiceInstanceConfig, 'target_state' | 'app_spec' | 'service_ports_config'> & {
   target_state: string;
-  node_id: string;
-  app_spec: AppServiceSpec;
-  service_ports_config?: Record<string, number>;
-}
-
-/** `service_sepc` (sic) is the wire spelling upstream uses. */
-export interface KernelInstanceConfig {
+  app_spec: Partial<Pick<AppServiceSpec, 'installation_id' | 'user_id' | 'app_index' | 'state'>> & { app_doc?: Partial<AppDoc>; [extra: string]: unknown };
+  service_ports_config?: Partial<AppServiceInstanceConfig['service_ports_config']>;
+};
+export type KernelInstanceConfig = Omit<KernelServiceInstanceConfig, 'target_state' | 'service_sepc'> & {
   target_state: string;
-  node_id: string;
   service_sepc?: unknown;
-}
-
-export interface NodeConfig {
-  node_id: string;
-  node_did: string;
+};
+// Pick, not Omit: Omit over a type with an index signature keeps only the index signature.
+export type NodeConfig = Pick<ZoneNodeConfig, 'node_id' | 'node_did' | 'frame_services' | 'state'> & {
   kernel: Record<string, KernelInstanceConfig>;
   apps: Record<string, AppInstanceConfig>;
-  frame_services: Record<string, unknown>;
-  state: string;
-}
-
+};
 
 /** An absent key is an empty config (nothing wanted); text that is not a config object is refused. */
 export function parseNodeConfig(text: string | undefined, nodeName: string): NodeConfig {

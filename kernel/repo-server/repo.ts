@@ -18,12 +18,13 @@ import { openUpstream, sourceLabel, type Upstream } from './upstream.js';
 import type {
   GcResult, ListEntry, MetaInfo, PrepareResult, PublishResult, RepoSource, RepoStats, ResolveResult, SyncResult, VersionInfo,
 } from './wire.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface RepoOptions {
   root: string;
   log: Logger;
-  /** Clock in milliseconds. */
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   limits?: Partial<PkgLimits>;
 }
 

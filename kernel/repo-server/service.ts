@@ -11,6 +11,7 @@ import { repoMethods } from './methods.js';
 import { Repo } from './repo.js';
 import { registerUploadRoute } from './upload-route.js';
 import { REPO_PATH } from './wire.js';
+import type { Clock } from '../lib/clock.js';
 
 export { REPO_PATH };
 
@@ -23,8 +24,8 @@ export interface RepoServerOptions<P extends RepoPrincipal = RepoPrincipal> {
   /** Resolves with the caller of a token, or throws UNAUTHENTICATED / TOKEN_EXPIRED. */
   verifyToken: (token: string) => Promise<P>;
   authorize: (principal: P, action: RepoAction, pkgName?: string) => Promise<boolean>;
-  /** Clock in milliseconds. */
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   /** Limits every pkg must respect (default: kernel/pkg's DEFAULT_LIMITS, 1 GiB of content). */
   limits?: Partial<PkgLimits>;
   /** Largest upload body (default: the content limit plus room for tar headers and the meta). */

@@ -11,7 +11,7 @@ import { nowSeconds, signJwt } from '../lib/identity/jwt.js';
 import { isKrpcError } from '../lib/errors.js';
 import { silentLogger } from '../lib/log.js';
 import { buildBootKeys } from './boot.js';
-import { startScheduler, type SchedulerHandle } from './loop.js';
+import { startSchedulingLoop, type SchedulerHandle } from './loop.js';
 import { parseSnapshot } from './snapshot-store.js';
 import { appSpec, bootInputFor, deviceInfo, instanceReport } from './fixtures/zone.js';
 import type { NodeConfig, ServiceInfo } from './types.js';
@@ -68,7 +68,7 @@ test('first boot is one exec_tx of creates, and a second boot fails cleanly with
 });
 
 test('the loop places the kernel services as soon as the OOD reports in, then idles with zero writes', async (t) => {
-  scheduler = startScheduler({ kv: kv('scheduler'), log: silentLogger, debounceMs: 20, safetyPassMs: 60_000 });
+  scheduler = startSchedulingLoop({ kv: kv('scheduler'), log: silentLogger, debounceMs: 20, safetyPassMs: 60_000 });
   await kv('node-daemon').set('devices/ood1/info', deviceInfo('ood1', { updateTime: nowSeconds(), allIp: ['192.168.1.10'] }));
   const { value: cfg, ms } = await until('kernel services placed', async () => {
     const c = await nodeConfig();
@@ -108,7 +108,7 @@ test('a new app spec is placed within a second, and its live report becomes serv
 });
 
 test('a pass that cannot reach system-config fails without stopping the loop', async () => {
-  const broken = startScheduler({
+  const broken = startSchedulingLoop({
     kv: new SystemConfigClient(`http://${host}:1${SYSTEM_CONFIG_PATH}`, () => token('scheduler'), { timeoutMs: 2000 }),
     log: silentLogger, watch: false, safetyPassMs: 60_000,
   });

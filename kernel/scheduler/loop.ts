@@ -11,18 +11,12 @@ import {
 } from '../api/keys.js';
 import { schedule } from './schedule.js';
 import { DEFAULT_HISTORY_SIZE, parseSnapshot, snapshotWrites } from './snapshot-store.js';
+import type { KvPort } from '../api/zone.js';
 import type { ExecTxAction } from './types.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 
-/** What the loop needs from system-config; SystemConfigClient satisfies it. */
-export interface SchedulerKv {
-  dump(): Promise<Record<string, string>>;
-  execTx(actions: Record<string, ExecTxAction>): Promise<void>;
-  watchLoop(
-    prefix: string,
-    onChange: (event: { changes: Array<{ key: string; value?: string | null }>; resync: boolean }) => void | Promise<void>,
-    opts?: { onError?: (e: unknown) => void },
-  ): { stop(): Promise<void> };
-}
+/** What the loop needs from system-config; SystemConfigClient is one. */
+export type SchedulerKv = Pick<KvPort, 'dump' | 'execTx' | 'watchLoop'>;
 
 export interface SchedulerOptions {
   kv: SchedulerKv;
@@ -35,8 +29,8 @@ export interface SchedulerOptions {
   historySize?: number;
   /** Seconds without a devices/<n>/info update after which a node is gone (default 45). */
   goneAfterS?: number;
-  /** Unix seconds (tests pin it). */
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   /** Follow sys_config_watch (default true); without it only timed passes run. */
   watch?: boolean;
 }
@@ -123,14 +117,16 @@ export function splitTx(writes: Record<string, ExecTxAction>): Array<Record<stri
   return parts;
 }
 
-export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
+/** The loop alone (no kRPC face): kernel/scheduler/service.ts startScheduler runs it with its face. */
+export function startSchedulingLoop(opts: SchedulerOptions): SchedulerHandle {
   const { kv, log } = opts;
   const debounceMs = opts.debounceMs ?? 50;
   const safetyPassMs = opts.safetyPassMs ?? 30_000;
   const retryMs = Math.min(safetyPassMs, RETRY_MS);
   const historySize = opts.historySize ?? DEFAULT_HISTORY_SIZE;
   const goneAfterS = opts.goneAfterS ?? DEFAULT_GONE_AFTER_S;
-  const now = opts.now ?? (() => Date.now() / 1000);
+  const clock = opts.now ?? systemClock;
+  const now = () => clock() / 1000;
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

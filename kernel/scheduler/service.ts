@@ -7,7 +7,7 @@ import { KAPI_PATHS } from '../api/krpc.js';
 import type { SchedulerMethods } from '../api/scheduler.js';
 import { KrpcError, unauthenticated } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import type { SchedulerHandle } from './loop.js';
+import { startSchedulingLoop, type SchedulerHandle, type SchedulerOptions } from './loop.js';
 import { SCHEDULER_SNAPSHOT_KEY, configResource, schedulerHistoryKey as historyKey } from '../api/keys.js';
 import { parseSnapshot } from './snapshot-store.js';
 import { diffSnapshotsJson, snapshotJson } from './snapshot-view.js';
@@ -23,7 +23,8 @@ export interface SchedulerServiceOptions<P extends SchedulerCaller = SchedulerCa
   host: string;
   port: number;
   log: Logger;
-  scheduler: SchedulerHandle;
+  /** The loop's options; its log is the service's. */
+  loop: Omit<SchedulerOptions, 'log'>;
   /** Reads a KV value with the scheduler's own (kernel) token. */
   readKey(key: string): Promise<string | undefined>;
   /** The revisions kept in the snapshot history, any order. */
@@ -34,7 +35,19 @@ export interface SchedulerServiceOptions<P extends SchedulerCaller = SchedulerCa
 
 const revParam = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
-export async function startSchedulerService<P extends SchedulerCaller>(opts: SchedulerServiceOptions<P>): Promise<{ port: number; stop(): Promise<void> }> {
+/** The scheduler: its loop (placements, service info, RBAC, routes into KV) and its kRPC face. */
+export async function startScheduler<P extends SchedulerCaller>(opts: SchedulerServiceOptions<P>): Promise<SchedulerHandle & { port: number }> {
+  const scheduler = startSchedulingLoop({ ...opts.loop, log: opts.log });
+  try {
+    const face = await startFace(opts, scheduler);
+    return { port: face.port, runOnce: () => scheduler.runOnce(), stop: async () => { await face.stop(); await scheduler.stop(); } };
+  } catch (e) {
+    await scheduler.stop();
+    throw e;
+  }
+}
+
+async function startFace<P extends SchedulerCaller>(opts: SchedulerServiceOptions<P>, scheduler: SchedulerHandle): Promise<{ port: number; stop(): Promise<void> }> {
   const callers = new WeakMap<object, P>();
   const may = async (ctx: { request: object }, key: string, action: 'read' | 'write') => {
     const principal = callers.get(ctx.request);
@@ -87,7 +100,7 @@ export async function startSchedulerService<P extends SchedulerCaller>(opts: Sch
       params: { type: 'object', additionalProperties: false },
       handler: async (_p, ctx) => {
         await may(ctx, SCHEDULER_SNAPSHOT_KEY, 'write');
-        return opts.scheduler.runOnce();
+        return scheduler.runOnce();
       },
     },
   });

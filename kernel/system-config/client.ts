@@ -1,36 +1,14 @@
 // Typed client of system-config (spec 10 §3) over kRPC, plus watchLoop: the change feed the
 // scheduler, node-daemon and gateway follow instead of polling.
 import { ServiceClient, type TokenSource } from '../lib/krpc/client.js';
-import type { SystemConfigMethods } from '../api/system-config.js';
+import type { SystemConfigMethods, WatchEvent, WatchLoop, WatchLoopOptions } from '../api/system-config.js';
 import type { TxAction, RevisionCondition } from './tx.js';
 import type { WatchChange, WatchResult } from './watch.js';
 import { DEFAULT_WATCH_TIMEOUT_MS, MAX_WATCH_TIMEOUT_MS } from './schema.js';
-import type { KvValue } from '../api/zone.js';
-export type { KvValue };
+import type { KvPort, KvValue } from '../api/zone.js';
+export type { KvValue, WatchEvent, WatchLoop, WatchLoopOptions };
 
 export type { TxAction, RevisionCondition, WatchChange, WatchResult };
-
-export interface WatchEvent {
-  /** Global revision the consumer is now in step with. */
-  revision: number;
-  changes: WatchChange[];
-  /** The consumer must re-read everything under the prefix: first event, lost history, or a poll after an error. */
-  resync: boolean;
-}
-
-export interface WatchLoopOptions {
-  /** Start after this global revision; without it the first event is a resync. */
-  revision?: number;
-  /** Long-poll length per call (default 25 s, at most 30 s). */
-  timeoutMs?: number;
-  /** After a failed watch call, wait this long and emit a resync (a poll) before watching again (default 5 s). */
-  pollIntervalMs?: number;
-  onError?: (e: unknown) => void;
-}
-
-export interface WatchLoop {
-  stop(): Promise<void>;
-}
 
 // The HTTP call must outlive the server-side long-poll.
 const WATCH_CALL_MARGIN_MS = 10_000;
@@ -46,7 +24,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-export class SystemConfigClient {
+export class SystemConfigClient implements KvPort {
   readonly krpc: ServiceClient<SystemConfigMethods>;
 
   constructor(url: string, token?: TokenSource, opts: { timeoutMs?: number } = {}) {

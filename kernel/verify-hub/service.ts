@@ -11,6 +11,7 @@ import { startSweeper } from './sweeper.js';
 import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './throttle.js';
 import { TokenIssuer } from './tokens.js';
 import { KAPI_PATHS } from '../api/krpc.js';
+import type { Clock } from '../lib/clock.js';
 
 export const VERIFY_HUB_PATH = KAPI_PATHS.verifyHub;
 
@@ -23,8 +24,8 @@ export interface VerifyHubOptions {
   zoneDid: string;
   /** The zone owner's key: signs device documents and root login JWTs. */
   ownerPublicJwk: Ed25519PublicJwk;
-  /** Clock in milliseconds (tests move it). */
-  now?: () => number;
+  /** Unix milliseconds (tests move it). */
+  now?: Clock;
   lockout?: LockoutPolicy;
   /** This node's gateway secret: only requests carrying it may name the client in X-Forwarded-For. */
   gatewaySecret?: string;

@@ -9,12 +9,11 @@ import { createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
 import { KrpcError } from '../lib/errors.js';
 import { signJwt, verifyJwt } from '../lib/identity/jwt.js';
 import { ed25519FromSeed, type Ed25519KeyPair, type Ed25519PublicJwk } from '../lib/identity/keys.js';
-import type { PrincipalKind } from '../lib/rbac/rbac.js';
+import { PRINCIPAL_KINDS, type PrincipalKind, type SessionTokenClaims } from '../api/verify-hub.js';
 
-export type { PrincipalKind };
-export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['user', 'device', 'service'];
+export { PRINCIPAL_KINDS, type PrincipalKind };
 
-export const VERIFY_HUB_ISSUER = 'verify-hub';
+export const VERIFY_HUB_ISSUER: SessionTokenClaims['iss'] = 'verify-hub';
 export const VERIFY_HUB_KID = 'verify-hub';
 export const REFRESH_KID = 'verify-hub-refresh';
 export const REFRESH_AUDIENCE = 'verify-hub';
@@ -30,20 +29,6 @@ export interface SessionSubject {
   appInstanceId?: string;
 }
 
-export interface VerifyHubClaims {
-  iss: string;
-  sub: string;
-  appid: string;
-  exp: number;
-  iat: number;
-  jti: string;
-  session: number;
-  principal_kind: PrincipalKind;
-  zone: string;
-  aud?: string;
-  app_instance_id?: string;
-}
-
 export type TokenUse = 'session' | 'refresh';
 
 /** A random u64 as a decimal string (the jti form BuckyOS uses). */
@@ -52,8 +37,8 @@ export const newTokenId = () => randomBytes(8).readBigUInt64BE().toString();
 /** A random session id that survives JSON (a u64 in BuckyOS; we stay within 2^53). */
 export const newSessionId = () => Number(randomBytes(8).readBigUInt64BE() & ((1n << 53n) - 1n)) || 1;
 
-export function tokenClaims(use: TokenUse, subject: SessionSubject, zone: string, nowS: number, jti: string): VerifyHubClaims {
-  const claims: VerifyHubClaims = {
+export function tokenClaims(use: TokenUse, subject: SessionSubject, zone: string, nowS: number, jti: string): SessionTokenClaims {
+  const claims: SessionTokenClaims = {
     iss: VERIFY_HUB_ISSUER,
     sub: subject.sub,
     appid: subject.appid,
@@ -110,7 +95,7 @@ export class TokenIssuer {
   }
 
   /** Verifies a token this verify-hub issued for `use`; anything else is UNAUTHENTICATED / TOKEN_EXPIRED. */
-  async verify(token: string, use: TokenUse, nowS: number): Promise<VerifyHubClaims> {
+  async verify(token: string, use: TokenUse, nowS: number): Promise<SessionTokenClaims> {
     const key = use === 'session' ? this.publicJwk : this.refreshKey.publicJwk;
     const c = await verifyJwt(token, key, { now: nowS });
     if (c.iss !== VERIFY_HUB_ISSUER) throw new KrpcError('UNAUTHENTICATED', 'token was not issued by verify-hub');
@@ -127,6 +112,6 @@ export class TokenIssuer {
       !PRINCIPAL_KINDS.includes(c.principal_kind as PrincipalKind)
     )
       throw new KrpcError('UNAUTHENTICATED', 'token is missing verify-hub claims');
-    return c as unknown as VerifyHubClaims;
+    return c as unknown as SessionTokenClaims;
   }
 }

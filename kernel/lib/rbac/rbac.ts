@@ -7,7 +7,9 @@ import { keyGet3 } from './key-get3.js';
 import { formatRule, parsePolicyLines, type PolicyRule } from './policy-lines.js';
 import type { Decision, PolicyLineRef, SideDecision } from '../../api/permissions.js';
 
-export type PrincipalKind = 'user' | 'device' | 'service';
+import type { PrincipalKind } from '../../api/verify-hub.js';
+
+export type { PrincipalKind };
 
 export interface RbacSubject {
   userId: string;
