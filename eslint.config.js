@@ -1,12 +1,12 @@
-// Lint (npm run lint, part of npm test): type-aware typescript-eslint rules for the mistakes a type
+// Lint (npm run lint, part of npm test) of kernel, renderer, e2e, bench and scripts: type-aware typescript-eslint rules for the mistakes a type
 // check lets through (a promise nobody awaits, code nobody uses) and the import boundaries of
 // STYLE.md. The layering test (scripts/layering.unit.test.ts) checks the boundaries between folders.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '**/*.js', '**/*.mjs', 'renderer/**', 'e2e/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

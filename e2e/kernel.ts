@@ -70,8 +70,8 @@ export function buckyos(args: string[], env: Record<string, string> = {}): Promi
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'buckyos.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`buckyos ${args.join(' ')} failed (${code}):\n${out}`))));
   });
 }

@@ -31,7 +31,7 @@ const POLL_MS = 800;
 
 export const isBusy = (a: AppListEntry) => BUSY_STATES.has(a.state) || (a.progress !== undefined && !a.progress.done);
 
-export const useApps = create<AppsState>()((set, get) => {
+export const useApps = create<AppsState>()((set) => {
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const refreshInstalled = async () => {
