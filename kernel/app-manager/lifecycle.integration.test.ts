@@ -161,12 +161,11 @@ test('a manual rollback returns to 1.0.0 with the data taken just before the upg
 
 test('an upgrade to the broken 1.2.0 is rolled back to 1.1.0 by itself, data intact, rollback recorded', async () => {
   await addNote('written before 1.2.0');
-  const t0 = Date.now();
   const up = await cli(['app', 'upgrade', 'notes'], env);
-  const elapsed = Date.now() - t0;
   assert.notEqual(up.code, 0, 'an upgrade that had to be rolled back fails');
   assert.match(up.stderr, /the upgrade of notes to 1\.2\.0 failed \(.*exited \(code 1\).*\); it was rolled back to 1\.1\.0 and its data restored/);
-  assert.ok(elapsed < 20_000, `rolled back within the 20 s health timeout (took ${elapsed} ms)`);
+  // Rolled back for the crash, not after the health timeout ran out; how long it takes is bench/recovery.ts's.
+  assert.doesNotMatch(up.stderr, /in time/);
 
   await answering('1.1.0');
   assert.deepEqual(await noteTitles(), ['written before 1.2.0', 'written on 1.0.0']);

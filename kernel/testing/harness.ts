@@ -127,7 +127,18 @@ export async function stopWithApps(p: NodeProcess): Promise<void> {
   const hard = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
   await p.kill('SIGTERM');
   clearTimeout(hard);
-  for (const { record } of await listPidRecords(dataPaths(p.dataDir).run)) {
+  await killRecordedApps(p.dataDir);
+}
+
+/** A power cut: SIGKILL of the node and of every app process its data folder records. */
+export async function powerCut(p: NodeProcess): Promise<void> {
+  const apps = await listPidRecords(dataPaths(p.dataDir).run);
+  await p.kill('SIGKILL');
+  for (const { record } of apps) if (record && (await isOwnProcess(record))) try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone */ }
+}
+
+async function killRecordedApps(dataDir: string): Promise<void> {
+  for (const { record } of await listPidRecords(dataPaths(dataDir).run)) {
     if (record && (await isOwnProcess(record))) try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone */ }
   }
 }
