@@ -29,21 +29,43 @@ async function readOptional(path: string): Promise<string | undefined> {
   try { return (await readFile(path, 'utf8')).trim(); } catch { return undefined; }
 }
 
+/** Damage to the identity is never "not activated": it names the file and what the owner can do. */
+const damaged = (path: string, what: string) =>
+  new KrpcError('INTEGRITY', `${path} ${what}; this device's identity is damaged. Restore its data folder's etc/ from a backup, or reset this device to set it up again`);
+
+async function damagedUnless<T>(path: string, what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof KrpcError && e.code === 'TOKEN_EXPIRED')
+      throw new KrpcError('FAILED_PRECONDITION', `${path} has expired; set this device up again with the owner's recovery words (reset it, then activate or enroll it)`);
+    throw damaged(path, what);
+  }
+}
+
+async function readIdentityFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw damaged(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read');
+  }
+}
+
 export async function loadNodeIdentity(paths: DataPaths): Promise<NodeIdentity> {
   const file = await readJsonFile<NodeIdentityFile>(paths.nodeIdentity);
-  const devicePrivateKeyPem = await readFile(paths.deviceKey, 'utf8');
-  const deviceDocJwt = (await readFile(paths.deviceDocJwt, 'utf8')).trim();
-  const zoneBootJwt = (await readFile(paths.zoneBootJwt, 'utf8')).trim();
+  const devicePrivateKeyPem = await readIdentityFile(paths.deviceKey);
+  const deviceDocJwt = (await readIdentityFile(paths.deviceDocJwt)).trim();
+  const zoneBootJwt = (await readIdentityFile(paths.zoneBootJwt)).trim();
   const zoneDocumentJwt = (await readOptional(paths.zoneDocJwt)) ?? zoneBootJwt;
   // The owner key in node_identity.json is the root of trust: every document must verify with it.
-  const deviceDoc = await verifyJwt(deviceDocJwt, file.owner_public_key, { requireExp: true });
-  const zoneBoot = await verifyJwt(zoneBootJwt, file.owner_public_key, { requireExp: true });
+  const deviceDoc = await damagedUnless(paths.deviceDocJwt, 'is not a document signed by the owner of this zone', () => verifyJwt(deviceDocJwt, file.owner_public_key, { requireExp: true }));
+  const zoneBoot = await damagedUnless(paths.zoneBootJwt, 'is not a document signed by the owner of this zone', () => verifyJwt(zoneBootJwt, file.owner_public_key, { requireExp: true }));
   if (typeof zoneBoot.iat === 'number' && zoneBoot.iat < file.zone_iat)
     throw new KrpcError('VERSION_CONFLICT', 'the zone boot config on disk is older than the one this node was activated with');
-  const devicePublicJwk = publicJwkFromPrivatePem(devicePrivateKeyPem);
+  const devicePublicJwk = await damagedUnless(paths.deviceKey, 'is not a readable Ed25519 private key', async () => publicJwkFromPrivatePem(devicePrivateKeyPem));
   const docKey = (deviceDoc.verificationMethod as Array<{ publicKeyJwk?: Ed25519PublicJwk }> | undefined)?.[0]?.publicKeyJwk;
   if (!docKey || docKey.x !== devicePublicJwk.x)
-    throw new KrpcError('INTEGRITY', 'the device key on disk does not match the owner-signed device document');
+    throw damaged(paths.deviceKey, 'does not match the owner-signed device document');
   let startConfig: StartConfigFile | undefined;
   try { startConfig = await readJsonFile<StartConfigFile>(paths.startConfig); } catch { startConfig = undefined; }
   return {

@@ -151,10 +151,11 @@ export async function activatedOod(opts: { args?: string[]; env?: Record<string,
   if (opts.runAs) await chown(dir.path, opts.runAs.uid, opts.runAs.gid);
   const host = randomLoopback();
   const ood = spawnOod(dir.path, host, opts.args, opts.env, opts.runAs);
-  await waitForPort(host, 3182);
+  // Generous: on a loaded machine a cold start through tsx can take tens of seconds.
+  await waitForPort(host, 3182, 90_000);
   const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD]);
   if (act.code !== 0) throw new Error(`activation failed: ${act.stderr}`);
   const mnemonic = /\n\s{2}([a-z]+(?: [a-z]+){11})\n/.exec(act.stdout)?.[1] ?? '';
-  await waitForPort(host, 3180);
+  await waitForPort(host, 3180, 90_000);
   return { ood, mnemonic, dir, env: { BUCKYOS_ZONE: `http://${host}:3180`, BUCKYOS_USER: 'alice', BUCKYOS_PASSWORD: TEST_PASSWORD } };
 }

@@ -32,23 +32,34 @@ export interface SegmentScan {
   validBytes: number;
   /** End of the last non-zero byte of the file; beyond validBytes this is a torn write or damage. */
   dirtyEnd: number;
+  /**
+   * The record where scanning stopped is whole (its checksum field and every payload byte present and
+   * not zero) and still fails its checksum, or claims a length no write produces: damage, never a write
+   * cut short. A cut write (kill -9) ends early or runs into the preallocated zeros; a power cut loses
+   * whole pages or sectors, which read as zeros; the JSON payload itself never holds a zero byte.
+   */
+  damaged: boolean;
 }
 
 export function scanSegment(data: Buffer, segmentName: string): SegmentScan {
   const records: LogRecord[] = [];
   let offset = 0;
+  let damaged = false;
   while (data.length - offset >= HEADER_BYTES) {
     const length = data.readUInt32LE(offset);
     if (length === 0) break;
     const start = offset + HEADER_BYTES;
+    if (length > MAX_BATCH_BYTES) { damaged = true; break; }
     const payload = start + length <= data.length ? data.subarray(start, start + length) : undefined;
-    if (!payload || crc32(payload) !== data.readUInt32LE(offset + 4)) break;
+    if (!payload) break;
+    const crc = data.readUInt32LE(offset + 4);
+    if (crc32(payload) !== crc) { damaged = crc !== 0 && !payload.includes(0); break; }
     records.push(decodePayload(payload, segmentName, offset));
     offset = start + length;
   }
   let dirtyEnd = data.length;
   while (dirtyEnd > offset && data[dirtyEnd - 1] === 0) dirtyEnd--;
-  return { records, validBytes: offset, dirtyEnd: Math.max(dirtyEnd, offset) };
+  return { records, validBytes: offset, dirtyEnd: Math.max(dirtyEnd, offset), damaged };
 }
 
 function decodePayload(payload: Buffer, segmentName: string, offset: number): LogRecord {

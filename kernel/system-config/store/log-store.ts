@@ -74,7 +74,7 @@ async function recover(dir: string, opts: LogStoreOptions, unlock: () => Promise
     const scan = scanSegment(data, segment.path);
     const isLast = i === segments.length - 1;
     const torn = scan.dirtyEnd > scan.validBytes;
-    if (torn && !(isLast && canBeTornWrite(scan)))
+    if (torn && (scan.damaged || !(isLast && canBeTornWrite(scan))))
       throw new KrpcError('INTEGRITY', `KV log ${segment.path} is damaged at byte ${scan.validBytes}, with ${scan.dirtyEnd - scan.validBytes} bytes of data after it that may hold acknowledged writes; restore the kv folder from a backup`);
     if (scan.records.length > 0 && scan.records[0].revision !== segment.start)
       throw new KrpcError('INTEGRITY', `KV log ${segment.path} starts at revision ${scan.records[0].revision}, not at the one in its name; restore the kv folder from a backup`);
