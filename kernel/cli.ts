@@ -19,6 +19,7 @@ const hints: Partial<Record<string, string>> = {
   TOKEN_EXPIRED: 'Your session expired; run the command again to log in.',
   PERMISSION_DENIED: 'Your account is not allowed to do this. Which keys each role may read and write: docs/kv-keys.md (the zone owner can grant more).',
   RATE_LIMITED: 'Too many failed logins; wait a little and try again.',
+  RESOURCE_EXHAUSTED: 'The disk holding the zone\'s data folder is full. Free some space there; nothing needs restarting.',
   ALREADY_ACTIVATED: 'This device already belongs to a zone. To start over, reset it on the device itself.',
 };
 

@@ -13,6 +13,8 @@ export const ErrorCodes = [
   'ALREADY_ACTIVATED',
   'UNKNOWN_METHOD',
   'PAYLOAD_TOO_LARGE',
+  /** Ours (gRPC's name): the disk is full; nothing was written. */
+  'RESOURCE_EXHAUSTED',
   'RATE_LIMITED',
   'UNAVAILABLE',
   'TIMEOUT',

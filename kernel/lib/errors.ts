@@ -35,3 +35,13 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** A full disk (or quota) as the OS reports it on a write. */
+export const isDiskFull = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+};
+
+/** RESOURCE_EXHAUSTED for a full disk under `dir`, with what was (not) written and the owner's next step. */
+export const diskFull = (dir: string, what: string) =>
+  new KrpcError('RESOURCE_EXHAUSTED', `the disk holding ${dir} is full, so ${what}; free some space on it (delete or move large files) and try again`);

@@ -16,6 +16,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   INTEGRITY: 422,
   RATE_LIMITED: 429,
+  RESOURCE_EXHAUSTED: 507,
   UNAVAILABLE: 503,
   TIMEOUT: 504,
 };

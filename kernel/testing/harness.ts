@@ -146,8 +146,8 @@ async function killRecordedApps(dataDir: string): Promise<void> {
 export const TEST_PASSWORD = 'Test-pw-123';
 
 /** A fresh OOD, activated through the CLI as zone "testzone" with owner alice; extra `buckyos ood` args, env and OS identity optional. */
-export async function activatedOod(opts: { args?: string[]; env?: Record<string, string>; runAs?: RunAs } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
-  const dir = await tempDir('buckyos-ood-');
+export async function activatedOod(opts: { args?: string[]; env?: Record<string, string>; runAs?: RunAs; dataDir?: string } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
+  const dir = opts.dataDir ? { path: opts.dataDir, remove: () => rm(opts.dataDir!, { recursive: true, force: true }) } : await tempDir('buckyos-ood-');
   if (opts.runAs) await chown(dir.path, opts.runAs.uid, opts.runAs.gid);
   const host = randomLoopback();
   const ood = spawnOod(dir.path, host, opts.args, opts.env, opts.runAs);

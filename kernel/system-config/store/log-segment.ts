@@ -30,6 +30,13 @@ export function parseSegmentFileName(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** An append failed before any byte of its records reached the file (only zeros past the data may have). */
+export class NothingWritten extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
 export class SegmentWriter {
   private extending: Promise<void> | undefined;
 
@@ -78,7 +85,13 @@ export class SegmentWriter {
       // Never write into a region a zero-fill may still be writing.
       await this.extending;
       const missing = this.info.bytes + data.length - this.preallocatedEnd;
-      if (missing > 0) await this.extend(Math.ceil(missing / this.chunkBytes) * this.chunkBytes);
+      if (missing > 0) {
+        try {
+          await this.extend(Math.ceil(missing / this.chunkBytes) * this.chunkBytes);
+        } catch (e) {
+          throw new NothingWritten(e);
+        }
+      }
     }
     await this.writeAt(data, this.info.bytes);
     this.info.bytes += data.length;

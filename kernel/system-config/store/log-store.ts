@@ -15,12 +15,12 @@
 // segments that replay skips up to S; open() removes leftovers and zeroes a torn log tail.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KrpcError } from '../../lib/errors.js';
+import { KrpcError, diskFull, isDiskFull } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { ChangeHistory } from './change-history.js';
 import { lockDir } from './dir-lock.js';
 import { MAX_BATCH_BYTES, encodeRecord, scanSegment, type SegmentScan } from './log-record.js';
-import { SegmentWriter, parseSegmentFileName, type SegmentInfo } from './log-segment.js';
+import { NothingWritten, SegmentWriter, parseSegmentFileName, type SegmentInfo } from './log-segment.js';
 import { isSnapshotTemp, readSnapshot, writeSnapshot, type KvState } from './snapshot.js';
 import type { KvChange, KvEntry, KvPut, KvStore, KvStoreStats, KvView } from './types.js';
 
@@ -286,6 +286,10 @@ class DurableLogStore implements KvStore {
         try {
           await this.active.appendDurably(batch.length === 1 ? batch[0].record : Buffer.concat(batch.map((t) => t.record)));
         } catch (e) {
+          if (e instanceof NothingWritten) {
+            this.refuseQueued(e.cause, batch);
+            continue;
+          }
           this.fail(e, batch);
           return;
         }
@@ -322,10 +326,29 @@ class DurableLogStore implements KvStore {
     txn.resolve(txn.revision);
   }
 
+  /**
+   * The log could not grow (a full disk, typically) and nothing was written: refuse this batch and,
+   * since their revisions and plans were counted on top of it, everything queued behind it. The store
+   * stays usable; the next write tries to grow the log again.
+   */
+  private refuseQueued(error: unknown, batch: QueuedTxn[]): void {
+    const refusal = isDiskFull(error)
+      ? diskFull(this.dir, 'nothing was written')
+      : new KrpcError('UNAVAILABLE', `the KV store could not grow its log in ${this.dir} (${(error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message}); nothing was written; try again`);
+    this.log.warn('KV log could not grow; refused the queued writes, nothing was written', { dir: this.dir, refused: batch.length + this.queue.length, err: (error as Error)?.message });
+    for (const txn of [...batch, ...this.queue]) txn.reject(refusal);
+    this.queue = [];
+    this.overlay.clear();
+    this.queuedRevision = this.state.revision;
+    this.lastQueued = Promise.resolve(this.state.revision);
+  }
+
   /** After a failed log write nothing queued can be trusted: refuse every write until a restart. */
   private fail(error: unknown, batch: QueuedTxn[]): void {
     const code = (error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message;
-    this.failure = new KrpcError('UNAVAILABLE', `the KV store could not write its log in ${this.dir} (${code}); free disk space or fix the disk, then restart the node`);
+    this.failure = isDiskFull(error)
+      ? new KrpcError('RESOURCE_EXHAUSTED', `the disk holding ${this.dir} filled up in the middle of a KV log write; free some space on it, then restart the node (writes that were not acknowledged are discarded)`)
+      : new KrpcError('UNAVAILABLE', `the KV store could not write its log in ${this.dir} (${code}); free disk space or fix the disk, then restart the node`);
     this.log.error('KV log write failed; the store now refuses writes', { dir: this.dir, err: (error as Error)?.message });
     for (const txn of [...batch, ...this.queue]) txn.reject(this.failure);
     this.queue = [];

@@ -10,7 +10,7 @@ export type PanelErrorCode = KernelErrorCode | ClientErrorCode;
 /** kernel/api's list, spelled out here (the page imports kernel/api as types only); the type fails if they differ. */
 const CODES = [
   'INVALID_PARAMS', 'UNAUTHENTICATED', 'TOKEN_EXPIRED', 'PERMISSION_DENIED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'VERSION_CONFLICT', 'NOT_ACTIVATED', 'ALREADY_ACTIVATED', 'UNKNOWN_METHOD', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED',
+  'VERSION_CONFLICT', 'NOT_ACTIVATED', 'ALREADY_ACTIVATED', 'UNKNOWN_METHOD', 'PAYLOAD_TOO_LARGE', 'RESOURCE_EXHAUSTED', 'RATE_LIMITED',
   'UNAVAILABLE', 'TIMEOUT', 'INTEGRITY', 'FAILED_PRECONDITION', 'INTERNAL',
 ] as const satisfies typeof ErrorCodes;
 const sameCodes: typeof ErrorCodes extends typeof CODES ? true : false = true;

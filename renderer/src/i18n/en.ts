@@ -13,6 +13,7 @@ const errorTexts = {
   ALREADY_ACTIVATED: { what: 'This device is already set up.', next: 'Open its control panel and sign in.' },
   UNKNOWN_METHOD: { what: 'This part of your home cloud does not know that request; it may be an older version.', next: 'Update your home cloud, then try again.' },
   PAYLOAD_TOO_LARGE: { what: 'That is too large to send.', next: 'Try a smaller file.' },
+  RESOURCE_EXHAUSTED: { what: 'The disk of your home cloud is full, so nothing was saved.', next: 'Free some space on the main server (delete or move large files), then try again.' },
   RATE_LIMITED: { what: 'Too many attempts in a short time.', next: 'Wait a moment, then try again.' },
   RATE_LIMITED_timed: { what: 'Too many attempts in a short time.', next: 'Wait about {{minutes}} min, then try again.' },
   UNAVAILABLE: { what: 'Part of your home cloud is not answering right now.', next: 'Wait a moment and try again; if it lasts, restart the main server.' },

@@ -103,6 +103,7 @@ export const zh: Messages = {
     ALREADY_ACTIVATED: { what: '这台设备已经设置过了。', next: '请打开它的控制面板并登录。' },
     UNKNOWN_METHOD: { what: '家庭云的这一部分不认识这个请求，可能版本较旧。', next: '请更新家庭云后重试。' },
     PAYLOAD_TOO_LARGE: { what: '内容太大，无法发送。', next: '请换一个较小的文件。' },
+    RESOURCE_EXHAUSTED: { what: '家庭云的磁盘已满，所以没有保存任何内容。', next: '请在主服务器上腾出一些空间（删除或移走大文件），然后重试。' },
     RATE_LIMITED: { what: '短时间内尝试次数过多。', next: '请稍等片刻再试。' },
     RATE_LIMITED_timed: { what: '短时间内尝试次数过多。', next: '请等待约 {{minutes}} 分钟后再试。' },
     UNAVAILABLE: { what: '家庭云的某个部分暂时没有响应。', next: '请稍后重试；如果一直这样，请重启主服务器。' },
