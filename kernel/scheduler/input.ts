@@ -7,6 +7,7 @@ import type {
   AppServiceSpec, KernelServiceSpec, NodeConfig, NodeItem, NodeType, ReportItem, SchedulerInput, SpecItem, UserItem, UserType,
 } from './types.js';
 import { isPlainObject } from '../lib/json.js';
+import { lastHeard } from './placement.js';
 
 export const DEFAULT_GONE_AFTER_S = 45;
 /** A report without expires_at counts for this long after last_update_time (spec 20 §5). */
@@ -19,6 +20,7 @@ const MAX_APP_INDEX = 2048;
 
 export interface BuildInputOptions {
   goneAfterS?: number;
+  listeningSince?: number;
 }
 
 class Malformed extends Error {}
@@ -248,6 +250,7 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
     nodes: table(), users: table(), specs: table(), reports: table(), nodeConfigs: table(), gatewayShortcuts: table(),
     current: table(), currentNodeConfigs: table(), skipped: [],
     goneAfterS: opts.goneAfterS ?? DEFAULT_GONE_AFTER_S,
+    ...(opts.listeningSince !== undefined ? { listeningSince: opts.listeningSince } : {}),
   };
   const skip = (key: string, reason: string) => input.skipped.push({ key, reason });
 
@@ -340,7 +343,7 @@ function tieReportsToHeartbeats(input: SchedulerInput): void {
     for (const r of Object.values(byNode)) {
       const node = Object.hasOwn(input.nodes, r.node) ? input.nodes[r.node] : undefined;
       if (!node) continue;
-      const heartbeatUntil = node.updateTime + input.goneAfterS;
+      const heartbeatUntil = lastHeard(node, input) + input.goneAfterS;
       r.liveUntil = r.sessionId !== undefined && r.sessionId === node.sessionId ? heartbeatUntil : Math.min(r.liveUntil, heartbeatUntil);
     }
   }

@@ -14,6 +14,7 @@ import { DEFAULT_HISTORY_SIZE, parseSnapshot, snapshotWrites } from './snapshot-
 import type { KvPort } from '../api/zone.js';
 import type { ExecTxAction } from './types.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { watchForWake } from '../lib/wake-detector.js';
 
 /** What the loop needs from system-config; SystemConfigClient is one. */
 export type SchedulerKv = Pick<KvPort, 'dump' | 'execTx' | 'watchLoop'>;
@@ -128,6 +129,9 @@ export function startSchedulingLoop(opts: SchedulerOptions): SchedulerHandle {
   const clock = opts.now ?? systemClock;
   const now = () => clock() / 1000;
 
+  // Heartbeats could not be heard before the loop started or while the machine slept: no node counts as
+  // silent for longer than since then, so a wake does not move every app because every heartbeat looks old.
+  let listeningSince = now();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let timerDue = Infinity;
@@ -140,7 +144,7 @@ export function startSchedulingLoop(opts: SchedulerOptions): SchedulerHandle {
       return { writes: 0, wakeInMs: retryMs };
     }
     const at = now();
-    const result = schedule(buildSchedulerInput(dump, { goneAfterS }), parseSnapshot(dump[SCHEDULER_SNAPSHOT_KEY]), at);
+    const result = schedule(buildSchedulerInput(dump, { goneAfterS, listeningSince }), parseSnapshot(dump[SCHEDULER_SNAPSHOT_KEY]), at);
     const wakeInMs = result.nextDeadline === undefined ? safetyPassMs : Math.min(safetyPassMs, Math.max(0, (result.nextDeadline - at) * 1000) + 20);
     if (!result.changed) return { writes: 0, wakeInMs };
     const tx = { ...result.writes, ...snapshotWrites(result.snapshot, dump, historySize) };
@@ -157,7 +161,8 @@ export function startSchedulingLoop(opts: SchedulerOptions): SchedulerHandle {
 
   const arm = (delayMs: number) => {
     if (stopped) return;
-    const due = Date.now() + delayMs;
+    // Monotonic, so a wall-clock jump neither strands nor hurries a pass.
+    const due = performance.now() + delayMs;
     if (timer && timerDue <= due) return;
     if (timer) clearTimeout(timer);
     timerDue = due;
@@ -192,12 +197,18 @@ export function startSchedulingLoop(opts: SchedulerOptions): SchedulerHandle {
     const wanted = event.changes.filter((c) => changes.wants(c)).length > 0;
     if (event.resync || wanted) arm(debounceMs);
   }, { onError: (e) => log.debug('watch failed; falling back to timed passes', { err: describeError(e) }) });
+  const wake = watchForWake((e) => {
+    listeningSince = now();
+    log.info('lost time (sleep, a stopped process or a clock change); nodes get a fresh grace period before any counts as gone', { wall_jump_ms: Math.round(e.wallJumpMs), late_ms: Math.round(e.lateMs), grace_s: goneAfterS });
+    arm(debounceMs);
+  }, { clock });
   arm(0);
 
   return {
     runOnce,
     async stop() {
       stopped = true;
+      wake.stop();
       if (timer) clearTimeout(timer);
       timer = undefined;
       await watcher?.stop();

@@ -1,7 +1,7 @@
 // Placement = filter then score (spec 20 §5, Kubernetes-style). Every decision returns a Reason whose
 // code names the filter or score term that decided it. Pure; the caller owns the shadow node state
 // (free memory and instance counts decremented/incremented as this pass places instances).
-import type { NodeConfig, NodeItem, NodeStatus, NodeType, Reason, SpecItem } from './types.js';
+import type { NodeConfig, NodeItem, NodeStatus, NodeType, Reason, SchedulerInput, SpecItem } from './types.js';
 import { deviceInfoKey, nodeConfigKey } from '../api/keys.js';
 
 export interface NodeView {
@@ -25,12 +25,15 @@ export const isoSeconds = (unixS: number) => (Number.isFinite(unixS) ? new Date(
 
 const READY_STATES = new Set(['ready', 'running', 'active', 'online']);
 
-export function nodeViewOf(name: string, item: NodeItem | undefined, config: NodeConfig | undefined, now: number, goneAfterS: number): NodeView {
+/** When a node was last heard of, as far as this pass can tell (see SchedulerInput.listeningSince). */
+export const lastHeard = (node: NodeItem, input: Pick<SchedulerInput, 'listeningSince'>) => Math.max(node.updateTime, input.listeningSince ?? -Infinity);
+
+export function nodeViewOf(name: string, item: NodeItem | undefined, config: NodeConfig | undefined, now: number, goneAfterS: number, listeningSince?: number): NodeView {
   const pool = typeof config?.res_pool_id === 'string' ? config.res_pool_id : 'default';
   const base = { name, item, pool, freeMem: item ? item.totalMem - item.memUsage : 0, instances: 0 };
   if (!item) return { ...base, type: 'client', status: 'gone', statusReason: { code: 'node:no-device-info', detail: `${deviceInfoKey(name)} does not exist` } };
   const view = (status: NodeStatus, code: string, detail: string): NodeView => ({ ...base, type: item.type, status, statusReason: { code, detail } });
-  if (now - item.updateTime > goneAfterS)
+  if (now - lastHeard(item, { listeningSince }) > goneAfterS)
     return view('gone', 'node:gone', `${deviceInfoKey(name)} was last updated at ${isoSeconds(item.updateTime)}, more than ${goneAfterS} s before this pass`);
   if (item.type === 'client') return view('unschedulable', 'node:not-schedulable', 'this device type runs no instances (only ood, server and node devices do)');
   if (item.state !== undefined && !READY_STATES.has(item.state.toLowerCase())) return view('not-ready', 'node:not-ready', `device state is "${item.state}"`);

@@ -6,7 +6,7 @@ import { appPortHint } from '../lib/ports.js';
 import { canonicalJson, sameJson, sameJsonValue } from './canonical.js';
 import { changedGatewaySections, gatewayInfoRenderer, selectorOf, type GatewayTables } from './gateway-info.js';
 import { RBAC_POLICY_KEY, deviceInfoKey, instanceIdOf, nodeConfigKey, nodeGatewayInfoKey, serviceInfoKey, serviceOfInfoKey } from '../api/keys.js';
-import { chooseNode, clipDetail, commitPlacement, hardFilter, nodeViewOf, type NodeView } from './placement.js';
+import { chooseNode, clipDetail, commitPlacement, hardFilter, lastHeard, nodeViewOf, type NodeView } from './placement.js';
 import { deriveRbacLines, renderPolicy, userManagedSection } from './rbac.js';
 import { deriveServiceInfo, isLive } from './service-info.js';
 import type {
@@ -109,7 +109,7 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
   for (const name of nodeNames) {
     const item = Object.hasOwn(input.nodes, name) ? input.nodes[name] : undefined;
     const config = Object.hasOwn(input.nodeConfigs, name) ? input.nodeConfigs[name] : undefined;
-    views.set(name, nodeViewOf(name, item, config, now, input.goneAfterS));
+    views.set(name, nodeViewOf(name, item, config, now, input.goneAfterS, input.listeningSince));
   }
   const viewList = [...views.values()];
   const configNodes = nodeNames.filter((n) => Object.hasOwn(input.nodeConfigs, n) || views.get(n)!.type !== 'client');
@@ -399,6 +399,6 @@ function nextDeadlineOf(input: SchedulerInput, views: Map<string, NodeView>, now
     if (t > now && (deadline === undefined || t < deadline)) deadline = t;
   };
   for (const byNode of Object.values(input.reports)) for (const r of Object.values(byNode)) if (isLive(r, now)) consider(r.liveUntil);
-  for (const v of views.values()) if (v.item && v.status !== 'gone') consider(v.item.updateTime + input.goneAfterS);
+  for (const v of views.values()) if (v.item && v.status !== 'gone') consider(lastHeard(v.item, input) + input.goneAfterS);
   return deadline;
 }

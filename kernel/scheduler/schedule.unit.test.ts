@@ -191,6 +191,27 @@ test('self-healing: an app on a node that went away is re-placed, with the reaso
   assert.equal(reasonOf(dropped, 'notes@alice', 'ood1')?.code, 'replace:node-gone');
 });
 
+test('after a wake (sleep, clock jump, restart) every heartbeat looks old: no node is gone until it has had the grace period to report', () => {
+  const placed = converge(zoneWithNas({ 'users/alice/apps/notes/spec': appSpec('alice', 'notes', { appIndex: 10 }) }));
+  // The OOD slept for an hour. Its own node-daemon reports at once on waking; the NAS's info is an hour
+  // old until its next report gets through.
+  const woke = NOW + 3600;
+  const awake = { ...placed, 'devices/ood1/info': deviceInfo('ood1', { updateTime: woke, allIp: ['192.168.1.10'] }) };
+  const passAt = (now: number, listeningSince?: number, dump = awake) =>
+    schedule(buildSchedulerInput(dump, { listeningSince }), parseSnapshot(dump['system/scheduler/snapshot']), now);
+  const blind = passAt(woke + 1);
+  assert.ok(blind.actions.some((a) => a.reason.code === 'replace:node-gone'), 'without the grace the wake moves the app (the failure this prevents)');
+
+  const graced = passAt(woke + 1, woke);
+  assert.equal(graced.actions.filter((a) => a.reason.code === 'replace:node-gone').length, 0);
+  assert.equal(graced.snapshot.nodes.nas.status, 'ready');
+  assert.equal(graced.nextDeadline, woke + 45, 'the loop looks again when the grace ends');
+
+  // A node that still has not reported when the grace is over is gone after all.
+  const after = passAt(woke + 46, woke, { ...awake, 'devices/ood1/info': deviceInfo('ood1', { updateTime: woke + 40, allIp: ['192.168.1.10'] }) });
+  assert.ok(after.actions.some((a) => a.type === 'place_instance' && a.target === 'notes@alice@ood1' && a.reason.code === 'replace:node-gone'));
+});
+
 test('self-healing holds an instance in place when no other node can take it', () => {
   const placed = converge(zoneWithNas({ 'users/alice/apps/notes/spec': appSpec('alice', 'notes', { appIndex: 10, affinity: 'nas' }) }));
   const { result } = step(placed, NOW + 60);

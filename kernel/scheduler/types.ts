@@ -106,6 +106,12 @@ export interface SchedulerInput {
   skipped: SkippedInput[];
   /** A node whose info is older than this (s) is gone. */
   goneAfterS: number;
+  /**
+   * Unix s since when the scheduler has been able to hear heartbeats (its start, or its last wake from
+   * sleep or a clock jump): silence from before then proves nothing, so no node counts as silent for
+   * longer than since then.
+   */
+  listeningSince?: number;
 }
 
 // ---- Scheduler output ------------------------------------------------------------------------
