@@ -196,8 +196,8 @@ test('after a wake (sleep, clock jump, restart) every heartbeat looks old: no no
   // The OOD slept for an hour. Its own node-daemon reports at once on waking; the NAS's info is an hour
   // old until its next report gets through.
   const woke = NOW + 3600;
-  const awake = { ...placed, 'devices/ood1/info': deviceInfo('ood1', { updateTime: woke, allIp: ['192.168.1.10'] }) };
-  const passAt = (now: number, listeningSince?: number, dump = awake) =>
+  const awake: Record<string, string> = { ...placed, 'devices/ood1/info': deviceInfo('ood1', { updateTime: woke, allIp: ['192.168.1.10'] }) };
+  const passAt = (now: number, listeningSince?: number, dump: Record<string, string> = awake) =>
     schedule(buildSchedulerInput(dump, { listeningSince }), parseSnapshot(dump['system/scheduler/snapshot']), now);
   const blind = passAt(woke + 1);
   assert.ok(blind.actions.some((a) => a.reason.code === 'replace:node-gone'), 'without the grace the wake moves the app (the failure this prevents)');
