@@ -46,7 +46,7 @@ test('desktop app: launch → wizard → quit from the tray', async () => {
     expect(await portOpen(host, 3182)).toBe(true);
     const closed = app.waitForEvent('close', { timeout: 60_000 });
     await app.evaluate(({ dialog }) => {
-      dialog.showMessageBox = (async () => ({ response: 1, checkboxChecked: false })) as typeof dialog.showMessageBox;
+      dialog.showMessageBox = (async () => ({ response: 1, checkboxChecked: false }));
     });
     expect(await app.evaluate(() => (globalThis as unknown as { buckyosE2e: { clickTray(l: string): boolean } }).buckyosE2e.clickTray('Quit…'))).toBe(true);
     await closed;
