@@ -34,15 +34,15 @@ test('desktop app: launch → wizard → quit from the tray', async () => {
       args: [root, '--no-sandbox'],
       env: { ...process.env, BUCKYOS_DATA: dataDir, BUCKYOS_HOST: host, BUCKYOS_E2E: '1' },
     });
-    const window = await app.firstWindow();
-    await expect.poll(() => window.url(), { timeout: 60_000 }).toBe(`http://${host}:3182/`);
-    await expect(window.getByRole('heading', { name: 'Set up your home cloud' })).toBeVisible();
+    const page = await app.firstWindow();
+    await expect.poll(() => page.url(), { timeout: 60_000 }).toBe(`http://${host}:3182/`);
+    await expect(page.getByRole('heading', { name: 'Set up your home cloud' })).toBeVisible();
     // The page sees the bridge and nothing of Node.
-    expect(await window.evaluate(() => typeof window.buckyosDesktop?.notify)).toBe('function');
-    expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    expect(await page.evaluate(() => typeof (globalThis as { buckyosDesktop?: { notify?: unknown } }).buckyosDesktop?.notify)).toBe('function');
+    expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
 
     // Closing the window keeps the zone (tray); Quit from the tray asks, then stops the kernel.
-    await window.close();
+    await page.close();
     expect(await portOpen(host, 3182)).toBe(true);
     const closed = app.waitForEvent('close', { timeout: 60_000 });
     await app.evaluate(({ dialog }) => {
