@@ -168,7 +168,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
 
   // The panel's own methods; it holds no rights, every call uses the caller's token against system-config.
   const controlPanel = await startControlPanel({
-    host: internalHost, port: ports.controlPanel, log: log.child('control-panel'), kvUrl, policy: systemConfig.policy,
+    host: internalHost, port: ports.controlPanel, log: log.child('control-panel'), kvUrl, policy: systemConfig.policy, logsDir: paths.logs,
     identity: {
       zone: {
         name: id.startConfig?.access_hostname ?? id.zoneDid, domain: id.startConfig?.access_hostname ?? '', did: id.zoneDid,

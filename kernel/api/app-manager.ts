@@ -121,6 +121,8 @@ export interface AppListEntry {
   restarts?: number;
   progress?: TaskView;
   last_rollback?: RollbackRecord;
+  /** ours: the version a manual rollback goes back to (set by a successful upgrade) */
+  previous_version?: string;
 }
 
 export interface StartedTask {

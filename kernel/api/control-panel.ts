@@ -10,11 +10,17 @@ export interface ZoneOverview {
   zone: { name: string; domain: string; did: string; ownerDid: string; userName: string; zoneIat: number };
   device: { name: string; did: string; type: string; netId: string };
   /** Ours: every node the scheduler knows, with its status and why. */
-  nodes: { name: string; type: string; status: NodeStatus; reason: Reason }[];
+  nodes: { name: string; type: string; status: NodeStatus; reason: Reason; disk?: NodeDisk }[];
   /** Ours: every app placement the scheduler keeps, with its state. */
-  apps: { id: string; owner: string; state: string; desired: number; running: number; unplaced?: Reason }[];
+  apps: { id: string; owner: string; state: string; desired: number; running: number; unplaced?: Reason; instances?: { node: string; reason: Reason }[] }[];
   /** Ours: revision of the scheduler snapshot the nodes and apps come from. */
   schedulerRev: number;
+}
+
+/** Ours: the node's data disk, from its `devices/<node>/info` (total_space, disk_usage), when the caller may read it. */
+export interface NodeDisk {
+  total: number;
+  used: number;
 }
 
 export interface UserSummary {

@@ -18,3 +18,4 @@ export * from './app-manager.js';
 export * from './control-panel.js';
 export * from './devices.js';
 export * from './permissions.js';
+export * from './control-panel-ops.js';

@@ -17,6 +17,8 @@ export interface PkgManifest {
   version: string;
   description: string;
   author?: string;
+  /** ours: the app's icon as a `data:image/(svg+xml|png|webp);base64,…` URL (at most 16 KB); the library shows a default without it */
+  icon?: string;
   /** pkg name → semver range */
   deps: Record<string, string>;
   /** `cmd[0] === "node"` means: the node binary that runs the kernel. Other elements are relative to the install dir. */

@@ -106,5 +106,6 @@ export function listEntryOf(record: InstallRecord, reports: Record<string, Insta
   if (state === 'failing') entry.restarts = restartsOf(liveReports(reports, nowMs).map(([, r]) => r));
   if (taskActive(record.task)) entry.progress = taskView(record, state);
   if (record.last_rollback) entry.last_rollback = record.last_rollback;
+  if (record.previous_version) entry.previous_version = record.previous_version;
   return entry;
 }

@@ -2,9 +2,9 @@
 // caller's own session token (upstream's design doc §3.2; its code resolves every caller to root
 // instead), so the kernel, not the panel, decides what a person may see: a plain user asking for the
 // user list is refused by system-config's RBAC, whatever the page shows.
-import type { ControlPanelMethods, UserSummary, ZoneOverview } from '../api/control-panel.js';
+import type { ControlPanelMethods, NodeDisk, UserSummary, ZoneOverview } from '../api/control-panel.js';
 import type { SchedulerSnapshot, UserSettings } from '../api/index.js';
-import { SCHEDULER_SNAPSHOT_KEY, USERS_DIR, userSettingsKey } from '../api/keys.js';
+import { SCHEDULER_SNAPSHOT_KEY, USERS_DIR, deviceInfoKey, userSettingsKey } from '../api/keys.js';
 import { KrpcError, unauthenticated } from '../lib/errors.js';
 import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
 import { SystemConfigClient } from '../system-config/client.js';
@@ -49,19 +49,33 @@ export function controlPanelMethods(deps: ControlPanelDeps): KrpcMethods {
   const summary = (s: UserSettings): UserSummary => ({ user_id: s.user_id, user_type: s.type, state: String(s.state ?? 'active') });
 
   async function zoneOverview(_p: Params<'zone.overview'>, ctx: KrpcContext): Promise<Result<'zone.overview'>> {
-    const entry = await kvAs(ctx).get(SCHEDULER_SNAPSHOT_KEY);
+    const kv = kvAs(ctx);
+    const entry = await kv.get(SCHEDULER_SNAPSHOT_KEY);
     const snap = entry ? parseJson<SchedulerSnapshot>(entry.value, 'the scheduler snapshot') : undefined;
+    const nodes = await Promise.all(Object.entries(snap?.nodes ?? {}).map(async ([name, n]) => {
+      const disk = await nodeDisk(kv, name);
+      return { name, type: n.type, status: n.status, reason: n.reason, ...(disk && { disk }) };
+    }));
     return {
       zone: deps.identity.zone,
       device: deps.identity.device,
-      nodes: Object.entries(snap?.nodes ?? {}).map(([name, n]) => ({ name, type: n.type, status: n.status, reason: n.reason })),
+      nodes,
       apps: Object.entries(snap?.placements ?? {}).filter(([, p]) => p.kind === 'app').map(([id, p]) => ({
         id, owner: p.owner, state: p.state, desired: p.desired,
         running: p.instances.filter((i) => i.target_state === 'started').length,
         ...(p.unplaced && { unplaced: p.unplaced }),
+        instances: p.instances.map((i) => ({ node: i.node, reason: i.reason })),
       })),
       schedulerRev: snap?.rev ?? 0,
     };
+  }
+
+  /** The node's disk from its device info; left out when the caller may not read it or the node did not say. */
+  async function nodeDisk(kv: SystemConfigClient, node: string): Promise<NodeDisk | undefined> {
+    const info = await kv.get(deviceInfoKey(node)).catch(() => null);
+    if (!info) return undefined;
+    const { total_space: total, disk_usage: used } = parseJson<{ total_space?: unknown; disk_usage?: unknown }>(info.value, `the info of ${node}`);
+    return typeof total === 'number' && typeof used === 'number' && total > 0 ? { total, used } : undefined;
   }
 
   async function userList(p: Params<'user.list'>, ctx: KrpcContext): Promise<Result<'user.list'>> {

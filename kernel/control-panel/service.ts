@@ -5,6 +5,7 @@ import { createHttpServer, registerKrpc } from '../lib/krpc/server.js';
 import type { Logger } from '../lib/log.js';
 import { controlPanelMethods, type LocalIdentity } from './methods.js';
 import type { PolicyInspector } from '../lib/rbac/inspect.js';
+import { opsMethods } from './ops.js';
 
 export const CONTROL_PANEL_PATH = '/kapi/control-panel';
 
@@ -15,11 +16,16 @@ export interface ControlPanelOptions {
   kvUrl: string;
   identity: LocalIdentity;
   policy?: PolicyInspector;
+  /** This node's logs folder, where app instances' logs are (system.logs.tail). */
+  logsDir: string;
 }
 
 export async function startControlPanel(opts: ControlPanelOptions): Promise<{ port: number; stop(): Promise<void> }> {
   const app = createHttpServer({ log: opts.log });
-  const methods = controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity, policy: opts.policy });
+  const methods = {
+    ...controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity, policy: opts.policy }),
+    ...opsMethods({ kvUrl: opts.kvUrl, logsDir: opts.logsDir, nodeName: opts.identity.device.name }),
+  };
   registerKrpc(app, CONTROL_PANEL_PATH, methods, { log: opts.log });
   // The gateway forwards /kapi/control_panel (the id with "_") under the same route.
   registerKrpc(app, '/kapi/control_panel', methods, { log: opts.log });

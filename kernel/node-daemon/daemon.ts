@@ -15,7 +15,7 @@ import { AppInstance, type AppRuntimeContext, type InstanceStatus, type SignBoot
 import { detectAppIsolation } from './app-isolation.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { detectContainerSupport } from './container-runtime.js';
-import { buildDeviceInfo, sampleHost } from './device-info.js';
+import { buildDeviceInfo, sampleDisk, sampleHost } from './device-info.js';
 import { KernelInstance, type KernelRunItem } from './kernel-instance.js';
 import type { NodeKv } from './kv.js';
 import { AppEntryError, parseNodeConfig, platformSlot, resolveAppTarget, type AppTarget, type NodeConfig } from './node-config.js';
@@ -203,7 +203,7 @@ export async function startNodeDaemon(o: NodeDaemonOptions): Promise<NodeDaemon>
   const writeDeviceInfo = async () => {
     const info = buildDeviceInfo({
       deviceDoc: o.deviceDoc,
-      host: sampleHost(),
+      host: { ...sampleHost(), disk: await sampleDisk(o.paths.root) },
       containerEngineFound: containerEngine !== undefined,
       nowSeconds: Math.floor(nowMs() / 1000),
       sessionId: node.sessionId,

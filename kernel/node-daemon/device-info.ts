@@ -1,9 +1,22 @@
 // devices/<node>/info (spec 40 §4): the device document plus what this machine has right now. Memory
 // use is rounded to 64 MiB so the scheduler, which reads this key, does not see a change every write.
 import os from 'node:os';
+import { statfs } from 'node:fs/promises';
 import { platformSlot } from './node-config.js';
 
 const MEM_STEP = 64 * 1024 * 1024;
+/** Disk use is rounded the same way, coarser: a busy app writing logs must not rewrite the key each time. */
+const DISK_STEP = 256 * 1024 * 1024;
+
+/** Size and free space of the file system holding `dir` (the node's data folder), if it can be read. */
+export async function sampleDisk(dir: string): Promise<{ total: number; free: number } | undefined> {
+  try {
+    const s = await statfs(dir);
+    return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
 
 export interface HostSample {
   arch: string;
@@ -14,6 +27,8 @@ export interface HostSample {
   totalMem: number;
   freeMem: number;
   interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  /** The data folder's file system (sampleDisk); absent when it could not be read. */
+  disk?: { total: number; free: number };
 }
 
 export function sampleHost(): HostSample {
@@ -40,6 +55,9 @@ export interface DeviceInfo extends Record<string, unknown> {
   cpu_mhz: number;
   total_mem: number;
   mem_usage: number;
+  /** Bytes of the file system holding the node's data folder, and how many are used (rounded); upstream's names. */
+  total_space?: number;
+  disk_usage?: number;
   support_container: boolean;
   update_time: number;
   state: string;
@@ -83,6 +101,7 @@ export function buildDeviceInfo(input: {
     cpu_mhz: host.cpus[0]?.speed ?? 0,
     total_mem: host.totalMem,
     mem_usage: Math.round(used / MEM_STEP) * MEM_STEP,
+    ...(host.disk && { total_space: host.disk.total, disk_usage: Math.round(Math.max(0, host.disk.total - host.disk.free) / DISK_STEP) * DISK_STEP }),
     // The owner-signed device doc may forbid containers on this device even where an engine exists.
     support_container: input.containerEngineFound && deviceDoc.support_container !== false,
     update_time: input.nowSeconds,

@@ -44,3 +44,14 @@ test('the advertised gateway address heads ips, before any the device doc lists'
   const none = buildDeviceInfo({ deviceDoc: {}, host, containerEngineFound: false, nowSeconds: 0 });
   assert.equal(none.ips, undefined);
 });
+
+test('disk: the data folder\'s file system size and use (upstream total_space / disk_usage), use rounded to 256 MiB', () => {
+  const GiB = 1024 * MiB;
+  const a = buildDeviceInfo({ deviceDoc: {}, host: { ...host, disk: { total: 100 * GiB, free: 40 * GiB } }, containerEngineFound: false, nowSeconds: 0 });
+  assert.equal(a.total_space, 100 * GiB);
+  assert.equal(a.disk_usage, 60 * GiB);
+  const b = buildDeviceInfo({ deviceDoc: {}, host: { ...host, disk: { total: 100 * GiB, free: 40 * GiB - 3 * MiB } }, containerEngineFound: false, nowSeconds: 0 });
+  assert.equal(b.disk_usage, a.disk_usage);
+  const none = buildDeviceInfo({ deviceDoc: {}, host, containerEngineFound: false, nowSeconds: 0 });
+  assert.equal('total_space' in none, false);
+});

@@ -23,6 +23,9 @@ const manifestSchema = {
     version: { type: 'string', maxLength: 64 },
     description: { type: 'string', maxLength: 1024, default: '' },
     author: { type: 'string', maxLength: 256 },
+    // ours: the app's picture in the library, inline so the signed meta carries it (no extra fetch, no
+    // third-party host); only base64 images, which a page shows as an <img> and never runs.
+    icon: { type: 'string', maxLength: 16384, pattern: '^data:image/(svg\\+xml|png|webp);base64,[A-Za-z0-9+/]+=*$' },
     deps: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 128 }, default: {} },
     start: {
       type: 'object',

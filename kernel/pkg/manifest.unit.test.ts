@@ -120,3 +120,10 @@ test('.pkgignore: comments, globs, anchoring, folders only, re-include', () => {
   ];
   for (const [path, isDir, expected] of cases) assert.equal(isIgnored(rules, path, isDir), expected, path);
 });
+
+test('icon: an inline base64 image is accepted; a link or a script is not', () => {
+  const base = { name: 'a', version: '1.0.0', start: { cmd: ['node', 'a.mjs'] }, health: { path: '/h' } };
+  assert.equal(validateManifest({ ...base, icon: 'data:image/png;base64,iVBORw0KGgo=' }).icon, 'data:image/png;base64,iVBORw0KGgo=');
+  for (const icon of ['https://example.com/a.png', 'data:text/html;base64,PHNjcmlwdD4=', 'data:image/svg+xml,<svg onload=alert(1)>', `data:image/png;base64,${'A'.repeat(20000)}`])
+    assert.throws(() => validateManifest({ ...base, icon }), /icon/, icon.slice(0, 40));
+});

@@ -44,10 +44,13 @@ export function explainError(e: unknown, context: ErrorContext = 'general'): Exp
   const values: Record<string, string | number> = {};
   const wait = waitSecondsOf(err.detail);
   let key = base;
-  // Under a minute the plain "wait a little" reads better than "about 1 min".
+  // The kernel says how long ("try again in 42 s"): say it too, in seconds under a minute.
   if (err.code === 'RATE_LIMITED' && wait !== undefined && wait >= 60) {
     values.minutes = Math.max(1, Math.ceil(wait / 60));
     key = `${base}_timed`;
+  } else if (err.code === 'RATE_LIMITED' && wait !== undefined && wait > 0) {
+    values.seconds = wait;
+    key = `${base}_seconds`;
   }
   return { what: `errors.${key}.what`, next: `errors.${key}.next`, values, retry: RETRYABLE.has(err.code), detail: err.detail, code: err.code };
 }

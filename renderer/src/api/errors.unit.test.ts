@@ -48,7 +48,13 @@ describe('error → sentence and next step', () => {
   test('lockout without a time still gets a plain sentence', () => {
     const e = explainError(new PanelError('RATE_LIMITED', 'slow down'), 'login');
     expect(e.what).toBe('errors.login.locked.what');
-    expect(explainError(new PanelError('RATE_LIMITED', 'try again in 2 s'), 'login').what).toBe('errors.login.locked.what');
+  });
+  test('a lockout under a minute names the seconds the kernel said', () => {
+    const e = explainError(new PanelError('RATE_LIMITED', 'too many failed logins; try again in 42 s'), 'login');
+    expect(e.next).toBe('errors.login.locked_seconds.next');
+    expect(e.values.seconds).toBe(42);
+    expect((lookup(en, e.next) as string).replace('{{seconds}}', '42')).toBe('Try again in 42 seconds.');
+    expect(explainError(new PanelError('RATE_LIMITED', 'try again in 2 s')).what).toBe('errors.RATE_LIMITED_seconds.what');
   });
   test('any thrown value becomes INTERNAL with its message in the details', () => {
     const e = explainError(new Error('boom'));

@@ -16,6 +16,7 @@ const errorTexts = {
   RESOURCE_EXHAUSTED: { what: 'The disk of your home cloud is full, so nothing was saved.', next: 'Free some space on the main server (delete or move large files), then try again.' },
   RATE_LIMITED: { what: 'Too many attempts in a short time.', next: 'Wait a moment, then try again.' },
   RATE_LIMITED_timed: { what: 'Too many attempts in a short time.', next: 'Wait about {{minutes}} min, then try again.' },
+  RATE_LIMITED_seconds: { what: 'Too many attempts in a short time.', next: 'Wait {{seconds}} s, then try again.' },
   UNAVAILABLE: { what: 'Part of your home cloud is not answering right now.', next: 'Wait a moment and try again; if it lasts, restart the main server.' },
   TIMEOUT: { what: 'Your home cloud took too long to answer.', next: 'Try again in a moment.' },
   INTEGRITY: { what: 'A check of the data failed, so nothing was changed.', next: 'Try again; if it happens again, the device may be faulty or tampered with.' },
@@ -27,6 +28,7 @@ const errorTexts = {
     wrong: { what: 'That name and password do not match.', next: 'Check the spelling and try again. Passwords are case-sensitive.' },
     locked: { what: 'Too many wrong passwords, so sign-in is paused for a while.', next: 'Wait a little, then try again.' },
     locked_timed: { what: 'Too many wrong passwords, so sign-in is paused for a while.', next: 'Try again in about {{minutes}} min.' },
+    locked_seconds: { what: 'Too many wrong passwords, so sign-in is paused for a while.', next: 'Try again in {{seconds}} seconds.' },
     disabled: { what: 'This account is switched off.', next: 'Ask the owner of this home cloud to switch it back on.' },
   },
   activation: {

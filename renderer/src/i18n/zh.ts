@@ -106,6 +106,7 @@ export const zh: Messages = {
     RESOURCE_EXHAUSTED: { what: '家庭云的磁盘已满，所以没有保存任何内容。', next: '请在主服务器上腾出一些空间（删除或移走大文件），然后重试。' },
     RATE_LIMITED: { what: '短时间内尝试次数过多。', next: '请稍等片刻再试。' },
     RATE_LIMITED_timed: { what: '短时间内尝试次数过多。', next: '请等待约 {{minutes}} 分钟后再试。' },
+    RATE_LIMITED_seconds: { what: '短时间内尝试次数过多。', next: '请等待 {{seconds}} 秒后再试。' },
     UNAVAILABLE: { what: '家庭云的某个部分暂时没有响应。', next: '请稍后重试；如果一直这样，请重启主服务器。' },
     TIMEOUT: { what: '家庭云响应时间过长。', next: '请稍后重试。' },
     INTEGRITY: { what: '数据校验失败，因此没有做任何更改。', next: '请重试；如果再次出现，设备可能有故障或被篡改。' },
@@ -117,6 +118,7 @@ export const zh: Messages = {
       wrong: { what: '名称和密码不匹配。', next: '请检查拼写后重试。密码区分大小写。' },
       locked: { what: '密码错误次数过多，登录已暂停一段时间。', next: '请稍等片刻后再试。' },
       locked_timed: { what: '密码错误次数过多，登录已暂停一段时间。', next: '请在约 {{minutes}} 分钟后再试。' },
+      locked_seconds: { what: '密码错误次数过多，登录已暂停一段时间。', next: '请在 {{seconds}} 秒后再试。' },
       disabled: { what: '这个账号已被停用。', next: '请联系家庭云的所有者重新启用。' },
     },
     activation: {

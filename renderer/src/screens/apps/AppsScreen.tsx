@@ -7,7 +7,7 @@ import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
 import { kernelOrigin } from '../../api/krpc';
-import { formatBytes, newerVersions, phaseKey, rollbackSentence, taskFraction } from './progress';
+import { formatBytes, phaseKey, rollbackSentence, taskFraction, updateChoices } from './progress';
 import { isBusy, useApps, type CatalogEntry } from './store';
 
 const STATE_BADGE: Record<string, string> = { running: 'badge-ok', 'rolled-back': 'badge-warn', failed: 'badge-bad', stopped: 'badge-muted' };
@@ -68,7 +68,7 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
   const { t, i18n } = useTranslation();
   const { upgrade, uninstall } = useApps();
   const [confirming, setConfirming] = useState(false);
-  const newer = catalog ? newerVersions(catalog.versions, app.version) : [];
+  const newer = catalog ? updateChoices(catalog.versions, app.version, app.last_rollback) : [];
   const [target, setTarget] = useState<string>('');
   const [sending, setSending] = useState(false);
   const busy = isBusy(app) || sending;
@@ -113,10 +113,10 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
         {newer.length > 0 && !busy && (
           <>
             <label className="sr-only" htmlFor={`version-${app.installation_id}`}>{t('apps.chooseVersion', { name: app.name })}</label>
-            <select id={`version-${app.installation_id}`} value={target || newer[0]} onChange={(e) => setTarget(e.target.value)} style={{ width: 'auto' }}>
-              {newer.map((v) => <option key={v} value={v}>{v}</option>)}
+            <select id={`version-${app.installation_id}`} value={target || newer[0].version} onChange={(e) => setTarget(e.target.value)} style={{ width: 'auto' }}>
+              {newer.map((c) => <option key={c.version} value={c.version}>{c.failedHere ? t('apps.failedHere', { version: c.version }) : c.version}</option>)}
             </select>
-            <Button onClick={() => void send(() => upgrade(app.installation_id, target || newer[0]))}>{t('apps.update')}</Button>
+            <Button onClick={() => void send(() => upgrade(app.installation_id, target || newer[0].version))}>{t('apps.update')}</Button>
           </>
         )}
         {!busy && <Button kind="danger" onClick={() => setConfirming(true)}>{t('apps.uninstall')}</Button>}

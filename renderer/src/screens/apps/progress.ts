@@ -55,3 +55,19 @@ export function newerVersions(versions: string[], current: string): string[] {
   };
   return versions.filter((v) => cmp(v, current) > 0).sort((a, b) => cmp(b, a));
 }
+
+export interface VersionChoice {
+  version: string;
+  /** This zone went back from it by itself: it failed its health check here. */
+  failedHere: boolean;
+}
+
+/**
+ * What the update picker offers: newer versions, newest first, except that a version this app
+ * already rolled back from by itself goes last, so it is never the one offered first.
+ */
+export function updateChoices(versions: string[], current: string, lastRollback?: RollbackRecord): VersionChoice[] {
+  const failed = lastRollback?.automatic ? lastRollback.from : undefined;
+  const newer = newerVersions(versions, current).map((version) => ({ version, failedHere: version === failed }));
+  return [...newer.filter((c) => !c.failedHere), ...newer.filter((c) => c.failedHere)];
+}

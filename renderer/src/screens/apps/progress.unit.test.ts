@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatBytes, newerVersions, phaseKey, rollbackSentence, taskFraction } from './progress';
+import { formatBytes, newerVersions, phaseKey, rollbackSentence, taskFraction, updateChoices } from './progress';
 import { en } from '../../i18n/en';
 import { zh } from '../../i18n/zh';
 
@@ -45,5 +45,19 @@ describe('update choices', () => {
   test('only newer versions, newest first, compared as numbers', () => {
     expect(newerVersions(['1.0.0', '1.10.0', '1.2.0', '1.1.0', '0.9.0'], '1.1.0')).toEqual(['1.10.0', '1.2.0']);
     expect(newerVersions(['1.0.0'], '1.0.0')).toEqual([]);
+  });
+});
+
+describe('after an automatic rollback', () => {
+  const rolled = { from: '1.2.0', to: '1.1.0', reason: 'health check failed', at: 1, automatic: true, task_id: 't', data_restored: true };
+  test('the version that failed here is not offered first; the others keep their order', () => {
+    expect(updateChoices(['1.0.0', '1.1.0', '1.2.0', '1.3.0'], '1.1.0', rolled)).toEqual([
+      { version: '1.3.0', failedHere: false }, { version: '1.2.0', failedHere: true },
+    ]);
+    expect(updateChoices(['1.1.0', '1.2.0', '1.1.5'], '1.1.0', rolled).map((c) => c.version)).toEqual(['1.1.5', '1.2.0']);
+    expect(updateChoices(['1.1.0', '1.2.0'], '1.1.0', rolled)).toEqual([{ version: '1.2.0', failedHere: true }]);
+  });
+  test('a manual rollback marks nothing as failed', () => {
+    expect(updateChoices(['1.1.0', '1.2.0'], '1.1.0', { ...rolled, automatic: false })[0]).toEqual({ version: '1.2.0', failedHere: false });
   });
 });
