@@ -1,6 +1,7 @@
 // English. zh.ts must have every key (the type checker enforces it). The owner's words (shared/UI.md):
 // "home cloud", "main server", "device", "set up", "recovery words"; never zone/OOD/node/mnemonic.
 import { desktopEn } from '../desktop/i18n';
+import { appsOpsEn } from '../screens/apps/i18n';
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
   UNAUTHENTICATED: { what: 'You are not signed in any more.', next: 'Sign in again; what you were doing stays on the page.' },
@@ -113,7 +114,7 @@ export const en = {
     uninstallYes: 'Uninstall {{name}}', onDevice: 'on {{device}}', progressOf: 'Progress of {{name}}',
     state: {
       installing: 'Installing', upgrading: 'Updating', 'rolling-back': 'Going back', uninstalling: 'Uninstalling', running: 'Running',
-      starting: 'Starting', 'rolled-back': 'Went back to the previous version', stopped: 'Stopped', failed: 'Not working',
+      starting: 'Starting', 'rolled-back': 'Went back to the previous version', stopped: 'Stopped', failed: 'Not working', failing: 'Keeps stopping',
     },
     phase: {
       preparing: 'Getting the app ready', scheduling: 'Choosing a device', 'waiting-for-node': 'Waiting for a device', switching: 'Switching versions',
@@ -127,6 +128,7 @@ export const en = {
       manualRestored: 'Went back from {{from}} to {{to}} as you asked; your data from before the update is restored.',
     },
   },
+  appsOps: appsOpsEn,
   errors: errorTexts,
   desktop: desktopEn,
 };

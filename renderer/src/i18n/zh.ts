@@ -1,5 +1,6 @@
 // 中文（简体）。用词见 shared/UI.md：家庭云、主服务器（本机）、设备、设置、恢复词。
 import { desktopZh } from '../desktop/i18n';
+import { appsOpsZh } from '../screens/apps/i18n';
 import type { Messages } from './en';
 
 export const zh: Messages = {
@@ -77,7 +78,7 @@ export const zh: Messages = {
     uninstallYes: '卸载 {{name}}', onDevice: '运行于 {{device}}', progressOf: '{{name}} 的进度',
     state: {
       installing: '正在安装', upgrading: '正在更新', 'rolling-back': '正在恢复', uninstalling: '正在卸载', running: '运行中',
-      starting: '正在启动', 'rolled-back': '已恢复到上一版本', stopped: '已停止', failed: '无法运行',
+      starting: '正在启动', 'rolled-back': '已恢复到上一版本', stopped: '已停止', failed: '无法运行', failing: '反复停止',
     },
     phase: {
       preparing: '准备应用', scheduling: '选择设备', 'waiting-for-node': '等待设备', switching: '切换版本',
@@ -91,6 +92,7 @@ export const zh: Messages = {
       manualRestored: '已按你的要求从 {{from}} 恢复到 {{to}}，并恢复了更新前的数据。',
     },
   },
+  appsOps: appsOpsZh,
   errors: {
     INVALID_PARAMS: { what: '请求中有内容未被接受。', next: '请检查输入后重试。' },
     UNAUTHENTICATED: { what: '你已不在登录状态。', next: '请重新登录；页面上的内容会保留。' },

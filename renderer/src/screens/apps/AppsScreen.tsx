@@ -10,7 +10,7 @@ import { kernelOrigin } from '../../api/krpc';
 import { formatBytes, phaseKey, rollbackSentence, taskFraction, updateChoices } from './progress';
 import { isBusy, useApps, type CatalogEntry } from './store';
 
-const STATE_BADGE: Record<string, string> = { running: 'badge-ok', 'rolled-back': 'badge-warn', failed: 'badge-bad', stopped: 'badge-muted' };
+const STATE_BADGE: Record<string, string> = { running: 'badge-ok', 'rolled-back': 'badge-warn', failed: 'badge-bad', failing: 'badge-bad', stopped: 'badge-muted' };
 
 export default function AppsScreen() {
   const { t } = useTranslation();
@@ -114,7 +114,7 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
           <>
             <label className="sr-only" htmlFor={`version-${app.installation_id}`}>{t('apps.chooseVersion', { name: app.name })}</label>
             <select id={`version-${app.installation_id}`} value={target || newer[0].version} onChange={(e) => setTarget(e.target.value)} style={{ width: 'auto' }}>
-              {newer.map((c) => <option key={c.version} value={c.version}>{c.failedHere ? t('apps.failedHere', { version: c.version }) : c.version}</option>)}
+              {newer.map((c) => <option key={c.version} value={c.version}>{c.failedHere ? t('appsOps.failedHere', { version: c.version }) : c.version}</option>)}
             </select>
             <Button onClick={() => void send(() => upgrade(app.installation_id, target || newer[0].version))}>{t('apps.update')}</Button>
           </>
