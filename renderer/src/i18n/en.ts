@@ -2,6 +2,7 @@
 // "home cloud", "main server", "device", "set up", "recovery words"; never zone/OOD/node/mnemonic.
 import { desktopEn } from '../desktop/i18n';
 import { appsOpsEn } from '../screens/apps/i18n';
+import { homeChecksEn } from '../screens/home/checks/i18n';
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
   UNAUTHENTICATED: { what: 'You are not signed in any more.', next: 'Sign in again; what you were doing stays on the page.' },
@@ -129,6 +130,7 @@ export const en = {
     },
   },
   appsOps: appsOpsEn,
+  homeChecks: homeChecksEn,
   errors: errorTexts,
   desktop: desktopEn,
 };

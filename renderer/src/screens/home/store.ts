@@ -52,8 +52,9 @@ export const useHome = create<HomeState>()((set) => ({
       // Admins may list people; a plain user is refused by the kernel, and then the count stays hidden.
       // "root" is the owner key's own account, not a person.
       const people = await call('control-panel', 'user.list', {}).then((r) => r.users.filter((u) => u.user_type !== 'root').length, () => undefined);
+      const installed = await call('app_manager', 'list_apps', {}).catch(() => undefined);
       const checks = runChecks({
-        overview, silentServices: probes.filter((s): s is (typeof PROBED_SERVICES)[number] => !!s),
+        overview, installed, silentServices: probes.filter((s): s is (typeof PROBED_SERVICES)[number] => !!s),
         sessionEndsAt: tokenExpiry(refreshToken), now: Math.floor(Date.now() / 1000),
       });
       set({

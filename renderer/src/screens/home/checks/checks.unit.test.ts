@@ -48,3 +48,35 @@ describe('home health checks', () => {
     expect(byId(ctx({ sessionEndsAt: 1000 + 3 * 86400 })).session.status).toBe('ok');
   });
 });
+
+describe('disk space', () => {
+  const GiB = 1024 ** 3;
+  const withDisk = (total: number, used: number, name = 'ood1') => overview({ nodes: [{ name, type: 'ood', status: 'ready', reason: { code: 'node:ready', detail: '' }, disk: { total, used } }] });
+  test('plenty free is fine and says how much', () => {
+    expect(byId(ctx({ overview: withDisk(100 * GiB, 40 * GiB) })).disk).toMatchObject({ status: 'ok', values: { free: 60, device: 'ood1' } });
+  });
+  test('little free is a warning naming the device, with a next step; almost none is a problem', () => {
+    expect(byId(ctx({ overview: withDisk(100 * GiB, 98.5 * GiB) })).disk).toMatchObject({ status: 'warn', values: { device: 'ood1', free: 1.5 }, next: 'homeChecks.disk.next' });
+    expect(byId(ctx({ overview: withDisk(100 * GiB, 99.8 * GiB) })).disk.status).toBe('bad');
+    expect(byId(ctx({ overview: withDisk(1000 * GiB, 970 * GiB) })).disk.status).toBe('warn');
+  });
+  test('a device that does not report its disk is not a false alarm', () => {
+    expect(byId(ctx()).disk).toMatchObject({ status: 'ok', what: 'homeChecks.disk.unknown' });
+  });
+});
+
+describe('a recent rollback', () => {
+  const app = (at: number, automatic = true) => ({
+    installation_id: 'notes', name: 'notes', version: '1.1.0', node: 'ood1', state: 'rolled-back' as const,
+    last_rollback: { from: '1.2.0', to: '1.1.0', reason: 'health check failed', at, automatic, task_id: 't', data_restored: true },
+  });
+  test('an automatic rollback this week is news: which app, from and to, and what to do', () => {
+    expect(byId(ctx({ now: 1000, installed: [app(999_000)] })).rollback).toMatchObject({
+      status: 'warn', what: 'homeChecks.rollback.recentRestored', values: { app: 'notes', from: '1.2.0', to: '1.1.0' }, next: 'homeChecks.rollback.next',
+    });
+  });
+  test('an old one, or the owner\'s own going back, is not', () => {
+    expect(byId(ctx({ now: 30 * 86400, installed: [app(1000)] })).rollback.status).toBe('ok');
+    expect(byId(ctx({ now: 1000, installed: [app(999_000, false)] })).rollback.status).toBe('ok');
+  });
+});
