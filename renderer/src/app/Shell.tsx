@@ -10,8 +10,9 @@ import { useRouter, type Route } from './router';
 const SCREENS: Partial<Record<Route, LazyExoticComponent<ComponentType>>> = {
   home: lazy(() => import('../screens/home/HomeScreen')),
   apps: lazy(() => import('../screens/apps/AppsScreen')),
+  settings: lazy(() => import('../screens/settings/SettingsScreen')),
 };
-export const NAV: Route[] = ['home', 'apps'];
+export const NAV: Route[] = ['home', 'apps', 'settings'];
 
 export function Shell() {
   const { t } = useTranslation();

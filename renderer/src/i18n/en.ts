@@ -3,6 +3,7 @@
 import { desktopEn } from '../desktop/i18n';
 import { appsOpsEn } from '../screens/apps/i18n';
 import { homeChecksEn } from '../screens/home/checks/i18n';
+import { settingsEn } from '../screens/settings/i18n';
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
   UNAUTHENTICATED: { what: 'You are not signed in any more.', next: 'Sign in again; what you were doing stays on the page.' },
@@ -131,6 +132,7 @@ export const en = {
   },
   appsOps: appsOpsEn,
   homeChecks: homeChecksEn,
+  settings: settingsEn,
   errors: errorTexts,
   desktop: desktopEn,
 };

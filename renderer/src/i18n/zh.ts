@@ -2,6 +2,7 @@
 import { desktopZh } from '../desktop/i18n';
 import { appsOpsZh } from '../screens/apps/i18n';
 import { homeChecksZh } from '../screens/home/checks/i18n';
+import { settingsZh } from '../screens/settings/i18n';
 import type { Messages } from './en';
 
 export const zh: Messages = {
@@ -95,6 +96,7 @@ export const zh: Messages = {
   },
   appsOps: appsOpsZh,
   homeChecks: homeChecksZh,
+  settings: settingsZh,
   errors: {
     INVALID_PARAMS: { what: '请求中有内容未被接受。', next: '请检查输入后重试。' },
     UNAUTHENTICATED: { what: '你已不在登录状态。', next: '请重新登录；页面上的内容会保留。' },

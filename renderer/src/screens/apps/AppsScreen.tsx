@@ -18,8 +18,9 @@ const TROUBLE = new Set(['failed', 'failing']);
 
 export default function AppsScreen() {
   const { t } = useTranslation();
-  const { loading, error, catalog, installed, load } = useApps();
+  const { loading, error, catalog, installed, load, watch } = useApps();
   useEffect(() => { void load(); }, [load]);
+  useEffect(() => watch(), [watch]);
   const installedNames = new Set(installed.map((a) => a.name));
   const library = catalog.filter((c) => !installedNames.has(c.name));
 
@@ -111,7 +112,7 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
   useEffect(() => { if (trouble && !log) void loadLog(id); }, [trouble, log, loadLog, id]);
 
   return (
-    <li data-app={id} data-state={app.state} data-version={app.version}>
+    <li className="app-row" data-app={id} data-state={app.state} data-version={app.version}>
       <AppIcon name={app.name} icon={catalog?.icon} />
       <div style={{ flex: 1, minWidth: 0 }}>
         <div>
@@ -147,7 +148,6 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
             yes={t('appsOps.backYes', { version: app.previous_version })}
             onYes={() => { setConfirming(undefined); void send(() => rollback(id)); }} onNo={() => setConfirming(undefined)} />
         )}
-        {log && <LogView id={id} name={app.name} />}
       </div>
       <div className="actions app-actions">
         {app.state === 'running' && <a className="btn btn-primary" href={openUrl} target="_blank" rel="noopener">{t('apps.open')}</a>}
@@ -164,6 +164,7 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
         <Button kind="quiet" aria-expanded={!!log} onClick={() => (log ? closeLog(id) : void loadLog(id))}>{t(log ? 'appsOps.hideLog' : 'appsOps.showLog')}</Button>
         {!busy && <Button kind="danger" onClick={() => setConfirming('uninstall')}>{t('apps.uninstall')}</Button>}
       </div>
+      {log && <LogView id={id} name={app.name} />}
     </li>
   );
 }
@@ -240,7 +241,7 @@ function PublishDrop() {
       onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
       <h3>{t('appsOps.publishTitle')}</h3>
       <p className="muted">{t('appsOps.publishHint')}</p>
-      <input ref={input} id="publish-file" type="file" accept=".pkg" className="sr-only" onChange={(e) => { take(e.target.files); e.target.value = ''; }} />
+      <input ref={input} id="publish-file" type="file" accept=".pkg" hidden aria-label={t('appsOps.publishChoose')} onChange={(e) => { take(e.target.files); e.target.value = ''; }} />
       <Button disabled={!!working} onClick={() => input.current?.click()}>{t('appsOps.publishChoose')}</Button>
       {publish && (
         <div className="publish-status" data-publish={publish.phase} role="status">

@@ -61,6 +61,8 @@ export interface AppsState {
   loadLog(installationId: string): Promise<void>;
   closeLog(installationId: string): void;
   publishFile(file: File): Promise<void>;
+  /** Looks again every few seconds while the screen is open (an app may stop at any time); returns the stop. */
+  watch(): () => void;
   clearPublish(): void;
   upgrade(installationId: string, version: string): Promise<void>;
   rollback(installationId: string): Promise<void>;
@@ -68,6 +70,7 @@ export interface AppsState {
 }
 
 const POLL_MS = 800;
+const WATCH_MS = 4000;
 
 export const isBusy = (a: AppListEntry) => BUSY_STATES.has(a.state) || (a.progress !== undefined && !a.progress.done);
 
@@ -192,6 +195,14 @@ export const useApps = create<AppsState>()((set) => {
     },
 
     clearPublish: () => set({ publish: undefined }),
+
+    watch() {
+      const every = setInterval(() => {
+        if (timer || get().loading) return; // a busy app is followed faster already
+        void refreshInstalled().then((installed) => { if (installed.some(isBusy)) follow(); }, () => undefined);
+      }, WATCH_MS);
+      return () => clearInterval(every);
+    },
     upgrade: (id, version) => act(id, () => useSession.getState().call('app_manager', 'upgrade_app', { installation_id: id, version })),
     rollback: (id) => act(id, () => useSession.getState().call('app_manager', 'rollback_app', { installation_id: id })),
     uninstall: (id) => act(id, () => useSession.getState().call('app_manager', 'uninstall_app', { installation_id: id })),

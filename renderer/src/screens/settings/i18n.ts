@@ -1,0 +1,36 @@
+// The System settings screen (the config browser).
+export const settingsEn = {
+  title: 'Settings',
+  intro: 'Everything your home cloud keeps in its settings, exactly as it stores it. This view is for looking: it changes nothing.',
+  treeLabel: 'Settings, by folder', live: 'Live', notLive: 'Reconnecting…',
+  pick: 'Choose a folder or a setting on the left to see its value.',
+  valueTitle: 'Value', root: 'All settings', valueOf: 'Value of {{key}}',
+  revision: 'Revision {{revision}}', changed: 'changed', changedLive: 'Changed just now',
+  noValue: 'This is a folder without a value of its own: open it on the left.',
+  emptyFolder: 'Empty.',
+  secret: 'This setting is a secret, so it is never shown.',
+  secretWhy: 'Passwords, keys and sign-in counters stay hidden here, even from the owner. Your home cloud uses them without showing them.',
+  partlySecret: 'Parts of this value are secrets and are shown as dots.',
+  refused: 'Your account may not read this setting.',
+  refusedNext: 'Some settings belong to other people or to your home cloud itself. If you need it, ask the owner of this home cloud.',
+  folderRefused: 'Closed to your account.',
+  readOnly: 'Read-only.',
+};
+
+export const settingsZh: typeof settingsEn = {
+  title: '设置',
+  intro: '家庭云保存的所有设置，按原样显示。这里只用于查看，不会更改任何内容。',
+  treeLabel: '按文件夹浏览设置', live: '实时', notLive: '正在重新连接…',
+  pick: '在左侧选择一个文件夹或设置项以查看其值。',
+  valueTitle: '值', root: '全部设置', valueOf: '{{key}} 的值',
+  revision: '版本 {{revision}}', changed: '已更改', changedLive: '刚刚已更改',
+  noValue: '这是一个文件夹，本身没有值：请在左侧展开它。',
+  emptyFolder: '空。',
+  secret: '此设置是机密信息，因此永远不会显示。',
+  secretWhy: '密码、密钥和登录计数器在这里始终隐藏，即使对所有者也是如此。家庭云会使用它们，但不会显示。',
+  partlySecret: '此值的部分内容是机密信息，以圆点显示。',
+  refused: '你的账户无权查看此设置。',
+  refusedNext: '有些设置属于其他成员或家庭云本身。如需查看，请联系家庭云的所有者。',
+  folderRefused: '你的账户无权查看。',
+  readOnly: '只读。',
+};

@@ -1,0 +1,135 @@
+// System settings: the zone's KV tree as the signed-in person may see it, loaded one level at a time
+// through control-panel's sys_config.* (the caller's own token: the kernel's RBAC decides, and secrets
+// never reach the page), kept live by sys_config.watch.
+import { create } from 'zustand';
+import type { SysConfigValue } from '../../../../kernel/api/control-panel-ops';
+import { useSession } from '../../stores/session';
+import { childKey, parentKey } from './tree';
+
+export interface FolderState {
+  open: boolean;
+  loading: boolean;
+  children?: string[];
+  error?: unknown;
+}
+
+export interface ValueState {
+  loading: boolean;
+  entry?: SysConfigValue;
+  error?: unknown;
+  /** ms since the epoch when the watch last saw this key change */
+  changedAt?: number;
+}
+
+export interface SettingsState {
+  folders: Record<string, FolderState>;
+  values: Record<string, ValueState>;
+  selected?: string;
+  /** The watch is following changes (false while it reconnects). */
+  live: boolean;
+  loadRoot(): Promise<void>;
+  toggle(key: string): Promise<void>;
+  select(key: string): Promise<void>;
+  readValue(key: string, changed?: boolean): Promise<void>;
+  listFolder(key: string): Promise<void>;
+  startWatch(): () => void;
+}
+
+const WATCH_MS = 25_000;
+const RETRY_MS = 3000;
+
+export const useSettings = create<SettingsState>()((set, get) => ({
+  folders: {},
+  values: {},
+  live: false,
+
+  async loadRoot() {
+    set((s) => ({ folders: { ...s.folders, '': { ...s.folders[''], open: true, loading: true } } }));
+    await get().listFolder('');
+  },
+
+  async listFolder(key) {
+    const call = useSession.getState().call;
+    set((s) => ({ folders: { ...s.folders, [key]: { ...s.folders[key], open: s.folders[key]?.open ?? true, loading: true, error: undefined } } }));
+    try {
+      const { items } = await call('control-panel', 'sys_config.list', { key });
+      set((s) => ({ folders: { ...s.folders, [key]: { ...s.folders[key], open: s.folders[key]?.open ?? true, loading: false, children: items } } }));
+    } catch (error) {
+      set((s) => ({ folders: { ...s.folders, [key]: { ...s.folders[key], open: true, loading: false, error } } }));
+    }
+  },
+
+  async toggle(key) {
+    const f = get().folders[key];
+    if (f?.open) {
+      set((s) => ({ folders: { ...s.folders, [key]: { ...f, open: false } } }));
+      return;
+    }
+    set((s) => ({ folders: { ...s.folders, [key]: { ...f, loading: f?.loading ?? true, open: true } } }));
+    await Promise.all([get().listFolder(key), get().select(key)]);
+  },
+
+  async select(key) {
+    set({ selected: key });
+    if (!get().values[key]?.entry) await get().readValue(key);
+  },
+
+  async readValue(key, changed = false) {
+    const call = useSession.getState().call;
+    set((s) => ({ values: { ...s.values, [key]: { ...s.values[key], loading: true, error: undefined } } }));
+    try {
+      const entry = await call('control-panel', 'sys_config.get', { key });
+      set((s) => ({ values: { ...s.values, [key]: { loading: false, entry, changedAt: changed ? Date.now() : s.values[key]?.changedAt } } }));
+    } catch (error) {
+      set((s) => ({ values: { ...s.values, [key]: { loading: false, error } } }));
+    }
+  },
+
+  startWatch() {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const call = useSession.getState().call;
+    /** After lost history (or a reconnect): read again what is on screen. */
+    const reloadVisible = () => {
+      const { folders, values, selected } = get();
+      for (const [key, f] of Object.entries(folders)) if (f.open && f.children) void get().listFolder(key);
+      if (selected !== undefined && values[selected]) void get().readValue(selected);
+    };
+    const loop = async (revision: number | undefined) => {
+      if (stopped) return;
+      try {
+        const r = await call('control-panel', 'sys_config.watch', { key: '', revision: revision ?? 0, timeout_ms: revision === undefined ? 0 : WATCH_MS }, { timeoutMs: WATCH_MS + 15_000 });
+        if (stopped) return;
+        if (!get().live) set({ live: true });
+        if (revision !== undefined) {
+          if ('compacted' in r) reloadVisible();
+          else {
+            const relist = new Set<string>();
+            for (const c of r.changes) {
+              if (get().values[c.key]) void get().readValue(c.key, true);
+              const parent = parentKey(c.key);
+              const children = get().folders[parent]?.children;
+              const name = c.key.slice(parent ? parent.length + 1 : 0);
+              if (children && (c.deleted || !children.includes(name))) relist.add(parent);
+            }
+            for (const p of relist) void get().listFolder(p);
+          }
+        }
+        void loop(r.revision);
+      } catch {
+        if (stopped) return;
+        set({ live: false });
+        // The kernel may be restarting: look again in a moment, then read the screen afresh.
+        timer = setTimeout(() => { reloadVisible(); void loop(undefined); }, RETRY_MS);
+      }
+    };
+    void loop(undefined);
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      set({ live: false });
+    };
+  },
+}));
+
+export { childKey };
