@@ -15,6 +15,8 @@ import './apps.css';
 
 const STATE_BADGE: Record<string, string> = { running: 'badge-ok', 'rolled-back': 'badge-warn', failed: 'badge-bad', failing: 'badge-bad', stopped: 'badge-muted' };
 const TROUBLE = new Set(['failed', 'failing']);
+/** States in which the app answers (after going back it runs the previous version). */
+const RUNS = new Set(['running', 'rolled-back']);
 
 export default function AppsScreen() {
   const { t } = useTranslation();
@@ -114,7 +116,7 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
   return (
     <li className="app-row" data-app={id} data-state={app.state} data-version={app.version}>
       <AppIcon name={app.name} icon={catalog?.icon} />
-      <div style={{ flex: 1, minWidth: 0 }}>
+      <div className="app-info">
         <div>
           <strong>{app.name}</strong> <span className="muted">{app.version}</span>{' '}
           <span className={`badge ${STATE_BADGE[app.state] ?? 'badge-warn'}`}>{t(`apps.state.${app.state}`)}</span>
@@ -150,7 +152,7 @@ function InstalledApp({ app, catalog }: { app: AppListEntry; catalog?: CatalogEn
         )}
       </div>
       <div className="actions app-actions">
-        {app.state === 'running' && <a className="btn btn-primary" href={openUrl} target="_blank" rel="noopener">{t('apps.open')}</a>}
+        {RUNS.has(app.state) && <a className="btn btn-primary" href={openUrl} target="_blank" rel="noopener">{t('apps.open')}</a>}
         {choices.length > 0 && !busy && (
           <>
             <label className="sr-only" htmlFor={`version-${id}`}>{t('apps.chooseVersion', { name: app.name })}</label>
