@@ -61,7 +61,7 @@ function TreeNode({ k, name, depth }: { k: string; name: string; depth: number }
     <li>
       <button type="button" className="tree-row" data-key={k} aria-expanded={open} aria-current={selected ? 'true' : undefined}
         style={{ paddingLeft: `calc(var(--space-2) + ${depth} * var(--space-4))` }} onClick={() => void toggle(k)}>
-        <span className="tree-caret" aria-hidden="true">{open ? '▾' : '▸'}</span>
+        <span className="tree-caret" aria-hidden="true">{folder?.children?.length === 0 ? '·' : open ? '▾' : '▸'}</span>
         <span className="tree-name">{name}</span>
         {changedAt !== undefined && Date.now() - changedAt < 10_000 && <span className="badge badge-ok tree-changed">{t('settings.changed')}</span>}
       </button>
