@@ -74,7 +74,7 @@ const WATCH_MS = 4000;
 
 export const isBusy = (a: AppListEntry) => BUSY_STATES.has(a.state) || (a.progress !== undefined && !a.progress.done);
 
-export const useApps = create<AppsState>()((set) => {
+export const useApps = create<AppsState>()((set, get) => {
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Where each app runs and why; a person who may not read the zone overview simply sees no reason. */
