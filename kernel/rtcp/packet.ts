@@ -147,8 +147,13 @@ export class PacketReader {
   private first = true;
   constructor(private readonly allowHelloStream = false) {}
 
-  push(data: Buffer): FirstPacket[] {
+  /** Buffers bytes without parsing them. */
+  append(data: Buffer) {
     this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+  }
+
+  push(data: Buffer): FirstPacket[] {
+    this.append(data);
     const out: FirstPacket[] = [];
     for (;;) {
       const p = this.next();

@@ -1,0 +1,106 @@
+// Who a peer is, and whether it may talk to us: device documents are owner-signed JWTs (spec 40) and the
+// zone owner's key is the only root of trust. Admission is upstream's `same_zone`: the document must be
+// signed by our owner key, name our owner, and (when it says) our zone. On top of that (ours): a
+// revoked device is refused, and a device name we already know is pinned to the key we know for it.
+import { formatDid, didToHostName, parseDid } from '../lib/identity/did.js';
+import { verifyOwnerSigned } from '../lib/identity/document-jwt.js';
+import { defaultKeyOf } from '../lib/identity/documents.js';
+import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import type { DeviceDocument } from '../api/identity.js';
+import { RtcpError } from './errors.js';
+import { DEFAULT_RTCP_PORT } from './url.js';
+
+/** This device, as the stack needs it. */
+export interface LocalIdentity {
+  deviceName: string;
+  deviceDid: string;
+  privateKeyPem: string;
+  publicJwk: Ed25519PublicJwk;
+  deviceDocJwt: string;
+  ownerDid: string;
+  ownerJwk: Ed25519PublicJwk;
+  zoneDid: string;
+}
+
+/** What a directory knows about a device: its owner-signed document and where it was last seen. */
+export interface PeerRecord {
+  docJwt: string;
+  /** Addresses to try, best first (discovery results, device info); the document's own `ips` come first anyway. */
+  addresses?: string[];
+}
+
+export interface PeerDirectory {
+  /** A zone device by node name, DID or hostname. */
+  lookup(target: string): Promise<PeerRecord | undefined> | PeerRecord | undefined;
+  /** Devices that may relay to `target` (usually the zone's OODs), best first. */
+  relays?(target: VerifiedPeer): string[];
+}
+
+/** The devices issue's revocation list, behind the smallest interface we need. */
+export interface RevocationList {
+  isRevoked(device: { name: string; did: string; keyX: string }): boolean;
+  /** Called when the list changes, so live tunnels to a newly revoked device are closed. */
+  onChange?(listener: () => void): void;
+}
+
+export const noRevocations: RevocationList = { isRevoked: () => false };
+
+export interface VerifiedPeer {
+  name: string;
+  did: string;
+  /** Host-name form of the DID, as the tokens carry it. */
+  host: string;
+  /** did:dev:<key>, the canonical identity the tunnel is keyed by. */
+  canonicalDid: string;
+  jwk: Ed25519PublicJwk;
+  rtcpPort: number;
+  /** From the document (`ips`), then the directory's addresses. */
+  addresses: string[];
+  iat: number;
+  exp: number;
+}
+
+export function hostOf(did: string): string {
+  if (did.startsWith('did:dev:')) return `${did.slice('did:dev:'.length)}.dev.did`;
+  return didToHostName(parseDid(did));
+}
+
+export const canonicalDidOf = (jwk: Ed25519PublicJwk) => `did:dev:${jwk.x}`;
+
+const verified = new Map<string, { doc: DeviceDocument; exp: number }>();
+
+/** Verifies a device document against our zone (same_zone admission) and returns who it names. */
+export async function verifyPeerDocument(local: LocalIdentity, docJwt: string, extraAddresses: string[] = []): Promise<VerifiedPeer> {
+  const now = Math.floor(Date.now() / 1000);
+  let doc = verified.get(docJwt);
+  if (!doc || doc.exp < now) {
+    let d: DeviceDocument;
+    try {
+      d = await verifyOwnerSigned<DeviceDocument>(docJwt, local.ownerJwk, { what: 'device document' });
+    } catch (e) {
+      throw new RtcpError('PERMISSION_DENIED', `device document is not signed by this zone's owner (${(e as Error).message})`);
+    }
+    doc = { doc: d, exp: typeof d.exp === 'number' ? d.exp : now };
+    if (verified.size > 4096) verified.clear();
+    verified.set(docJwt, doc);
+  }
+  const d = doc.doc;
+  if (typeof d.id !== 'string' || typeof d.name !== 'string') throw new RtcpError('PERMISSION_DENIED', 'device document lacks id or name');
+  if (d.owner !== local.ownerDid) throw new RtcpError('PERMISSION_DENIED', `device ${d.name} belongs to owner ${String(d.owner)}, not ${local.ownerDid}`);
+  if (d.zone_did !== undefined && d.zone_did !== local.zoneDid) throw new RtcpError('PERMISSION_DENIED', `device ${d.name} is in zone ${String(d.zone_did)}, not ${local.zoneDid}`);
+  const jwk = defaultKeyOf(d);
+  if (!jwk) throw new RtcpError('PERMISSION_DENIED', `device document of ${d.name} has no Ed25519 key`);
+  let did: string;
+  try {
+    did = formatDid(parseDid(d.id));
+  } catch {
+    throw new RtcpError('PERMISSION_DENIED', `device document id ${d.id.slice(0, 80)} is not a DID`);
+  }
+  const ips = Array.isArray(d.ips) ? d.ips.filter((x): x is string => typeof x === 'string') : [];
+  return {
+    name: d.name, did, host: hostOf(did), canonicalDid: canonicalDidOf(jwk), jwk,
+    rtcpPort: typeof d.rtcp_port === 'number' ? d.rtcp_port : DEFAULT_RTCP_PORT,
+    addresses: [...new Set([...ips, ...extraAddresses])],
+    iat: typeof d.iat === 'number' ? d.iat : 0, exp: doc.exp,
+  };
+}
