@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { randomLoopback, pollUntil } from '../testing/harness.js';
@@ -16,6 +17,9 @@ import { HELLO_AUD, signToken } from './token.js';
 import { canonicalDidOf, hostOf } from './trust.js';
 import { relayTunnelUrl, streamUrl } from './url.js';
 import type { Logger } from '../lib/log.js';
+import { rtcpAgent } from './connector.js';
+import { startDialBridge } from './dial-bridge.js';
+import { createDialer } from './gateway-dialer.js';
 
 /** An echo service bound to a device's own loopback address. */
 async function echoServer(host: string): Promise<{ port: number; close(): void }> {
@@ -211,4 +215,51 @@ test('through a relay: rtcp://<encoded relay>@nas/ carries the handshake end to 
   await pollUntil('the direct tunnel to come back', async () => (router2.stack.status().find((x) => x.device === 'nas' && !x.via) ? true : undefined), { timeoutMs: 15_000 });
   const direct = await router2.stack.openStream('nas', n.nas.echo.port);
   assert.equal((await roundTrip(direct, Buffer.from('direct'))).toString(), 'direct');
+});
+
+test('the gateway connector: node:http requests to a device name ride pooled rtcp streams', async (t) => {
+  const { nodes } = await zoneOf3(t);
+  const server = http.createServer((req, res) => { res.setHeader('content-type', 'text/plain'); res.end(`${req.method} ${req.url} on nas`); });
+  await new Promise<void>((r) => server.listen(0, nodes.nas.ip, r));
+  t.after(() => server.close());
+  const port = (server.address() as net.AddressInfo).port;
+  const nasExposes = new Set([nodes.nas.echo.port, port]);
+  // restart the NAS stack with the HTTP port exposed too
+  await nodes.nas.stack.stop();
+  const nas = new RtcpStack({ identity: nodes.nas.dev.identity, directory: nodes.nas.dir, localHost: nodes.nas.ip, listen: { host: nodes.nas.ip, port: 2980 }, exposes: (p) => nasExposes.has(p) });
+  await nas.start();
+  t.after(() => nas.stop());
+  const agent = rtcpAgent(nodes.router.stack);
+  t.after(() => agent.destroy());
+  const get = (path: string) => new Promise<string>((resolve, reject) => {
+    http.get({ host: 'nas', port, path, agent }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve(`${res.statusCode} ${body}`));
+    }).on('error', reject);
+  });
+  assert.equal(await get('/a'), '200 GET /a on nas');
+  assert.equal(await get('/b'), '200 GET /b on nas');
+  const used = nodes.router.stack.status().find((s) => s.device === 'nas')?.streams;
+  assert.equal(used, 1, 'the second request reused the first stream');
+  await Promise.all(Array.from({ length: 20 }, (_, i) => get(`/p${i}`).then((r) => assert.equal(r, `200 GET /p${i} on nas`))));
+});
+
+test('the dial bridge: a gateway dialer in another thread reaches rtcp:// targets through this node\'s stack', async (t) => {
+  const { nodes } = await zoneOf3(t);
+  const bridge = await startDialBridge(nodes.router.stack);
+  t.after(() => bridge.stop());
+  const dial = createDialer({ bridge: { host: bridge.host, port: bridge.port, secret: bridge.secret } });
+  const s = await dial({ host: 'nas', port: nodes.nas.echo.port, url: 'rtcp://nas/' }, new AbortController().signal);
+  assert.equal((await roundTrip(s, Buffer.from('over the bridge'))).toString(), 'over the bridge');
+  await assert.rejects(dial({ host: 'nas', port: 1, url: 'rtcp://nas/' }, new AbortController().signal), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED' && /not exposed/.test(e.message));
+  // without the secret the bridge says nothing
+  const raw = await new Promise<string>((resolve) => {
+    const c = net.connect({ host: bridge.host, port: bridge.port }, () => c.write(`wrong rtcp://nas/:${nodes.nas.echo.port}\n`));
+    let got = '';
+    c.on('data', (d) => { got += d.toString(); });
+    c.on('close', () => resolve(got));
+    c.on('error', () => {});
+  });
+  assert.equal(raw, '');
 });

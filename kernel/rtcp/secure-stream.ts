@@ -36,6 +36,7 @@ export class SecureStream extends Duplex {
       this.destroy(e as Error);
       return;
     }
+    if (this.idleMs > 0) this.armIdle();
     let more = true;
     for (const pt of pts) more = this.push(pt);
     if (!more) this.inner.pause();
@@ -73,7 +74,30 @@ export class SecureStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (e: Error | null) => void) {
+    clearTimeout(this.idleTimer);
     this.inner.destroy();
     cb(err);
   }
+
+  // The net.Socket surface node:http's client and Agent use, so a stream can sit in a keep-alive pool.
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleMs = 0;
+  readonly remoteAddress = 'rtcp';
+  setTimeout(ms: number, cb?: () => void): this {
+    this.idleMs = ms;
+    if (cb) this.once('timeout', cb);
+    this.armIdle();
+    return this;
+  }
+  private armIdle() {
+    clearTimeout(this.idleTimer);
+    if (this.idleMs > 0 && !this.destroyed) {
+      this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+  setNoDelay(_noDelay?: boolean): this { return this; }
+  setKeepAlive(_enable?: boolean, _delay?: number): this { return this; }
+  ref(): this { return this; }
+  unref(): this { return this; }
 }
