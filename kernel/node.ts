@@ -15,6 +15,7 @@ import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { loadNodeIdentity, deviceTokenSource } from './node-identity.js';
 import { runSetupThenBoot, type Phase, type StopStack } from './lifecycle.js';
 import { startDeviceDaemon, startDeviceGateway, type BootingNode } from './node-services.js';
+import { startDeviceRtcp } from './rtcp/node.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { SystemConfigClient } from './system-config/client.js';
 import { StaticResolver } from './gateway/resolver.js';
@@ -100,6 +101,7 @@ async function bootNode({ paths, host, ports, log, opts, started }: BootContext)
   const bootstrap = new StaticResolver();
   bootstrap.setService('system-config', { host: ood.hostname.replace(/^\[|\]$/g, ''), port: Number(ood.port || 80), viaGateway: true });
   const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: zone.hostname });
+  await startDeviceRtcp(node, { port: ports.rtcp, gatewayPort: gateway.port, relay: false });
 
   // The zone's repo is behind the OOD's gateway.
   await startDeviceDaemon(node, { repoUrl: oodUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs });

@@ -33,6 +33,8 @@ export interface RtcpStackOptions {
   revocations?: RevocationList;
   /** Where this device's services listen; inbound streams go to <localHost>:<port>. */
   localHost: string;
+  /** Where a stream to a local port goes when that is not `localHost` (a gateway bound to the node's address). */
+  hostFor?(port: number): string;
   /** Which local ports peers may open (the rtcp port itself is always allowed, for relaying). */
   exposes(port: number, peer: VerifiedPeer): boolean;
   /** Listen address; omit to dial out only. */
@@ -149,6 +151,33 @@ export class RtcpStack {
     }
     return out;
   }
+
+  /**
+   * Keeps a tunnel to `device` up (upstream's keep_tunnel: a node behind NAT keeps one to its OODs so
+   * they can reach it): reconnects when it drops, backing off 1 s, 2 s, 4 s … 30 s while it fails.
+   */
+  keepTunnel(device: string) {
+    if (this.kept.has(device)) return;
+    this.kept.add(device);
+    let failures = 0;
+    const attempt = () => {
+      if (this.stopped) return;
+      this.tunnelTo(device).then((t) => {
+        failures = 0;
+        const again = () => { if (!this.stopped) setTimeout(attempt, 200).unref(); };
+        if (t.closed) again();
+        else this.closeWatchers.set(t, again);
+      }, (e: Error) => {
+        failures += 1;
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+        if (failures === 1 || failures % 10 === 0) this.o.log?.warn('rtcp keep-tunnel: cannot reach device, retrying', { device, inMs: delay, error: e.message });
+        setTimeout(attempt, delay).unref();
+      });
+    };
+    attempt();
+  }
+  private readonly kept = new Set<string>();
+  private readonly closeWatchers = new Map<RtcpTunnel, () => void>();
 
   /** A discovery result: try this address for the device too. */
   addHint(device: string, address: string) {
@@ -509,6 +538,11 @@ export class RtcpStack {
   private onTunnelClosed(t: RtcpTunnel, reason: string) {
     const s = this.peers.get(t.peer.canonicalDid);
     if (s?.tunnel === t) s.tunnel = undefined;
+    const watcher = this.closeWatchers.get(t);
+    this.closeWatchers.delete(t);
+    // a replacement already up keeps the device reachable; otherwise reconnect
+    if (watcher && !(s?.tunnel && !s.tunnel.closed)) watcher();
+    else if (watcher && s?.tunnel) this.closeWatchers.set(s.tunnel, watcher);
     if (!this.stopped) this.o.log?.info('rtcp tunnel down', { device: t.peer.name, reason });
   }
 
@@ -554,7 +588,7 @@ export class RtcpStack {
     this.track(stream);
     if (this.isSelf(host)) {
       if (port === this.port) { this.acceptConnection(stream, `rtcp:${peer.name}`); return; }
-      const up = net.connect({ host: this.o.localHost, port, allowHalfOpen: true });
+      const up = net.connect({ host: this.o.hostFor?.(port) ?? this.o.localHost, port, allowHalfOpen: true });
       up.setNoDelay(true);
       splice(stream, this.track(up));
       return;
