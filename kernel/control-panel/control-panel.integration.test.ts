@@ -51,10 +51,11 @@ after(async () => {
 
 test('alice (the owner, admin) gets the zone overview: identity, nodes and apps from the scheduler', async () => {
   const alice = panelAs(await sessionOf('alice', TEST_PASSWORD));
-  const overview = await pollUntil('a scheduler snapshot', async () => {
+  // The first snapshots may predate the OOD's own device report (no device info yet: "gone").
+  const overview = await pollUntil('a scheduler snapshot with the OOD ready', async () => {
     const o = await call(alice, 'zone.overview', {});
-    return o.nodes.length > 0 ? o : undefined;
-  }, { timeoutMs: 30_000, context: () => zone.ood.log() });
+    return o.nodes.some((n) => n.status === 'ready') ? o : undefined;
+  }, { timeoutMs: 60_000, context: () => zone.ood.log() });
   assert.equal(overview.zone.did, 'did:web:testzone');
   assert.equal(overview.zone.ownerDid, 'did:bns:alice');
   assert.equal(overview.device.name, 'ood1');
