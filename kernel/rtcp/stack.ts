@@ -55,7 +55,10 @@ export interface RtcpStackOptions {
 }
 
 interface PeerState {
+  /** The tunnel new streams use: direct when there is one, else the fallback through a relay. */
   tunnel?: RtcpTunnel;
+  /** Tunnels through a relay kept beside a direct one (an explicit relay URL, or one the peer dialled), as upstream keys them apart. */
+  relayed: Map<string, RtcpTunnel>;
   connecting?: Promise<RtcpTunnel>;
   lastGood?: string;
   hints: string[];
@@ -121,7 +124,11 @@ export class RtcpStack {
 
   async start(): Promise<void> {
     if (!this.o.listen) return;
-    const server = net.createServer({ allowHalfOpen: true }, (sock) => this.acceptConnection(sock, `${sock.remoteAddress}:${sock.remotePort}`));
+    const server = net.createServer({ allowHalfOpen: true }, (sock) => {
+      sock.setNoDelay(true);
+      sock.setKeepAlive(true, 30_000);
+      this.acceptConnection(sock, `${sock.remoteAddress}:${sock.remotePort}`);
+    });
     server.on('error', (e) => this.o.log?.warn('rtcp listener error', { error: e.message }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -135,6 +142,7 @@ export class RtcpStack {
     for (const s of this.peers.values()) {
       clearTimeout(s.directTimer);
       s.tunnel?.close('stack stopped');
+      for (const r of s.relayed.values()) r.close('stack stopped');
     }
     for (const w of this.legWaiters.values()) { clearTimeout(w.timer); w.reject(new RtcpError('CLOSED', 'stack stopped')); }
     this.legWaiters.clear();
@@ -333,6 +341,8 @@ export class RtcpStack {
     const peer = await this.resolve(device);
     const s = this.state(peer);
     if (s.tunnel && !s.tunnel.closed && s.tunnel.via === relay) return s.tunnel;
+    const kept = s.relayed.get(relay);
+    if (kept && !kept.closed) return kept;
     const relayPeer = await this.resolve(relay);
     const bearing = () => this.openStream(relayPeer.name, peer.rtcpPort, { host: peer.host, directOnly: true });
     const sock = await bearing();
@@ -514,7 +524,7 @@ export class RtcpStack {
   private state(peer: VerifiedPeer): PeerState {
     let s = this.peers.get(peer.canonicalDid);
     if (!s) {
-      s = { hints: [], failures: 0, nextDirectAt: 0 };
+      s = { hints: [], failures: 0, nextDirectAt: 0, relayed: new Map() };
       this.peers.set(peer.canonicalDid, s);
     }
     for (const n of [peer.name, peer.did, peer.host]) {
@@ -528,6 +538,14 @@ export class RtcpStack {
   /** One tunnel per device pair: the newest authenticated one replaces the old (ours; upstream keeps the first). */
   private publish(t: RtcpTunnel) {
     const s = this.state(t.peer);
+    if (t.via && s.tunnel && !s.tunnel.closed && !s.tunnel.via) {
+      // a relayed tunnel never displaces a live direct one: it is kept beside it
+      const prev = s.relayed.get(t.via);
+      s.relayed.set(t.via, t);
+      if (prev && prev !== t && !prev.closed) prev.close('replaced by a newer tunnel');
+      this.o.log?.info('rtcp tunnel up', { device: t.peer.name, direction: t.canDirect ? 'out' : 'in', via: t.via });
+      return;
+    }
     const old = s.tunnel;
     s.tunnel = t;
     if (old && old !== t && !old.closed) old.close('replaced by a newer tunnel');
@@ -538,6 +556,7 @@ export class RtcpStack {
   private onTunnelClosed(t: RtcpTunnel, reason: string) {
     const s = this.peers.get(t.peer.canonicalDid);
     if (s?.tunnel === t) s.tunnel = undefined;
+    if (t.via && s?.relayed.get(t.via) === t) s.relayed.delete(t.via);
     const watcher = this.closeWatchers.get(t);
     this.closeWatchers.delete(t);
     // a replacement already up keeps the device reachable; otherwise reconnect
@@ -548,8 +567,9 @@ export class RtcpStack {
 
   private closeRevoked() {
     for (const s of this.peers.values()) {
-      const t = s.tunnel;
-      if (t && !t.closed && this.revocations.isRevoked({ name: t.peer.name, did: t.peer.did, keyX: t.peer.jwk.x })) t.close('device revoked');
+      for (const t of [s.tunnel, ...s.relayed.values()]) {
+        if (t && !t.closed && this.revocations.isRevoked({ name: t.peer.name, did: t.peer.did, keyX: t.peer.jwk.x })) t.close('device revoked');
+      }
     }
   }
 
