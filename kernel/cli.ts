@@ -5,6 +5,8 @@ const usage = `usage: buckyos <command> [options]
 
   ood [--data DIR] [--host ADDR] [--log-format human|json]   run an OOD headless (activation on :3182 until activated)
   node [--data DIR] [--host ADDR] [--ood URL] [--log-format human|json]   run a headless node (waits on :3182 until enrolled)
+  node reset [--data DIR] [--wipe] [--yes]   forget this node's zone (keeps data unless --wipe); asks first
+  devices scan|list|join|remove|delegate   the zone's devices (buckyos devices --help)
   enroll --zone URL --name NAME (--device URL --code CODE | --device-data DIR) [--mnemonic "WORDS"]
   activate --device URL --zone NAME --owner NAME --password PW [--mnemonic "WORDS"]
   kv get|set|list|delete|watch KEY [VALUE]   (--zone URL --user NAME --password PW, or BUCKYOS_ZONE/USER/PASSWORD)
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
   switch (verb) {
     case 'ood': return (await import('./cli/ood.js')).oodCommand(rest);
     case 'node': return (await import('./cli/node.js')).nodeCommand(rest);
+    case 'devices': return (await import('./cli/devices.js')).devicesCommand(rest);
     case 'enroll': return (await import('./cli/enroll.js')).enrollCommand(rest);
     case 'activate': return (await import('./cli/activate.js')).activateCommand(rest);
     case 'kv': return (await import('./cli/kv.js')).kvCommand(rest);

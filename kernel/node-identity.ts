@@ -6,6 +6,7 @@ import { readJsonFile, type NodeIdentityFile, type StartConfigFile } from './lib
 import { publicJwkFromPrivatePem, type Ed25519PublicJwk } from './lib/identity/keys.js';
 import { decodeUnverified, nowSeconds, signJwt, verifyJwt, type Claims } from './lib/identity/jwt.js';
 import { KrpcError } from './lib/errors.js';
+import { verifyDeviceDocument } from './lib/identity/device-chain.js';
 
 export interface NodeIdentity {
   file: NodeIdentityFile;
@@ -58,7 +59,8 @@ export async function loadNodeIdentity(paths: DataPaths): Promise<NodeIdentity> 
   const zoneBootJwt = (await readIdentityFile(paths.zoneBootJwt)).trim();
   const zoneDocumentJwt = (await readOptional(paths.zoneDocJwt)) ?? zoneBootJwt;
   // The owner key in node_identity.json is the root of trust: every document must verify with it.
-  const deviceDoc = await damagedUnless(paths.deviceDocJwt, 'is not a document signed by the owner of this zone', () => verifyJwt(deviceDocJwt, file.owner_public_key, { requireExp: true }));
+  // Owner-signed, or signed by the OOD under the owner's enrolment delegation (issue 11).
+  const deviceDoc = await damagedUnless(paths.deviceDocJwt, 'is not a document signed by the owner of this zone', async () => (await verifyDeviceDocument(deviceDocJwt, file.owner_public_key, { zoneDid: file.zone_did })).doc as unknown as Claims);
   const zoneBoot = await damagedUnless(paths.zoneBootJwt, 'is not a document signed by the owner of this zone', () => verifyJwt(zoneBootJwt, file.owner_public_key, { requireExp: true }));
   if (typeof zoneBoot.iat === 'number' && zoneBoot.iat < file.zone_iat)
     throw new KrpcError('VERSION_CONFLICT', 'the zone boot config on disk is older than the one this node was activated with');

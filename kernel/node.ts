@@ -13,15 +13,19 @@ import { parseOodString } from './lib/identity/ood-string.js';
 import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
 import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { loadNodeIdentity, deviceTokenSource } from './node-identity.js';
-import { runSetupThenBoot, type Phase, type StopStack } from './lifecycle.js';
+import { runSetupThenBoot, type Lifecycle, type Phase, type StopStack } from './lifecycle.js';
+import { watchForRemoval } from './join/removal.js';
+import { resetNode } from './join/reset.js';
 import { startDeviceDaemon, startDeviceGateway, type BootingNode } from './node-services.js';
 import { startDeviceRtcp } from './rtcp/node.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { SystemConfigClient } from './system-config/client.js';
 import { StaticResolver } from './gateway/resolver.js';
 import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
-import { startJoinServer } from './join/service.js';
+import { startJoinServer, type DiscoveryOptions, type JoinServer } from './join/service.js';
 import { KAPI_PATHS } from './api/krpc.js';
+
+export { resetNode };
 
 export interface NodeOptions {
   dataDir: string;
@@ -35,6 +39,10 @@ export interface NodeOptions {
   localPkgsDir?: string;
   /** Timing knobs; unset ones come from the environment (node-tuning.ts), then the defaults. */
   tuning?: NodeTuning;
+  /** How often a joined node asks its OOD whether the owner removed it (ms; default 5000). */
+  removalCheckMs?: number;
+  /** LAN discovery while unjoined (UDP 2980); false turns it off. */
+  discovery?: DiscoveryOptions | false;
 }
 
 export type NodePhase = Phase<'waiting-to-join'>;
@@ -44,6 +52,8 @@ export interface NodeHandle {
   phase(): NodePhase;
   /** While waiting to join: the code the owner confirms when enrolling this device. */
   joinCode(): string | undefined;
+  /** While waiting to join: the pairing code and the buckyos:// URL the device shows (and its QR holds). */
+  pairing(): { code: string; url: string } | undefined;
   /** Resolves when the node runs (after enrolment, if it had to wait for one). */
   running: Promise<void>;
   stop(): Promise<void>;
@@ -57,22 +67,43 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   await secureDataFolder(paths);
 
   let joinCode: string | undefined;
-  const life = await runSetupThenBoot({
+  let server: JoinServer | undefined;
+  let life: Lifecycle<'waiting-to-join'>;
+  let stopped = false;
+  // Removed by the owner (issue 11): stop, forget the zone (data kept or wiped as the owner chose) and
+  // wait to join again, with a new key.
+  const onRemoved = async (wipe: boolean) => {
+    if (stopped) return;
+    log.warn('the owner removed this device from its zone; returning to waiting-to-join', { wipe });
+    await life.stop();
+    await resetNode(paths, { wipe });
+    if (!stopped) life = await launch();
+  };
+  const launch = () => runSetupThenBoot({
     isSetUp: () => isActivated(paths),
     setupPhase: 'waiting-to-join',
     setupName: 'enrolment',
     startSetupServer: async (onJoined) => {
-      const server = await startJoinServer({ paths, host, port: ports.activation, log, onJoined });
+      server = await startJoinServer({ paths, host, port: ports.activation, log, onJoined, discovery: opts.discovery });
       joinCode = server.joinCode;
       return server;
     },
     boot: (started) => {
       joinCode = undefined;
-      return bootNode({ paths, host, ports, log, opts, started });
+      server = undefined;
+      return bootNode({ paths, host, ports, log, opts, started, onRemoved: (wipe) => void onRemoved(wipe).catch((e) => log.error('reset after removal failed', { err: (e as Error).message })) });
     },
     log,
   });
-  return { paths, ...life, joinCode: () => joinCode };
+  life = await launch();
+  return {
+    paths,
+    phase: () => life.phase(),
+    get running() { return life.running; },
+    stop: async () => { stopped = true; await life.stop(); },
+    joinCode: () => joinCode,
+    pairing: () => (server ? { code: server.pairingCode(), url: server.pairingUrl() } : undefined),
+  };
 }
 
 interface BootContext {
@@ -82,9 +113,10 @@ interface BootContext {
   log: Logger;
   opts: NodeOptions;
   started: StopStack;
+  onRemoved: (wipe: boolean) => void;
 }
 
-async function bootNode({ paths, host, ports, log, opts, started }: BootContext): Promise<void> {
+async function bootNode({ paths, host, ports, log, opts, started, onRemoved }: BootContext): Promise<void> {
   const id = await loadNodeIdentity(paths);
   if (((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName))
     throw new KrpcError('FAILED_PRECONDITION', `${id.deviceName} is an OOD of its zone; start it with "buckyos ood"`);
@@ -105,6 +137,7 @@ async function bootNode({ paths, host, ports, log, opts, started }: BootContext)
 
   // The zone's repo is behind the OOD's gateway.
   await startDeviceDaemon(node, { repoUrl: oodUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs });
+  await started.push(watchForRemoval({ id, zone, oodUrl, log, intervalMs: opts.removalCheckMs ?? 5000, onRemoved }));
   log.info('node running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName, ood: oodUrl });
 }
 

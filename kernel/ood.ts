@@ -38,6 +38,8 @@ import { loadGatewaySecret } from './lib/gateway-secret.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { ensurePortsFree, type PortNeed } from './lib/port-check.js';
 import { KAPI_PATHS } from './api/krpc.js';
+import { startOodDevices, type OodDiscoveryOptions } from './devices/service.js';
+import { RepoClient } from './repo-server/client.js';
 
 export interface OodOptions {
   dataDir: string;
@@ -51,6 +53,8 @@ export interface OodOptions {
   staticDir?: string;
   /** Timing knobs; unset ones come from the environment (node-tuning.ts), then the defaults. */
   tuning?: NodeTuning;
+  /** LAN discovery of unjoined devices (UDP 2980); false turns it off. */
+  discovery?: OodDiscoveryOptions | false;
 }
 
 export type OodPhase = Phase<'activating'>;
@@ -168,8 +172,17 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   });
   await started.push(scheduler);
 
+  // Devices (issue 11): the LAN finder, the enrolment delegate and the device.* methods of the panel.
+  const devices = await startOodDevices({
+    id, paths, host, gatewayPort: gateway.port, kv: kvFor('control-panel'), repo: new RepoClient(repoUrl, deviceTokenSource(id, 'control-panel')),
+    authenticate: (token) => systemConfig.authenticate(token), enforce: (p, resource, action) => systemConfig.enforce(p, resource, action),
+    log, discovery: opts.discovery,
+  });
+  await started.push(devices);
+
   // The panel's own methods; it holds no rights, every call uses the caller's token against system-config.
   const controlPanel = await startControlPanel({
+    extraMethods: devices.methods,
     host: internalHost, port: ports.controlPanel, log: log.child('control-panel'), kvUrl, policy: systemConfig.policy, logsDir: paths.logs,
     identity: {
       zone: {

@@ -7,6 +7,7 @@
 import type { Ed25519PublicJwk } from './identity.js';
 import type { InstanceState } from './zone.js';
 import type { NodeStatus, Reason } from './scheduler.js';
+import type { NoParams } from './krpc.js';
 
 // ---- LAN discovery (NodeFinder) ----------------------------------------------------------------
 
@@ -288,14 +289,31 @@ export interface DeviceRemoveResult {
   revocation: string;
 }
 
+/**
+ * What the OOD tells a removed device that asks (signed by the OOD's device key, which the device
+ * finds in its owner-signed zone document), so a LAN stranger cannot make a device reset itself.
+ */
+export interface DeviceRemovalNotice {
+  kind: typeof DEVICE_REMOVAL_KIND;
+  zone: string;
+  device: string;
+  key_id: string;
+  wipe: boolean;
+  iat: number;
+  exp: number;
+}
+export const DEVICE_REMOVAL_KIND = 'buckyos.device_removal.v1';
+
 export interface DevicesMethods {
   'device.scan': { params: DeviceScanParams; result: DeviceScanResult };
-  'device.list': { params: Record<string, never>; result: { devices: ZoneDevice[]; delegation: DelegationStatus } };
+  'device.list': { params: NoParams; result: { devices: ZoneDevice[]; delegation: DelegationStatus } };
   'device.approve': { params: DeviceApproveParams; result: DeviceApproveResult };
   'device.remove': { params: DeviceRemoveParams; result: DeviceRemoveResult };
-  'device.delegation': { params: Record<string, never>; result: DelegationStatus };
+  'device.delegation': { params: NoParams; result: DelegationStatus };
   'device.delegate': { params: { delegation_jwt: string }; result: DelegationStatus };
-  'device.revoke_delegation': { params: Record<string, never>; result: DelegationStatus };
+  'device.revoke_delegation': { params: NoParams; result: DelegationStatus };
+  /** Asked by a device without a token: has the zone removed the device with this key id? */
+  'device.removal_notice': { params: { key_id: string }; result: { removed: false } | { removed: true; notice: string } };
 }
 /** Where DevicesMethods are served: the OOD's control-panel endpoint (through the gateway). */
 export const DEVICES_KAPI_PATH = '/kapi/control-panel';

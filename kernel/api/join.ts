@@ -22,6 +22,11 @@ export interface JoinBundle {
   zone_document_jwt: string;
   /** Where this device reaches the zone's OOD gateway, e.g. http://192.168.1.10:3180. */
   ood_url: string;
+  /**
+   * The pairing code the device shows (issue 11). Required when the device document is signed under
+   * the enrolment delegation; `buckyos enroll` (owner-signed, join code checked by the owner) may omit it.
+   */
+  pairing_code?: string;
 }
 
 export interface CommitJoinResult {

@@ -1,6 +1,5 @@
 // The key of a device that has not joined a zone yet. It is made once on the device and kept in
 // etc/device_key.pem (0600), so its join code stays the same across restarts; it never leaves the device.
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { KrpcError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
@@ -31,27 +30,7 @@ export async function ensureDeviceKey(paths: DataPaths): Promise<Ed25519PublicJw
   }
 }
 
-/**
- * The join code: 60 bits of sha256(public key) in base32, as XXXX-XXXX-XXXX. Not a secret: the owner
- * reads it off the device and the enrolling client refuses a key whose code differs, which defeats a
- * key swapped in on the way (finding another key with the same 60 bits is out of reach).
- */
-export function keyFingerprint(jwk: Ed25519PublicJwk): string {
-  const digest = createHash('sha256').update(Buffer.from(jwk.x, 'base64url')).digest();
-  let bits = 0;
-  let acc = 0;
-  let out = '';
-  for (const byte of digest) {
-    acc = (acc << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < CODE_CHARS) {
-      out += BASE32[(acc >> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    if (out.length === CODE_CHARS) break;
-  }
-  return out.match(/.{4}/g)!.join('-');
-}
+export { keyFingerprint } from '../lib/identity/fingerprint.js';
 
 /** A join code as a person may type it (any case, spaces or dashes) in canonical form. */
 export function normalizeJoinCode(code: string): string {

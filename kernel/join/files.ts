@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { defaultKey, type DeviceDocument, type ZoneDocument } from '../lib/identity/documents.js';
 import { verifyOwnerSigned, verifyZoneBootConfig } from '../lib/identity/document-jwt.js';
 import { readJsonFile } from '../lib/identity/files.js';
+import { verifyDeviceDocument } from '../lib/identity/device-chain.js';
 import { sameKey, isEd25519PublicJwk, type Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { parseOodString } from '../lib/identity/ood-string.js';
 import type { DataPaths } from '../lib/paths.js';
@@ -40,13 +41,14 @@ export { normalizeZoneUrl };
 
 
 /** Checks every document in `bundle` against its owner key and this device's key; returns the parsed documents. */
-export async function verifyJoinBundle(bundle: JoinBundle, deviceKey: Ed25519PublicJwk, now: number): Promise<{ device: DeviceDocument; zone: ZoneDocument }> {
+export async function verifyJoinBundle(bundle: JoinBundle, deviceKey: Ed25519PublicJwk, now: number): Promise<{ device: DeviceDocument; zone: ZoneDocument; approvedBy: 'owner' | 'delegation' }> {
   const id = bundle.node_identity;
   const refuse = (what: string) => new KrpcError('INTEGRITY', `the enrolment does not fit this device (${what}); nothing was written`);
   if (!isEd25519PublicJwk(id.owner_public_key)) throw refuse('owner key');
   const owner = id.owner_public_key;
 
-  const device = await verifyOwnerSigned<DeviceDocument>(bundle.device_document_jwt, owner, { now, what: 'device document' });
+  // Owner-signed (`buckyos enroll`), or signed by the OOD under the owner's enrolment delegation.
+  const { doc: device, approvedBy } = await verifyDeviceDocument(bundle.device_document_jwt, owner, { now, zoneDid: id.zone_did });
   if (!sameKey(defaultKey(device), deviceKey)) throw refuse("the device document names another device's key");
   if (device.name !== id.device_name || device.id !== id.device_did) throw refuse('device name or DID');
   if (!NODE_DEVICE_TYPES.has(device.device_type)) throw refuse(`device type "${String(device.device_type).slice(0, 32)}" is not a node type`);
@@ -59,7 +61,7 @@ export async function verifyJoinBundle(bundle: JoinBundle, deviceKey: Ed25519Pub
   const zone = await verifyOwnerSigned<ZoneDocument>(bundle.zone_document_jwt, owner, { now, what: 'zone document' });
   if (zone.id !== id.zone_did || zone.owner !== id.owner_did || !sameKey(defaultKey(zone), owner)) throw refuse('zone document');
   normalizeZoneUrl(bundle.ood_url, 'OOD URL');
-  return { device, zone };
+  return { device, zone, approvedBy };
 }
 
 export async function persistJoin(paths: DataPaths, bundle: JoinBundle, now: number): Promise<void> {

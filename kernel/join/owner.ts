@@ -154,7 +154,7 @@ export function checkDeviceName(value: string): string {
  * system-config refuses the same collisions when devices/<name>/doc is written; asking first gives
  * the owner the reason before anything is signed.
  */
-async function assertNameIsFree(kv: SystemConfigClient, repo: RepoClient, name: string): Promise<void> {
+export async function assertNameIsFree(kv: SystemConfigClient, repo: RepoClient, name: string): Promise<void> {
   const taken = (what: string) => new KrpcError('ALREADY_EXISTS', `"${name}" is ${what}; a device needs a name of its own`);
   if ((await kv.get(userSettingsKey(name))) || (await kv.get(userDocKey(name)))) throw taken('a user of this zone');
   if (await kv.get(serviceSpecKey(name))) throw taken('a service of this zone');

@@ -39,5 +39,6 @@ export const commitJoinSchema = {
     zone_boot_config_jwt: jwt,
     zone_document_jwt: jwt,
     ood_url: { type: 'string', minLength: 8, maxLength: 512, pattern: '^https?://' },
+    pairing_code: { type: 'string', maxLength: 16 },
   },
 } as const;

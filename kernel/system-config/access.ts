@@ -16,6 +16,7 @@ import { RBAC_POLICY_KEY, RBAC_PREFIX, revokedSessionKey } from '../api/keys.js'
 import { RBAC_TESTS_KEY } from '../api/permissions.js';
 import type { Principal } from './principal.js';
 import { planWrites, type RevisionCondition, type WriteRequest } from './tx.js';
+import { DEVICE_REVOCATIONS_DIR } from '../api/devices.js';
 
 export { RBAC_POLICY_KEY };
 
@@ -53,6 +54,8 @@ export class AccessControl {
         const m = ISSUER_SOURCE.exec(c.key);
         if (m) this.trust.forget(m[1] ?? m[2]);
         if (APP_TOKEN_SOURCE.test(c.key)) this.trust.forgetAppTokens();
+        // A revoked device key or enrolment delegation: every device trusted so far is judged again.
+        if (c.key.startsWith(`${DEVICE_REVOCATIONS_DIR}/`)) this.trust.reload();
       }
       if (reload) this.reload().catch((e) => log.error('reloading trust keys and RBAC failed', { err: (e as Error).message }));
     });

@@ -11,6 +11,8 @@ import type { KvStore } from './store/types.js';
 import { principalFromClaims, type Principal, type Signer } from './principal.js';
 import { BOOT_CONFIG_KEY, deviceDocKey, nodeConfigKey, userDocKey, userSettingsKey } from '../api/keys.js';
 import { placesApp } from '../lib/app-placement.js';
+import { deviceRevocationKey } from '../api/devices.js';
+import { verifyDeviceDocument } from '../lib/identity/device-chain.js';
 
 export interface ZoneIdentity {
   zoneDid: string;
@@ -178,17 +180,19 @@ export class TrustKeys {
   private async deviceEntry(name: string): Promise<TrustEntry | undefined> {
     const text = this.store.get(deviceDocKey(name))?.value.trim();
     if (!text) return undefined;
-    let doc: Claims;
+    let verified;
     try {
-      doc = await verifyJwt(text, this.identity.owner.publicJwk, { requireExp: false });
-    } catch {
-      this.log.warn(`${deviceDocKey(name)} is not signed by the zone owner; ignoring it`, { device: name });
+      // Owner-signed, or signed under the owner's enrolment delegation; neither revoked (issue 11).
+      verified = await verifyDeviceDocument(text, this.identity.owner.publicJwk, {
+        requireExp: false, zoneDid: this.identity.zoneDid, isRevoked: (id) => this.store.get(deviceRevocationKey(id)) !== undefined,
+      });
+    } catch (e) {
+      this.log.warn(`${deviceDocKey(name)} is not trusted; ignoring it`, { device: name, err: (e as Error).message });
       return undefined;
     }
+    const doc = verified.doc;
     if (typeof doc.device_type !== 'string' || !TRUSTED_DEVICE_TYPES.has(doc.device_type)) return undefined;
     if (doc.name !== undefined && doc.name !== name) return undefined;
-    if (doc.zone_did !== undefined && doc.zone_did !== this.identity.zoneDid) return undefined;
-    const jwk = defaultKeyOf(doc);
-    return jwk ? { jwk, signer: { type: 'device', name } } : undefined;
+    return { jwk: verified.key, signer: { type: 'device', name } };
   }
 }

@@ -5,6 +5,8 @@ import { KrpcError } from '../lib/errors.js';
 import { verifyJwt } from '../lib/identity/jwt.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { defaultKeyOf } from '../lib/identity/documents.js';
+import { deviceRevocationKey } from '../api/devices.js';
+import { verifyDeviceDocument } from '../lib/identity/device-chain.js';
 import { deviceDocKey, userDocKey, userSettingsKey, type VerifyHubKv } from './kv.js';
 import type { PrincipalKind } from './tokens.js';
 
@@ -39,14 +41,16 @@ export const isActive = (s: UserSettings | null): boolean => s?.state === 'activ
 export async function deviceKey(kv: VerifyHubKv, device: string, ownerKey: Ed25519PublicJwk, nowS: number): Promise<Ed25519PublicJwk | undefined> {
   const entry = await kv.get(deviceDocKey(device));
   if (!entry) return undefined;
-  let doc: Record<string, unknown>;
+  let verified;
   try {
-    doc = await verifyJwt(entry.value.trim(), ownerKey, { now: nowS });
+    // Owner-signed or under the owner's enrolment delegation, and not on the revocation list (issue 11).
+    verified = await verifyDeviceDocument(entry.value.trim(), ownerKey, { now: nowS, isRevoked: async (id) => (await kv.get(deviceRevocationKey(id))) !== null });
   } catch {
     return undefined;
   }
+  const doc = verified.doc;
   if (doc.name !== device || typeof doc.device_type !== 'string' || !LOGIN_DEVICE_TYPES.has(doc.device_type)) return undefined;
-  return defaultKeyOf(doc);
+  return verified.key;
 }
 
 /** The key of a user, from users/<u>/doc (JSON, or a JWT signed by the owner); undefined when none. */

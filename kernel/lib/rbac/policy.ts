@@ -62,6 +62,9 @@ p, admin,obj://config/devices/*,read,allow
 p, admin,obj://config/users/,read,allow
 p, admin,obj://config/users/{user}/doc,read,allow
 p, admin,obj://config/users/{user}/settings,read,allow
+# ours (issue 11): an admin (the owner) scans, approves and removes devices through the control panel's
+# device.* methods; the OOD signs and writes, under the owner's enrolment delegation.
+p, admin,obj://devices/*,read|write,allow
 
 p, users,obj://config/boot/*, read,allow
 p, users,obj://config/agents/{agent}/doc,read,allow
