@@ -175,6 +175,20 @@ export const DELEGATION_MEMBER = 'enrolment_delegation';
 /** Longest lifetime the OOD accepts for a delegation (the owner renews it with the words once a year). */
 export const MAX_DELEGATION_LIFETIME_S = 366 * 24 * 3600;
 
+/**
+ * What the owner's client checks before it signs a delegation request the OOD handed it: a delegation
+ * of this kind, over the key the OOD showed, for node types only, for at most MAX_DELEGATION_LIFETIME_S.
+ * Returns the reason it is refused, or undefined.
+ */
+export function delegationRequestProblem(r: EnrolmentDelegation, delegateKeyX: string): string | undefined {
+  if (r?.kind !== ENROLMENT_DELEGATION_KIND) return 'not an enrolment delegation';
+  if (r.delegate_key?.kty !== 'OKP' || r.delegate_key.crv !== 'Ed25519' || r.delegate_key.x !== delegateKeyX) return "not over the OOD's enrolment key";
+  if (!Array.isArray(r.device_types) || r.device_types.length === 0 || r.device_types.some((t) => t !== 'server' && t !== 'node')) return 'it names device types other than nodes';
+  if (typeof r.iat !== 'number' || typeof r.exp !== 'number' || r.exp <= r.iat || r.exp - r.iat > MAX_DELEGATION_LIFETIME_S) return 'it lasts longer than a year';
+  if (typeof r.zone !== 'string' || typeof r.iss !== 'string' || typeof r.holder !== 'string' || typeof r.jti !== 'string') return 'it lacks its zone, owner, holder or id';
+  return undefined;
+}
+
 export type DelegationState = 'active' | 'missing' | 'expired' | 'revoked';
 
 export interface DelegationStatus {

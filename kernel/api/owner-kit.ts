@@ -3,6 +3,7 @@
 // password proofs made with them. The kernel builds one browser bundle of it (kernel/activation/
 // owner-kit.ts → dist/renderer/owner-kit.js, served beside the control panel), so the page runs the
 // CLI's own code without importing kernel code: it loads the bundle over HTTP and knows only this type.
+import type { EnrolmentDelegation, PairingInfo } from './devices.js';
 import type { CommitActiveParams, CommitActiveResult, DeviceKeyPairResult, PrepareActiveDocumentsParams, PreparedActiveDocuments } from './activation.js';
 
 /** The device's activation kRPC (POST /kapi/active), however the caller reaches it. */
@@ -45,6 +46,14 @@ export interface OwnerKit {
   loginProof(passwordHash: string, nonceMs: number): string;
   /** 16 random bytes, base64url: a jti. */
   randomId(): string;
+  /**
+   * Issue 11: signs the enrolment delegation request the OOD hands out (`device.delegation`'s `request`)
+   * with the owner key from the words, after checking it is narrow (delegationRequestProblem); wipes the
+   * key. Throws "INTEGRITY: …" for a request the owner should not sign. Send the JWT with `device.delegate`.
+   */
+  signEnrolmentDelegation(mnemonic: string, request: EnrolmentDelegation, delegateKeyX: string): string;
+  /** Issue 11: a `buckyos://join?…` pairing URL (QR code, paste) parsed, or its structured error. */
+  parsePairingUrl(text: string): { ok: true; info: PairingInfo } | { ok: false; error: string };
   /** Derives the owner key, runs the owner side of activation, signs `alsoSign`'s claims, wipes the key. */
   activate(input: OwnerKitActivation): Promise<{ result: OwnerActivationResult; extraJwt?: string }>;
 }

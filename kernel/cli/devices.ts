@@ -3,10 +3,9 @@
 // signs under the owner's enrolment delegation, which `delegate` makes once with the words.
 import { KrpcError } from '../lib/errors.js';
 import { ServiceClient } from '../lib/krpc/client.js';
-import { DEVICES_KAPI_PATH, parsePairingUrl, type DevicesMethods, type EnrolmentDelegation } from '../api/devices.js';
+import { DEVICES_KAPI_PATH, delegationRequestProblem, parsePairingUrl, type DevicesMethods, type EnrolmentDelegation } from '../api/devices.js';
 import { signDocument } from '../lib/identity/document-jwt.js';
 import { deriveOwnerKeyMaterial } from '../lib/identity/mnemonic.js';
-import { sameKey } from '../lib/identity/keys.js';
 import { parse, zoneLogin, zoneOptions } from './args.js';
 import { login } from './session.js';
 
@@ -100,7 +99,6 @@ export async function devicesCommand(argv: string[]): Promise<void> {
 
 /** The owner signs only a narrow delegation: node types, the OOD's own key, at most a year. */
 function checkRequest(r: EnrolmentDelegation, key: EnrolmentDelegation['delegate_key']): void {
-  const ok = r.kind === 'buckyos.enrolment_delegation.v1' && sameKey(r.delegate_key, key)
-    && r.device_types.every((t) => t === 'server' || t === 'node') && r.exp - r.iat <= 366 * 24 * 3600;
-  if (!ok) throw new KrpcError('INTEGRITY', 'the OOD asked for a delegation wider than node enrolment for a year; nothing was signed');
+  const problem = delegationRequestProblem(r, key.x);
+  if (problem) throw new KrpcError('INTEGRITY', `the OOD asked for a delegation the owner should not sign (${problem}); nothing was signed`);
 }

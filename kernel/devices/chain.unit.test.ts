@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DELEGATION_MEMBER, ENROLMENT_DELEGATION_KIND, type EnrolmentDelegation } from '../api/devices.js';
 import { isKrpcError, type ErrorCode } from '../lib/errors.js';
-import { deviceKeyId, verifyDeviceDocument } from '../lib/identity/device-chain.js';
+import { deviceKeyId, verifyDelegation, verifyDeviceDocument } from '../lib/identity/device-chain.js';
+import { deriveOwnerKeyMaterial, generateMnemonic } from '../lib/identity/mnemonic.js';
+import { ownerKit } from '../activation/owner-kit.js';
 import { buildDeviceDocument } from '../lib/identity/documents.js';
 import { nowSeconds, signJwt } from '../lib/identity/jwt.js';
 import { generateEd25519, type Ed25519KeyPair } from '../lib/identity/keys.js';
@@ -76,4 +78,20 @@ test('rate limits: per sender and in all', () => {
   assert.deepEqual(['b', 'b', 'c', 'd'].map((k) => limit.take(k)), [true, true, true, false]);
   t = 1000;
   assert.equal(limit.take('a'), true);
+});
+
+test('the owner kit (CLI and page) signs only a narrow delegation request, and what it signs verifies', async () => {
+  const words = generateMnemonic();
+  const ownerKey = deriveOwnerKeyMaterial(words).ownerKey;
+  const request: EnrolmentDelegation = {
+    kind: ENROLMENT_DELEGATION_KIND, iss: 'did:bns:alice', zone: ZONE, holder: 'ood1', delegate_key: delegate.publicJwk,
+    device_types: ['server'], jti: 'fedcba9876543210', iat: now, exp: now + 365 * 86400,
+  };
+  const jwt = ownerKit.signEnrolmentDelegation(words, request, delegate.publicJwk.x);
+  const d = await verifyDelegation(jwt, ownerKey.publicJwk, { zoneDid: ZONE });
+  assert.equal(d.jti, request.jti);
+  assert.throws(() => ownerKit.signEnrolmentDelegation(words, { ...request, device_types: ['server', 'ood'] }, delegate.publicJwk.x), /^Error: INTEGRITY/);
+  assert.throws(() => ownerKit.signEnrolmentDelegation(words, { ...request, exp: now + 5 * 365 * 86400 }, delegate.publicJwk.x), /^Error: INTEGRITY/);
+  assert.throws(() => ownerKit.signEnrolmentDelegation(words, request, generateEd25519().publicJwk.x), /^Error: INTEGRITY/);
+  assert.equal(ownerKit.parsePairingUrl('nope').ok, false);
 });
