@@ -38,7 +38,7 @@ import { loadGatewaySecret } from './lib/gateway-secret.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { ensurePortsFree, type PortNeed } from './lib/port-check.js';
 import { KAPI_PATHS } from './api/krpc.js';
-import { startOodDevices, type OodDiscoveryOptions } from './devices/service.js';
+import { openEnrolmentDelegate, startOodDevices, type OodDiscoveryOptions } from './devices/service.js';
 import { RepoClient } from './repo-server/client.js';
 
 export interface OodOptions {
@@ -136,6 +136,9 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   const node: BootingNode = { id, paths, host, internalHost, log, kvFor, started };
 
   await firstBootIfNeeded(id, kvFor('node-daemon'), log);
+  // The OOD's enrolment key (issue 11) is made with the rest of first boot's files, before the
+  // start config is finalised, so etc/ does not change once the OOD answers.
+  const enrolmentDelegate = await openEnrolmentDelegate(id, paths);
   await dropStoredAdminVerifier(id, paths, kvFor('node-daemon'), log);
 
   // Shared by the gateway and verify-hub through etc/, so either could move to its own process.
@@ -176,7 +179,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   const devices = await startOodDevices({
     id, paths, host, gatewayPort: gateway.port, kv: kvFor('control-panel'), repo: new RepoClient(repoUrl, deviceTokenSource(id, 'control-panel')),
     authenticate: (token) => systemConfig.authenticate(token), enforce: (p, resource, action) => systemConfig.enforce(p, resource, action),
-    log, discovery: opts.discovery,
+    log, discovery: opts.discovery, delegate: enrolmentDelegate,
   });
   await started.push(devices);
 

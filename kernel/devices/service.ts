@@ -33,6 +33,13 @@ export interface OodDevicesOptions<P> {
   log: Logger;
   /** LAN discovery; off when false, and by default on a loopback address without targets. */
   discovery?: OodDiscoveryOptions | false;
+  /** The OOD's enrolment key holder (openEnrolmentDelegate). */
+  delegate: EnrolmentDelegate;
+}
+
+/** Loads (on first boot: makes) the OOD's enrolment key. */
+export function openEnrolmentDelegate(id: NodeIdentity, paths: DataPaths): Promise<EnrolmentDelegate> {
+  return EnrolmentDelegate.open(paths, { zoneDid: id.zoneDid, ownerDid: id.ownerDid, ownerPublicJwk: id.ownerPublicJwk, holder: id.deviceName });
 }
 
 export async function startOodDevices<P>(o: OodDevicesOptions<P>): Promise<{ methods: KrpcMethods; stop(): Promise<void> }> {
@@ -41,7 +48,7 @@ export async function startOodDevices<P>(o: OodDevicesOptions<P>): Promise<{ met
   const finder = discovery && (!/^127\./.test(o.host) || discovery.targets)
     ? await NodeFinder.start({ port: discovery.port ?? NODE_FINDER_PORT, targets: discovery.targets, log })
     : undefined;
-  const delegate = await EnrolmentDelegate.open(o.paths, { zoneDid: o.id.zoneDid, ownerDid: o.id.ownerDid, ownerPublicJwk: o.id.ownerPublicJwk, holder: o.id.deviceName });
+  const delegate = o.delegate;
   const wildcard = o.host === '0.0.0.0' || o.host === '::';
   const methods = devicesMethods({
     async authorize(token, resource, action) {
