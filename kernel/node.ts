@@ -22,7 +22,7 @@ import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { SystemConfigClient } from './system-config/client.js';
 import { StaticResolver } from './gateway/resolver.js';
 import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
-import { startJoinServer, type DiscoveryOptions, type JoinServer } from './join/service.js';
+import type { DiscoveryOptions, JoinServer } from './join/service.js';
 import { KAPI_PATHS } from './api/krpc.js';
 
 export { resetNode };
@@ -84,6 +84,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     setupPhase: 'waiting-to-join',
     setupName: 'enrolment',
     startSetupServer: async (onJoined) => {
+      // Loaded only while waiting: an enrolled node never needs the enrolment server (nor fastify).
+      const { startJoinServer } = await import('./join/service.js');
       server = await startJoinServer({ paths, host, port: ports.activation, log, onJoined, discovery: opts.discovery });
       joinCode = server.joinCode;
       return server;

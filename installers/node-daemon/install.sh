@@ -183,7 +183,7 @@ if [ "$START" -eq 1 ]; then
 			if pid=$(running_pid); then kill "$pid"; i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done; fi
 			mkdir -p "$DATA/logs"
 			# shellcheck disable=SC2086 # EXEC is "node file" for the bundle
-			nohup $EXEC node --data "$DATA" --host "$HOST" --log-format json >> "$DATA/logs/console.log" 2>&1 &
+			NODE_OPTIONS=--max-semi-space-size=1 nohup $EXEC node --data "$DATA" --host "$HOST" --log-format json >> "$DATA/logs/console.log" 2>&1 &
 			echo $! > "$PIDFILE" ;;
 	esac
 fi

@@ -2,7 +2,7 @@
 // exposes, and how to install it. Validated with a JSON schema plus the checks a schema cannot express.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { invalidParams, KrpcError } from '../lib/errors.js';
 import { isExactVersion, pkgNameProblem } from './id.js';
@@ -82,8 +82,9 @@ const manifestSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
-const validateSchema = ajv.compile(manifestSchema);
+// Compiled on first use: a node that installs nothing never pays for the generated validator.
+let compiled: ValidateFunction | undefined;
+const manifestValidator = (): ValidateFunction => (compiled ??= new Ajv({ allErrors: true, strict: false, useDefaults: true }).compile(manifestSchema));
 
 function describeSchemaError(e: ErrorObject): string {
   const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'the manifest';
@@ -136,6 +137,7 @@ function semanticProblems(m: PkgManifest): string[] {
 export function validateManifest(input: unknown, source = MANIFEST_FILE): PkgManifest {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw invalidParams(`${source} must hold a JSON object`);
   const copy = structuredClone(input) as PkgManifest;
+  const validateSchema = manifestValidator();
   if (!validateSchema(copy)) {
     const problems = [...new Set((validateSchema.errors ?? []).map(describeSchemaError))];
     throw invalidParams(`${source} is not valid: ${problems.slice(0, 5).join('; ')}`);

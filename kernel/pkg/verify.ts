@@ -1,6 +1,6 @@
 // Checks every pkg meta must pass before anything is written anywhere: structure, a content list that
 // cannot escape the install dir, consistent sizes, and the publisher's signature over the meta id.
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { KrpcError } from '../lib/errors.js';
 import { signJwt, verifyJwt, nowSeconds } from '../lib/identity/jwt.js';
 import { isEd25519PublicJwk, publicJwkFromPrivatePem } from '../lib/identity/keys.js';
@@ -54,11 +54,13 @@ const metaOnlySchema = {
     },
   },
 } as const;
-const validateMetaOnly = new Ajv({ allErrors: false, strict: false }).compile(metaOnlySchema);
+// Compiled on first use: a node that installs nothing never pays for the generated validator.
+let metaValidator: ValidateFunction | undefined;
 
 /** Validates an untrusted meta; returns it typed. Throws INVALID_PARAMS / PAYLOAD_TOO_LARGE / INTEGRITY. */
 export function validateMeta(input: unknown, limits: PkgLimits = DEFAULT_LIMITS): PkgMeta {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new KrpcError('INVALID_PARAMS', 'pkg meta must be a JSON object');
+  const validateMetaOnly = (metaValidator ??= new Ajv({ allErrors: false, strict: false }).compile(metaOnlySchema));
   if (!validateMetaOnly(input)) {
     const e = validateMetaOnly.errors?.[0];
     const where = e?.instancePath ? `meta${e.instancePath.replace(/\//g, '.')}` : 'meta';
