@@ -52,13 +52,23 @@ async function pairing(argv: string[]): Promise<void> {
       'If it already belongs to a home cloud, it is listed on the Devices screen of the control panel.\n');
     return;
   }
-  // The pairing link the kernel may offer (a buckyos:// URL); otherwise the device's own address.
-  const link = Object.values(answer).find((v): v is string => typeof v === 'string' && v.startsWith('buckyos://')) ?? shownUrl;
+  // The pairing link (buckyos://join?…) and one-time pairing code: from /device if it names them, else
+  // from the device's own page on :3182, which shows both; a kernel without them gets the key fingerprint.
+  let link = Object.values(answer).find((v): v is string => typeof v === 'string' && v.startsWith('buckyos://'));
+  let code = typeof answer.pairing_code === 'string' ? answer.pairing_code : undefined;
+  if (!link || !code) {
+    const page = await fetch(`${url}/`, { signal: AbortSignal.timeout(3000) }).then((r) => (r.ok ? r.text() : ''), () => '');
+    const unescape = (s: string) => s.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+    link ??= /buckyos:\/\/join\?[^\s<"']+/.exec(unescape(page))?.[0];
+    code ??= /Pairing code:\s*(?:<code>)?([A-Z2-7]{4}-[A-Z2-7]{4})\b/.exec(page)?.[1];
+  }
+  const shown = link ?? shownUrl;
   const { default: QRCode } = await import('qrcode');
-  const qr = await QRCode.toString(link, { type: 'terminal', small: true });
+  const qr = await QRCode.toString(shown, { type: 'terminal', small: true });
   process.stdout.write(`\nAdd this device to your home cloud: open the control panel, Devices, "Add a device",\n` +
-    `and scan this code (or paste the text under it):\n\n${qr}\n  ${link}\n\n` +
-    `  Pairing code: ${answer.join_code}\n  Device: ${answer.hostname ?? '?'} (${answer.arch ?? '?'}) at ${shownUrl}\n\n`);
+    `and scan this code (or paste the text under it):\n\n${qr}\n  ${shown}\n\n` +
+    `  Pairing code:    ${code ?? answer.join_code}\n  Key fingerprint: ${answer.join_code}\n` +
+    `  Device: ${answer.hostname ?? '?'} (${answer.arch ?? '?'}) at ${shownUrl}\n\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -60,8 +60,9 @@ test('build, install into a temporary root, pair with a real OOD, uninstall: not
   // install.sh prints the pairing code once the node answers on :3182.
   const prefix = join(root.path, 'root');
   const installed = await run('sh', [join(here, 'install.sh'), '--prefix', prefix, '--host', host, '--from', bundle], { timeout: 120_000 });
-  const code = /Pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})/.exec(installed.stdout)?.[1];
-  assert.ok(code, `install.sh printed no pairing code:\n${installed.stdout}\n${installed.stderr}`);
+  const printedCode = /Pairing code: +([A-Z2-7]{4}-[A-Z2-7]{4}(?:-[A-Z2-7]{4})?)\n/.exec(installed.stdout)?.[1];
+  const code = /Key fingerprint: ([A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4})\n/.exec(installed.stdout)?.[1];
+  assert.ok(printedCode && code, `install.sh printed no pairing code:\n${installed.stdout}\n${installed.stderr}`);
   assert.match(installed.stdout, /█/, 'and a QR code');
   const data = join(prefix, 'var/lib/buckyos-node');
   nodePid = Number(await readFile(join(data, 'buckyos-node.pid'), 'utf8'));
@@ -72,7 +73,7 @@ test('build, install into a temporary root, pair with a real OOD, uninstall: not
 
   // Installing again is an update: same data, same device key, so the same code.
   const again = await run('sh', [join(here, 'install.sh'), '--prefix', prefix, '--host', host, '--from', bundle], { timeout: 120_000 });
-  assert.match(again.stdout, new RegExp(`Pairing code: ${code}`));
+  assert.match(again.stdout, new RegExp(`Key fingerprint: ${code}`));
   const restartedPid = Number(await readFile(join(data, 'buckyos-node.pid'), 'utf8'));
   assert.notEqual(restartedPid, nodePid, 'the update restarted the node');
   await pollUntil('the old process gone', async () => (!(await alive(nodePid)) ? true : undefined), { timeoutMs: 30_000 });
