@@ -41,11 +41,18 @@ export function nodeViewOf(name: string, item: NodeItem | undefined, config: Nod
   return view('ready', 'node:ready', 'device info is fresh and the node is running');
 }
 
+/** What the filters and the score read of a spec: also what a snapshot keeps, so why-not reuses them. */
+export type FilterSpec = Pick<SpecItem, 'kind' | 'nodeAffinity' | 'pkgKinds' | 'requiredMemory'>;
+/** What the filters and the score read of a node (NodeView has it all). */
+export type FilterNode = Pick<NodeView, 'name' | 'type' | 'status' | 'pool' | 'freeMem' | 'instances'> & {
+  item: Pick<NodeItem, 'arch' | 'os' | 'supportContainer' | 'totalMem'> | undefined;
+};
+
 /**
  * Which package an app instance would run on this node: `script` anywhere, `<arch>_<os>_app` on a
  * matching node, `<arch>_docker_image` where containers are supported. Returns a filter code or undefined.
  */
-function platformFilter(spec: SpecItem, node: NodeItem): string | undefined {
+function platformFilter(spec: FilterSpec, node: Pick<NodeItem, 'arch' | 'os' | 'supportContainer'>): string | undefined {
   if (spec.kind === 'kernel') return undefined;
   const kinds = spec.pkgKinds;
   if (kinds.includes('script') || kinds.includes(`${node.arch}_${node.os}_app`)) return undefined;
@@ -57,7 +64,7 @@ function platformFilter(spec: SpecItem, node: NodeItem): string | undefined {
  * Hard filters that hold an instance where it is: a failure means the instance must move. Memory is
  * deliberately not among them (a running app uses the memory it would be checked against).
  */
-export function hardFilter(spec: SpecItem, node: NodeView, userPool: string): string | undefined {
+export function hardFilter(spec: FilterSpec, node: FilterNode, userPool: string): string | undefined {
   if (node.status === 'gone') return 'filter:node-gone';
   if (node.status === 'unschedulable') return 'filter:node-not-schedulable';
   if (node.status === 'not-ready') return 'filter:node-not-ready';
@@ -67,7 +74,7 @@ export function hardFilter(spec: SpecItem, node: NodeView, userPool: string): st
   return platformFilter(spec, node.item!);
 }
 
-function placeFilter(spec: SpecItem, node: NodeView, userPool: string): string | undefined {
+export function placeFilter(spec: FilterSpec, node: FilterNode, userPool: string): string | undefined {
   return hardFilter(spec, node, userPool) ?? (node.freeMem < spec.requiredMemory ? 'filter:insufficient-memory' : undefined);
 }
 
@@ -76,13 +83,13 @@ const SPREAD_WEIGHT = 5;
 const MAX_DETAIL = 240;
 export const clipDetail = (detail: string) => (detail.length <= MAX_DETAIL ? detail : `${detail.slice(0, MAX_DETAIL - 1)}…`);
 
-interface Scored {
-  node: NodeView;
+interface Scored<N extends FilterNode = NodeView> {
+  node: N;
   memPct: number;
   score: number;
 }
 
-function scoreOf(spec: SpecItem, node: NodeView): Scored {
+export function scoreOf<N extends FilterNode>(spec: FilterSpec, node: N): Scored<N> {
   const total = node.item!.totalMem;
   const memPct = Math.floor((100 * (node.freeMem - spec.requiredMemory)) / total);
   return { node, memPct, score: memPct - SPREAD_WEIGHT * node.instances };

@@ -11,7 +11,7 @@ import { deriveRbacLines, renderPolicy, userManagedSection } from './rbac.js';
 import { deriveServiceInfo, isLive } from './service-info.js';
 import type {
   ActionType, AppRoute, ExecTxAction, InstanceState, NodeConfig, NodeType, Reason, ScheduleResult, SchedulerAction, SchedulerInput,
-  SchedulerSnapshot, ServiceAlias, ServiceInfo, SnapshotInstance, SnapshotPlacement, SpecItem, SpecKind,
+  SchedulerSnapshot, ServiceAlias, ServiceInfo, SnapshotInstance, SnapshotPlacement, SpecItem, SpecKind, KernelServiceSpec, AppServiceSpec,
 } from './types.js';
 import { isPlainObject } from '../lib/json.js';
 
@@ -332,11 +332,48 @@ export function schedule(input: SchedulerInput, last: SchedulerSnapshot | undefi
   const body: SchedulerSnapshot = {
     format: 'buckyos.scheduler.snapshot.v1', rev: 0, schedule_time: 0, nodes: nodesView, placements, services, actions: [], actions_total: 0, skipped: input.skipped,
   };
-  const changed = Object.keys(writes).length > 0 || !last || !sameJson(body, { ...last, rev: 0, schedule_time: 0, actions: [], actions_total: 0 });
+  const { facts: _lastFacts, ...lastBody } = last ?? ({} as SchedulerSnapshot);
+  const changed = Object.keys(writes).length > 0 || !last || !sameJson(body, { ...lastBody, rev: 0, schedule_time: 0, actions: [], actions_total: 0 });
   const snapshot = changed
-    ? { ...body, rev: (last?.rev ?? 0) + 1, schedule_time: now, actions: actions.slice(0, MAX_SNAPSHOT_ACTIONS), actions_total: actions.length }
+    ? { ...body, rev: (last?.rev ?? 0) + 1, schedule_time: now, actions: actions.slice(0, MAX_SNAPSHOT_ACTIONS), actions_total: actions.length, facts: factsOf(input, viewList) }
     : last;
   return { actions, writes, snapshot, changed, nextDeadline: nextDeadlineOf(input, views, now) };
+}
+
+/** What the filters read, at the end of the pass (SchedulerSnapshot.facts). */
+function factsOf(input: SchedulerInput, views: NodeView[]): NonNullable<SchedulerSnapshot['facts']> {
+  const nodes: NonNullable<SchedulerSnapshot['facts']>['nodes'] = {};
+  for (const v of views) {
+    nodes[v.name] = {
+      pool: v.pool, arch: v.item?.arch ?? '', os: v.item?.os ?? '', container: v.item?.supportContainer ?? false,
+      total_mem: v.item?.totalMem ?? 0, free_mem: v.freeMem, instances: v.instances,
+    };
+  }
+  const specs: NonNullable<SchedulerSnapshot['facts']>['specs'] = {};
+  for (const id of Object.keys(input.specs).sort()) {
+    const spec = input.specs[id];
+    const doc = spec.kind === 'kernel' ? (spec.raw as KernelServiceSpec).service_doc : (spec.raw as AppServiceSpec).app_doc;
+    const version = typeof doc?.version === 'string' ? doc.version : undefined;
+    specs[id] = {
+      key: spec.key, pool: spec.kind === 'app' ? input.users[spec.owner]?.resPool ?? 'default' : 'default',
+      required_mem: spec.requiredMemory, count: spec.count, pkg_kinds: [...spec.pkgKinds].sort().slice(0, 16),
+      ...(spec.nodeAffinity !== undefined && { affinity: spec.nodeAffinity }),
+      ...(version !== undefined && { version }),
+      // Without `state`: the pass itself moves it (new → running), and placements carry the effective one.
+      digest: shortDigest(canonicalJson({ ...spec.raw, state: '' })),
+    };
+  }
+  return { nodes, specs };
+}
+
+/** FNV-1a, 32 bits, hex: enough to tell that a spec changed between two snapshots (not a security check). */
+function shortDigest(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
 }
 
 function noteEntryUpdates(current: NodeConfig, next: NodeConfig, node: string, act: (t: ActionType, target: string, r: Reason) => void) {

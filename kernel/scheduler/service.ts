@@ -10,7 +10,8 @@ import type { Logger } from '../lib/log.js';
 import { startSchedulingLoop, type SchedulerHandle, type SchedulerOptions } from './loop.js';
 import { SCHEDULER_SNAPSHOT_KEY, configResource, schedulerHistoryKey as historyKey } from '../api/keys.js';
 import { parseSnapshot } from './snapshot-store.js';
-import { diffSnapshotsJson, snapshotJson } from './snapshot-view.js';
+import { diffSnapshotsJson, diffStep, inputChanges, snapshotJson } from './snapshot-view.js';
+import { placementMatrix, whyNot } from './why-not.js';
 
 export const SCHEDULER_PATH = KAPI_PATHS.scheduler;
 
@@ -77,7 +78,38 @@ async function startFace<P extends SchedulerCaller>(opts: SchedulerServiceOption
       params: { type: 'object', properties: { from: revParam, to: revParam }, required: ['from'], additionalProperties: false },
       handler: async (p, ctx) => {
         await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
-        return diffSnapshotsJson(await snapshotAt(p.from), await snapshotAt(p.to));
+        const from = await snapshotAt(p.from);
+        const to = await snapshotAt(p.to);
+        // Every kept pass in between, each tied to what it read differently from the one before.
+        const kept = (await opts.keptRevisions()).filter((r) => r > from.rev && r < to.rev).sort((a, b) => a - b).slice(-50);
+        const chain = [from];
+        for (const rev of kept) {
+          const snap = parseSnapshot(await opts.readKey(historyKey(rev)));
+          if (snap) chain.push(snap);
+        }
+        if (to.rev > from.rev) chain.push(to);
+        const steps = chain.slice(1).map((b, i) => diffStep(chain[i], b));
+        return { ...diffSnapshotsJson(from, to), inputs: inputChanges(from, to), steps };
+      },
+    },
+    matrix: {
+      params: { type: 'object', properties: { rev: revParam }, additionalProperties: false },
+      handler: async (p, ctx) => {
+        await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
+        return placementMatrix(await snapshotAt(p.rev));
+      },
+    },
+    why_not: {
+      params: {
+        type: 'object', required: ['spec_id', 'node'], additionalProperties: false,
+        properties: { spec_id: { type: 'string', minLength: 1, maxLength: 300 }, node: { type: 'string', minLength: 1, maxLength: 128 }, rev: revParam },
+      },
+      handler: async (p, ctx) => {
+        await mayRead(ctx, SCHEDULER_SNAPSHOT_KEY);
+        const snap = await snapshotAt(p.rev);
+        if (!Object.hasOwn(snap.placements, p.spec_id)) throw new KrpcError('NOT_FOUND', `the scheduler knows no app or service "${p.spec_id}" in snapshot ${snap.rev}`);
+        if (!Object.hasOwn(snap.nodes, p.node)) throw new KrpcError('NOT_FOUND', `the scheduler knows no device "${p.node}" in snapshot ${snap.rev}`);
+        return whyNot(snap, p.spec_id, p.node);
       },
     },
     /** "Why is this app on the NAS?": every placement of one spec with its reason. */

@@ -2,7 +2,8 @@
 // what changed between two snapshots. Pure; their text form is in client.ts, beside the calls.
 import type { SchedulerSnapshot } from './types.js';
 import { formatSnapshotDiff, formatSnapshotJson } from './client.js';
-import type { PlacementJson, SnapshotDiff, SnapshotJson, SnapshotChange } from '../api/scheduler.js';
+import type { DiffStep, InputChange, PlacementJson, SnapshotDiff, SnapshotJson, SnapshotChange } from '../api/scheduler.js';
+import { deviceInfoKey } from '../api/keys.js';
 export type { PlacementJson, SnapshotJson, SnapshotChange };
 
 const sorted = <T>(o: Record<string, T>) => Object.keys(o).sort().map((k) => [k, o[k]] as const);
@@ -68,3 +69,54 @@ export function diffSnapshotsJson(a: SchedulerSnapshot, b: SchedulerSnapshot): S
 }
 
 export const diffSnapshots = (a: SchedulerSnapshot, b: SchedulerSnapshot): string[] => formatSnapshotDiff(diffSnapshotsJson(a, b));
+
+/** What the scheduler read differently in `b` than in `a` (from their facts; empty when either has none). */
+export function inputChanges(a: SchedulerSnapshot, b: SchedulerSnapshot): InputChange[] {
+  if (!a.facts || !b.facts) return [];
+  const out: InputChange[] = [];
+  const x = a.facts.specs;
+  const y = b.facts.specs;
+  for (const id of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+    const before = x[id];
+    const after = y[id];
+    if (!before) out.push({ change: 'spec-added', spec_id: id, key: after.key, ...(after.version !== undefined && { version: after.version }) });
+    else if (!after) out.push({ change: 'spec-removed', spec_id: id, key: before.key, ...(before.version !== undefined && { version: before.version }) });
+    else if (before.digest !== after.digest || before.pool !== after.pool) {
+      const fields = (['version', 'count', 'required_mem', 'affinity', 'pool'] as const).filter((f) => before[f] !== after[f]);
+      if (before.pkg_kinds.join() !== after.pkg_kinds.join()) fields.push('pkg_kinds' as never);
+      out.push({ change: 'spec-changed', spec_id: id, key: after.key, fields: fields.length > 0 ? fields : ['spec'], from_version: before.version, to_version: after.version });
+    }
+  }
+  for (const node of [...new Set([...Object.keys(a.facts.nodes), ...Object.keys(b.facts.nodes)])].sort()) {
+    const before = a.facts.nodes[node];
+    const after = b.facts.nodes[node];
+    const fields: string[] = [];
+    if (!before || !after) fields.push(before ? 'removed' : 'added');
+    else {
+      for (const f of ['pool', 'arch', 'os', 'container', 'total_mem'] as const) if (before[f] !== after[f]) fields.push(f);
+      if (a.nodes[node]?.status !== b.nodes[node]?.status) fields.push('status');
+    }
+    if (fields.length > 0) out.push({ change: 'node-changed', node, key: deviceInfoKey(node), fields });
+  }
+  return out;
+}
+
+/** The input change an action follows from: its spec's change, else its node's. */
+function causeOf(target: string, inputs: InputChange[]): number | undefined {
+  const at = inputs.findIndex((c) => c.change !== 'node-changed' && (target === c.spec_id || target.startsWith(`${c.spec_id}@`) || target === c.key));
+  if (at >= 0) return at;
+  const byNode = inputs.findIndex((c) => c.change === 'node-changed' && (target.endsWith(`@${c.node}`) || target.includes(`/${c.node}/`)));
+  return byNode >= 0 ? byNode : undefined;
+}
+
+/** One step of a diff: snapshot `b` and what changed since `a`, the snapshot before it. */
+export function diffStep(a: SchedulerSnapshot, b: SchedulerSnapshot): DiffStep {
+  const inputs = inputChanges(a, b);
+  return {
+    rev: b.rev, schedule_time: b.schedule_time, inputs, actions_total: b.actions_total,
+    actions: b.actions.map((act) => {
+      const cause = causeOf(act.target, inputs);
+      return cause === undefined ? act : { ...act, cause };
+    }),
+  };
+}
