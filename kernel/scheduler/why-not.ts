@@ -3,14 +3,14 @@
 // on what the pass saw at its end (SchedulerSnapshot.facts). Pure; no second copy of any rule.
 import type { CellCode, PlacementMatrix, SnapshotNodeFacts, SnapshotSpecFacts, WhyNot, WhyNotVerdict } from '../api/scheduler.js';
 import { hardFilter, placeFilter, scoreOf, type FilterNode, type FilterSpec } from './placement.js';
-import type { NodeType, SchedulerSnapshot } from './types.js';
+import type { SchedulerSnapshot } from './types.js';
 
 type Facts = NonNullable<SchedulerSnapshot['facts']>;
 
 function nodeOf(name: string, snap: SchedulerSnapshot, facts: SnapshotNodeFacts): FilterNode {
   const n = snap.nodes[name];
   return {
-    name, type: (n?.type ?? 'client') as NodeType, status: n?.status ?? 'gone', pool: facts.pool, freeMem: facts.free_mem, instances: facts.instances,
+    name, type: (n?.type ?? 'client'), status: n?.status ?? 'gone', pool: facts.pool, freeMem: facts.free_mem, instances: facts.instances,
     item: n?.status === 'gone' && facts.total_mem === 0 ? undefined : { arch: facts.arch, os: facts.os, supportContainer: facts.container, totalMem: facts.total_mem },
   };
 }

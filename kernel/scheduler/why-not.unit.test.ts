@@ -98,7 +98,7 @@ test('the diff after an upgrade ties the instance update to the spec change that
 test('a pass where only free memory moved writes no new snapshot (facts are not compared)', () => {
   const first = pass(zone());
   const settled = pass(first.dump);
-  const noisy = { ...settled.dump, 'devices/nas/info': deviceInfo('nas', { type: 'node', updateTime: NOW - 5, totalMem: 8 * GiB, memUsage: 3 * GiB }) };
+  const noisy: Record<string, string> = { ...settled.dump, 'devices/nas/info': deviceInfo('nas', { type: 'node', updateTime: NOW - 5, totalMem: 8 * GiB, memUsage: 3 * GiB }) };
   const r = schedule(buildSchedulerInput(noisy), parseSnapshot(noisy['system/scheduler/snapshot']), NOW);
   assert.equal(r.changed, false);
 });
