@@ -11,8 +11,10 @@ const SCREENS: Partial<Record<Route, LazyExoticComponent<ComponentType>>> = {
   home: lazy(() => import('../screens/home/HomeScreen')),
   apps: lazy(() => import('../screens/apps/AppsScreen')),
   settings: lazy(() => import('../screens/settings/SettingsScreen')),
+  permissions: lazy(() => import('../screens/permissions/PermissionsScreen')),
+  scheduler: lazy(() => import('../screens/scheduler/SchedulerScreen')),
 };
-export const NAV: Route[] = ['home', 'apps', 'settings'];
+export const NAV: Route[] = ['home', 'apps', 'settings', 'permissions', 'scheduler'];
 
 export function Shell() {
   const { t } = useTranslation();

@@ -2,7 +2,7 @@
 // file:// or app:// origin in Electron) and a reload keeps the screen.
 import { create } from 'zustand';
 
-export const ROUTES = ['home', 'apps', 'people', 'devices', 'settings'] as const;
+export const ROUTES = ['home', 'apps', 'people', 'devices', 'settings', 'permissions', 'scheduler'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function parseRoute(hash: string): Route {

@@ -1,3 +1,5 @@
+import { permissionsEn } from '../screens/permissions/i18n';
+import { schedulerEn } from '../screens/scheduler/i18n';
 // English. zh.ts must have every key (the type checker enforces it). The owner's words (shared/UI.md):
 // "home cloud", "main server", "device", "set up", "recovery words"; never zone/OOD/node/mnemonic.
 import { desktopEn } from '../desktop/i18n';
@@ -44,7 +46,7 @@ const errorTexts = {
 export const en = {
   app: { name: 'Home cloud' },
   common: { cancel: 'Cancel', retry: 'Try again', details: 'Details', continue: 'Continue', back: 'Back', loading: 'Loading…', refresh: 'Refresh', language: 'Language' },
-  nav: { label: 'Main', home: 'Home', apps: 'Apps', people: 'People', devices: 'Devices', settings: 'Settings', signedInAs: 'Signed in as {{user}}', logout: 'Sign out' },
+  nav: { label: 'Main', home: 'Home', apps: 'Apps', people: 'People', devices: 'Devices', settings: 'Settings', permissions: 'Permissions', scheduler: 'App map', signedInAs: 'Signed in as {{user}}', logout: 'Sign out' },
   offline: { title: 'Lost contact with your home cloud.', next: 'Check that the main server is on. This page reconnects by itself.' },
   login: {
     title: 'Sign in', intro: 'Sign in to manage your home cloud.', expired: 'Your sign-in ended. Sign in again to carry on where you were.',
@@ -135,6 +137,8 @@ export const en = {
   settings: settingsEn,
   errors: errorTexts,
   desktop: desktopEn,
+  permissions: permissionsEn,
+  scheduler: schedulerEn,
 };
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -4,11 +4,13 @@ import { appsOpsZh } from '../screens/apps/i18n';
 import { homeChecksZh } from '../screens/home/checks/i18n';
 import { settingsZh } from '../screens/settings/i18n';
 import type { Messages } from './en';
+import { permissionsZh } from '../screens/permissions/i18n';
+import { schedulerZh } from '../screens/scheduler/i18n';
 
 export const zh: Messages = {
   app: { name: '家庭云' },
   common: { cancel: '取消', retry: '重试', details: '详细信息', continue: '继续', back: '返回', loading: '正在加载…', refresh: '刷新', language: '语言' },
-  nav: { label: '主菜单', home: '首页', apps: '应用', people: '成员', devices: '设备', settings: '设置', signedInAs: '已登录：{{user}}', logout: '退出登录' },
+  nav: { label: '主菜单', home: '首页', apps: '应用', people: '成员', devices: '设备', settings: '设置', permissions: '权限', scheduler: '应用分布', signedInAs: '已登录：{{user}}', logout: '退出登录' },
   offline: { title: '与家庭云的连接已断开。', next: '请确认主服务器已开机。本页面会自动重新连接。' },
   login: {
     title: '登录', intro: '登录以管理你的家庭云。', expired: '登录已过期。重新登录后可以从刚才的位置继续。',
@@ -134,4 +136,6 @@ export const zh: Messages = {
     },
   },
   desktop: desktopZh,
+  permissions: permissionsZh,
+  scheduler: schedulerZh,
 };

@@ -1,0 +1,35 @@
+import { expect, test } from 'vitest';
+import type { Decision } from '../../../../kernel/api/permissions';
+import { areaSentence, decidingLine, groupRows, lineSentence, parseSubjectKey, subjectKey } from './words';
+
+const side = (allowed: boolean, line?: string) => ({ subject: 's', allowed, ...(line && { by: { line, source: 'default' as const, lineNo: 3 } }) });
+
+test('areas read as words, {any} as "any"', () => {
+  expect(areaSentence('users/bob/apps/{any}/settings')).toEqual({ key: 'permissions.area.userApp', values: { app: 'permissions.area.anyApp', user: 'bob' } });
+  expect(areaSentence('users/{any}/settings').values).toEqual({ user: 'permissions.area.others' });
+  expect(areaSentence('system/{any}/{any}').key).toBe('permissions.area.system');
+  expect(areaSentence('weird/x').key).toBe('permissions.area.other');
+});
+
+test('the deciding line: the refusing side for a deny, the user side for an allow', () => {
+  const deniedByApp: Decision = { allowed: false, app: side(false, 'p, system, obj://config/security/*, all, deny'), user: side(true, 'p, users, x, read, allow') };
+  expect(decidingLine(deniedByApp)?.line).toContain('security');
+  const allowed: Decision = { allowed: true, app: side(true, 'a'), user: side(true, 'u') };
+  expect(decidingLine(allowed)?.line).toBe('u');
+  expect(lineSentence({ allowed: false, app: side(true, 'a'), user: side(false) }).key).toBe('permissions.line.none');
+});
+
+test('subject keys round-trip', () => {
+  for (const s of [{ kind: 'person', user: 'bob' }, { kind: 'app', app: 'notes', owner: 'alice' }, { kind: 'device', device: 'nas1' }] as const)
+    expect(parseSubjectKey(subjectKey(s))).toEqual(s);
+});
+
+test('rows that read and decide the same are one row, counts added', () => {
+  const d = (allowed: boolean): Decision => ({ allowed, app: side(true, 'a'), user: side(allowed, allowed ? 'u' : undefined) });
+  const rows = groupRows([
+    { area: 'security/a', keys: 2, example: 'security/a', read: d(false), write: d(false) },
+    { area: 'security/b/{any}', keys: 3, example: 'security/b/x', read: d(false), write: d(false) },
+    { area: 'users/bob/x', keys: 1, example: 'users/bob/x', read: d(true), write: d(false) },
+  ], (a) => a.area.split('/')[0]);
+  expect(rows.map((r) => [r.keys, r.areas.length])).toEqual([[5, 2], [1, 1]]);
+});
