@@ -212,8 +212,11 @@ test('where apps run: notes\' placement and reason, why not on another device, a
       const d = await scheduler.call<SnapshotDiff>('diff', { from: before.rev });
       return JSON.stringify(d.steps?.map((st) => [st.inputs, st.actions.filter((a) => a.cause !== undefined).map((a) => a.type)]));
     }, { timeout: 120_000 }).toContain('update_instance');
+    const latest = (await scheduler.call<SnapshotJson>('get_snapshot', {})).rev;
     await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.locator(`[data-diff-to] option[value="${latest}"]`)).toHaveCount(1);
     await page.locator('[data-diff-from]').selectOption(String(before.rev));
+    await page.locator('[data-diff-to]').selectOption(String(latest));
     await page.locator('[data-diff-compare]').click();
     const diff = page.locator('[data-diff]').last();
     await expect(diff).toContainText('notes (alice) was updated from 1.0.0 to 1.1.0.');
