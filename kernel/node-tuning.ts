@@ -7,6 +7,8 @@ export interface NodeTuning {
   nodeGoneAfterS?: number;
   /** How often node-daemon rewrites device info and instance reports, in ms (default 10 000). */
   reportIntervalMs?: number;
+  /** Lifetime of verify-hub's sudo tokens in seconds (default and most: 180). */
+  sudoTtlS?: number;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, max: number): number | undefined {
@@ -17,10 +19,11 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, max: number): number 
   return n;
 }
 
-/** BUCKYOS_NODE_GONE_AFTER_S and BUCKYOS_REPORT_INTERVAL_MS; unset means the defaults. */
+/** BUCKYOS_NODE_GONE_AFTER_S, BUCKYOS_REPORT_INTERVAL_MS and BUCKYOS_SUDO_TTL_S; unset means the defaults. */
 export function tuningFromEnv(env: NodeJS.ProcessEnv = process.env): NodeTuning {
   return {
     nodeGoneAfterS: positiveInt(env, 'BUCKYOS_NODE_GONE_AFTER_S', 24 * 3600),
     reportIntervalMs: positiveInt(env, 'BUCKYOS_REPORT_INTERVAL_MS', 3_600_000),
+    sudoTtlS: positiveInt(env, 'BUCKYOS_SUDO_TTL_S', 180),
   };
 }

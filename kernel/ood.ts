@@ -145,7 +145,7 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   const gatewaySecret = await loadGatewaySecret(paths.etc);
   const verifyHub = await startVerifyHub({
     host: internalHost, port: ports.verifyHub, log: log.child('verify-hub'), kv: kvFor('verify-hub'),
-    zoneDid: id.zoneDid, ownerPublicJwk: id.ownerPublicJwk, gatewaySecret,
+    zoneDid: id.zoneDid, ownerPublicJwk: id.ownerPublicJwk, gatewaySecret, sudoTtlS: tuning.sudoTtlS,
   });
   await started.push(verifyHub);
 

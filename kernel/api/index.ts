@@ -10,6 +10,7 @@ export * from './rbac.js';
 export * from './pkg.js';
 export * from './system-config.js';
 export * from './verify-hub.js';
+export * from './sudo.js';
 export * from './activation.js';
 export * from './join.js';
 export * from './scheduler.js';

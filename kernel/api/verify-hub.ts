@@ -1,5 +1,6 @@
 // verify-hub's kRPC methods (spec 60 §3): password and JWT login, refresh with rotation, logout,
-// token verification. BuckyOS clients add `type` and may merge extra login params flat.
+// token verification, sudo (kernel/api/sudo.ts). BuckyOS clients add `type` and may merge extra login params flat.
+import type { SudoByPasswordParams, SudoByPasswordResult } from './sudo.js';
 
 export interface LoginByPasswordParams {
   type?: 'password';
@@ -44,6 +45,7 @@ export interface VerifyHubMethods {
   refresh_token: { params: RefreshTokenParams; result: TokenPairResult };
   logout: { params: RefreshTokenParams; result: true };
   verify_token: { params: VerifyTokenParams; result: true };
+  sudo_by_password: { params: SudoByPasswordParams; result: SudoByPasswordResult };
 }
 
 /** Who a token speaks for: a person, a device (node key) or a kernel service. */
@@ -66,4 +68,6 @@ export interface SessionTokenClaims {
   zone: string;
   aud?: string;
   app_instance_id?: string;
+  /** A sudo token (kernel/api/sudo.ts): RBAC checks `su_<sub>`. */
+  sudo?: boolean;
 }

@@ -322,7 +322,7 @@ test('RBAC tail: users, nodes and apps are derived; lines under "# user-managed"
     'users/alice/apps/notes/spec': appSpec('alice', 'notes', { appIndex: 10 }),
   }));
   const policy = dump['system/rbac/policy'];
-  for (const line of ['g, alice, admin', 'g, su_alice, su_admin', 'g, bob, users', 'p, su_bob, obj://config/users/bob/settings, read|write,allow',
+  for (const line of ['g, alice, admin', 'g, su_alice, su_admin', 'g, bob, users', 'p, su_bob, obj://config/users/bob/settings, read,allow', 'p, su_bob, obj://config/security/verify-hub/passwords/bob, write,allow',
     'g, carol, limited', 'g, ood1, ood', 'g, nas, node', 'g, notes, app', 'g, scheduler, kernel', 'g, app-manager, system']) {
     assert.ok(policy.split('\n').includes(line), line);
   }

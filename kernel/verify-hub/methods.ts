@@ -1,5 +1,5 @@
 // verify-hub's kRPC methods (spec 60 §3): password and JWT login, refresh with rotation and reuse
-// detection, logout, and token verification. Passwords, proofs and verifiers are never logged.
+// detection, logout, token verification, and sudo (kernel/api/sudo.ts). Passwords, proofs and verifiers are never logged.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { KrpcError, isKrpcError } from '../lib/errors.js';
@@ -9,13 +9,14 @@ import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
 import { krpcMethods, type KrpcContext, type KrpcMethods } from '../lib/krpc/server.js';
 import type { VerifyHubMethods } from '../api/verify-hub.js';
 import { RESERVED_APPIDS } from '../api/rbac.js';
+import { SUDO_TOKEN_TTL_S, type SudoByPasswordParams, type SudoByPasswordResult } from '../api/sudo.js';
 import type { Logger } from '../lib/log.js';
 import { passwordKey, type VerifyHubKv } from './kv.js';
 import { verifyLoginJwt } from './login-jwt.js';
 import { checkLoginNonce, nonceExpiresAt } from './nonce.js';
 import { assertPrincipalStillValid, isActive, readUserSettings } from './principals.js';
 import {
-  loginByJwtParams, loginByPasswordParams, logoutParams, refreshTokenParams, verifyTokenParams,
+  loginByJwtParams, loginByPasswordParams, logoutParams, refreshTokenParams, sudoByPasswordParams, verifyTokenParams,
   type LoginByJwtParams, type LoginByPasswordParams, type LoginByPasswordResult,
   type RefreshTokenParams, type TokenPairResult, type VerifyTokenParams,
 } from './schema.js';
@@ -33,6 +34,8 @@ export interface VerifyHubDeps {
   nowMs: () => number;
   /** This node's gateway secret (lib/gateway-secret.ts); without it no X-Forwarded-For is believed. */
   gatewaySecret?: string;
+  /** Lifetime of sudo tokens (default SUDO_TOKEN_TTL_S). */
+  sudoTtlS?: number;
 }
 
 /** App ids of the built-in RBAC groups (kernel/api/rbac.ts); a user session may not claim them. */
@@ -74,7 +77,12 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     return { session_token: pair.session_token, refresh_token: pair.refresh_token };
   }
 
-  async function loginByPassword(p: LoginByPasswordParams, ctx: KrpcContext): Promise<LoginByPasswordResult> {
+  /**
+   * The password half of login_by_password and sudo_by_password: counts the attempt with the lockout
+   * before anything is checked, then checks the nonce window and the proof. Resolves with the
+   * attempt still counted as a failure; the caller settles it.
+   */
+  async function checkPassword(p: LoginByPasswordParams, ctx: KrpcContext, what: string) {
     const nowMs = deps.nowMs();
     const user = p.username;
     const ip = clientIpOf(ctx, deps.gatewaySecret);
@@ -82,7 +90,7 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     // Counted as a failure before anything is checked; handed back below when the password was right.
     const attempt = await throttle.reserve(user, ip, nowMs);
     const refuse = (e: KrpcError, reason: string) => {
-      log.warn('password login refused', { user, ip, reason });
+      log.warn(`${what} refused`, { user, ip, reason });
       return e;
     };
     try {
@@ -99,7 +107,12 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       attempt.notAGuess();
       throw new KrpcError('PERMISSION_DENIED', `the account "${user}" is ${settings.state.split(':')[0]}; ask the zone owner to reactivate it`);
     }
+    return { attempt, settings, nowMs, ip, refuse };
+  }
 
+  async function loginByPassword(p: LoginByPasswordParams, ctx: KrpcContext): Promise<LoginByPasswordResult> {
+    const user = p.username;
+    const { attempt, settings, nowMs, ip, refuse } = await checkPassword(p, ctx, 'password login');
     const now = Math.floor(nowMs / 1000);
     const subject: SessionSubject = { sub: user, appid: p.appid, kind: 'user', session: newSessionId(), appInstanceId: p.app_instance_id };
     const replay = replayMarker(['password', user, String(p.login_nonce)], nonceExpiresAt(p.login_nonce), 'this login was already used (replayed nonce); log in again');
@@ -114,6 +127,38 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     attempt.succeeded();
     log.info('password login', { user, appid: p.appid, ip, session: subject.session });
     return { user_info: { user_id: user, user_name: user, user_type: settings.type }, ...pair };
+  }
+
+  /**
+   * kernel/api/sudo.ts: the person of the session in sys[1] proves their password again and gets a
+   * short sudo token of that same session. The proof is counted by the login lockout like any guess.
+   */
+  async function sudoByPassword(p: SudoByPasswordParams, ctx: KrpcContext): Promise<SudoByPasswordResult> {
+    if ((p as { aud?: unknown }).aud !== undefined)
+      throw new KrpcError('INVALID_PARAMS', 'sudo tokens are issued for the session\'s own app only; leave out "aud"');
+    if (!ctx.token) throw new KrpcError('UNAUTHENTICATED', 'sudo needs your current session token in sys[1]; sign in first');
+    const claims = await issuer.verify(ctx.token, 'session', nowS());
+    if (claims.principal_kind !== 'user') throw new KrpcError('PERMISSION_DENIED', 'only a person signed in with a password can use sudo');
+    if (claims.sub !== p.username) throw new KrpcError('PERMISSION_DENIED', `you are signed in as ${claims.sub}; sudo is for that account only`);
+    if (claims.appid !== p.appid) throw new KrpcError('INVALID_PARAMS', `this session belongs to app "${claims.appid}"; ask for sudo with that appid`);
+    const state = await sessions.read(claims.session);
+    if (!state || state.record.revoked || state.record.sub !== claims.sub) throw new KrpcError('UNAUTHENTICATED', 'this session has ended; log in again');
+
+    const user = p.username;
+    const { attempt, nowMs, ip, refuse } = await checkPassword(p, ctx, 'sudo');
+    const now = Math.floor(nowMs / 1000);
+    const replay = replayMarker(['sudo', user, String(p.login_nonce)], nonceExpiresAt(p.login_nonce), 'this sudo request was already used (replayed nonce); try again');
+    try {
+      await kv.execTx({ [replay.key]: { action: 'create', value: JSON.stringify({ exp: nonceExpiresAt(p.login_nonce) }) } });
+    } catch (e) {
+      if (isKrpcError(e, 'ALREADY_EXISTS')) throw refuse(new KrpcError('UNAUTHENTICATED', replay.message), 'replayed nonce');
+      attempt.notAGuess();
+      throw e;
+    }
+    const session_token = await issuer.mintSudo(subjectOf(claims.session, state.record), now, deps.sudoTtlS ?? SUDO_TOKEN_TTL_S);
+    attempt.succeeded();
+    log.info('sudo', { user, appid: p.appid, ip, session: claims.session });
+    return { session_token };
   }
 
   async function loginByJwt(p: LoginByJwtParams, ctx: KrpcContext): Promise<TokenPairResult> {
@@ -197,5 +242,6 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
     refresh_token: { params: refreshTokenParams, handler: refreshToken },
     logout: { params: logoutParams, handler: logout },
     verify_token: { params: verifyTokenParams, handler: verifyToken },
+    sudo_by_password: { params: sudoByPasswordParams, handler: sudoByPassword },
   });
 }

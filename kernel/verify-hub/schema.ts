@@ -39,6 +39,8 @@ export const refreshTokenParams = {
 
 export const logoutParams = refreshTokenParams;
 
+export const sudoByPasswordParams = loginByPasswordParams;
+
 export const verifyTokenParams = {
   type: 'object',
   required: ['session_token'],

@@ -32,6 +32,8 @@ export interface VerifyHubOptions {
   sweepIntervalMs?: number;
   /** How often to look again for the signing key while first boot has not written it yet. */
   keyPollMs?: number;
+  /** Lifetime of sudo tokens in seconds (default 3 min; tests shorten it). */
+  sudoTtlS?: number;
 }
 
 export interface VerifyHubHandle {
@@ -89,6 +91,7 @@ export async function startVerifyHub(opts: VerifyHubOptions): Promise<VerifyHubH
     ownerPublicJwk: opts.ownerPublicJwk,
     nowMs,
     gatewaySecret: opts.gatewaySecret,
+    sudoTtlS: opts.sudoTtlS,
   });
 
   const app = createHttpServer({ log, bodyLimit: 64 * 1024 });

@@ -94,6 +94,15 @@ export class TokenIssuer {
     };
   }
 
+  /**
+   * A sudo session token (kernel/api/sudo.ts): the session's own `session` id, `sudo: true`, `ttlS`
+   * seconds of life, and no refresh token.
+   */
+  async mintSudo(subject: SessionSubject, nowS: number, ttlS: number): Promise<string> {
+    const claims: SessionTokenClaims = { ...tokenClaims('session', subject, this.zone, nowS, newTokenId()), exp: nowS + ttlS, sudo: true };
+    return signJwt({ ...claims }, this.privateKeyPem, VERIFY_HUB_KID);
+  }
+
   /** Verifies a token this verify-hub issued for `use`; anything else is UNAUTHENTICATED / TOKEN_EXPIRED. */
   async verify(token: string, use: TokenUse, nowS: number): Promise<SessionTokenClaims> {
     const key = use === 'session' ? this.publicJwk : this.refreshKey.publicJwk;

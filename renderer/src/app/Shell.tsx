@@ -4,6 +4,7 @@ import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 're
 import { useTranslation } from 'react-i18next';
 import { Button } from '../components/Button';
 import { LanguagePicker } from '../components/LanguagePicker';
+import { SudoDialog } from '../components/SudoDialog';
 import { useSession } from '../stores/session';
 import { useRouter, type Route } from './router';
 
@@ -48,6 +49,7 @@ export function Shell() {
           </Suspense>
         </main>
       </div>
+      <SudoDialog />
     </div>
   );
 }

@@ -6,6 +6,8 @@ import { desktopEn } from '../desktop/i18n';
 import { appsOpsEn } from '../screens/apps/i18n';
 import { homeChecksEn } from '../screens/home/checks/i18n';
 import { settingsEn } from '../screens/settings/i18n';
+import { sudoEn } from '../components/sudo-i18n';
+
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
   UNAUTHENTICATED: { what: 'You are not signed in any more.', next: 'Sign in again; what you were doing stays on the page.' },
@@ -135,6 +137,7 @@ export const en = {
   appsOps: appsOpsEn,
   homeChecks: homeChecksEn,
   settings: settingsEn,
+  sudo: sudoEn,
   errors: errorTexts,
   desktop: desktopEn,
   permissions: permissionsEn,

@@ -6,6 +6,7 @@ import { settingsZh } from '../screens/settings/i18n';
 import type { Messages } from './en';
 import { permissionsZh } from '../screens/permissions/i18n';
 import { schedulerZh } from '../screens/scheduler/i18n';
+import { sudoZh } from '../components/sudo-i18n';
 
 export const zh: Messages = {
   app: { name: '家庭云' },
@@ -99,6 +100,7 @@ export const zh: Messages = {
   appsOps: appsOpsZh,
   homeChecks: homeChecksZh,
   settings: settingsZh,
+  sudo: sudoZh,
   errors: {
     INVALID_PARAMS: { what: '请求中有内容未被接受。', next: '请检查输入后重试。' },
     UNAUTHENTICATED: { what: '你已不在登录状态。', next: '请重新登录；页面上的内容会保留。' },

@@ -32,6 +32,8 @@ export interface SessionState {
   /** The same for services and methods kernel/api does not describe (probes). */
   callRaw<R>(service: string, method: string, params?: unknown, opts?: Omit<CallOptions, 'token'>): Promise<R>;
   setReachable(reachable: boolean): void;
+  /** The session token, refreshed first when it is near its end (sudo asks with it; stores/sudo.ts). */
+  freshToken(): Promise<string | undefined>;
 }
 
 /** Unix seconds of a JWT's exp, read without verifying (only to schedule a refresh). */
@@ -158,6 +160,12 @@ export const useSession = create<SessionState>()((set, get) => {
 
     setReachable(reachable) {
       set({ reachable });
+    },
+
+    async freshToken() {
+      const exp = tokenExpiry(get().sessionToken);
+      if (get().refreshToken && (exp === undefined || exp - nowS() < REFRESH_AHEAD_S)) await refresh();
+      return get().sessionToken;
     },
   };
 });
