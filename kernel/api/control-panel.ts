@@ -4,6 +4,7 @@
 import type { NodeStatus, Reason } from './scheduler.js';
 import type { UserType } from './zone.js';
 import type { PermissionMethods } from './permissions.js';
+import type { PeopleMethods } from './people.js';
 
 export interface ZoneOverview {
   /** Upstream's fields (zone_mgr.rs handle_zone_overview). */
@@ -29,7 +30,8 @@ export interface UserSummary {
   state: string;
 }
 
-export interface ControlPanelMethods extends PermissionMethods {
+/** The people methods (user.*, app availability) are declared in people.ts, the permission previews in permissions.ts. */
+export interface ControlPanelMethods extends PermissionMethods, PeopleMethods {
   'zone.overview': { params: Record<string, never>; result: ZoneOverview };
   'user.list': { params: { include_deleted?: boolean }; result: { users: UserSummary[] } };
   'user.get': { params: { user_id: string }; result: UserSummary };

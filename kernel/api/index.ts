@@ -17,6 +17,7 @@ export * from './scheduler.js';
 export * from './repo.js';
 export * from './app-manager.js';
 export * from './control-panel.js';
+export * from './people.js';
 export * from './devices.js';
 export * from './permissions.js';
 export * from './control-panel-ops.js';

@@ -10,6 +10,8 @@ import type { KrpcContext, KrpcMethods } from '../lib/krpc/server.js';
 import { SystemConfigClient } from '../system-config/client.js';
 import type { PolicyInspector } from '../lib/rbac/inspect.js';
 import { permissionMethods } from './permissions.js';
+import type { Logger } from '../lib/log.js';
+import { peopleMethods } from './people.js';
 
 /** What this node knows about itself (upstream reads the same from its etc/ files). */
 export interface LocalIdentity {
@@ -23,6 +25,7 @@ export interface ControlPanelDeps {
   identity: LocalIdentity;
   /** system-config's enforcer and key names (same process), for the permission previews. */
   policy?: PolicyInspector;
+  log: Logger;
 }
 
 type Params<M extends keyof ControlPanelMethods> = ControlPanelMethods[M]['params'];
@@ -99,6 +102,7 @@ export function controlPanelMethods(deps: ControlPanelDeps): KrpcMethods {
 
   return {
     ...(deps.policy ? permissionMethods(deps.policy, kvAs) : {}),
+    ...peopleMethods({ kvUrl: deps.kvUrl, log: deps.log }),
     'zone.overview': { params: { type: 'object', additionalProperties: false }, handler: zoneOverview },
     'user.list': { params: { type: 'object', properties: { include_deleted: { type: 'boolean' } }, additionalProperties: false }, handler: userList },
     'user.get': { params: { type: 'object', required: ['user_id'], properties: { user_id: USER_ID }, additionalProperties: false }, handler: userGet },

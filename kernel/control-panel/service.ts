@@ -25,7 +25,7 @@ export interface ControlPanelOptions {
 export async function startControlPanel(opts: ControlPanelOptions): Promise<{ port: number; stop(): Promise<void> }> {
   const app = createHttpServer({ log: opts.log });
   const methods = {
-    ...controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity, policy: opts.policy }),
+    ...controlPanelMethods({ kvUrl: opts.kvUrl, identity: opts.identity, policy: opts.policy, log: opts.log }),
     ...opsMethods({ kvUrl: opts.kvUrl, logsDir: opts.logsDir, nodeName: opts.identity.device.name }),
     ...opts.extraMethods,
   };

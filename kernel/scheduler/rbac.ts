@@ -2,7 +2,7 @@
 // "# user-managed" line is kept byte for byte, so lines an admin or control-panel appends survive
 // the scheduler's rewrite (upstream replaces the whole tail, pitfall 3 of spec 10).
 import { kernelSpecGroup } from '../api/rbac.js';
-import { configResource, passwordKey, userDocKey, userSettingsKey } from '../api/keys.js';
+import { userRbacLines } from '../lib/rbac/user-lines.js';
 import type { NodeType, SpecItem, UserItem } from './types.js';
 import { USER_MANAGED_MARKER, userManagedSection } from '../lib/rbac/policy-lines.js';
 export { USER_MANAGED_MARKER, userManagedSection };
@@ -20,19 +20,7 @@ const byName = <T>(list: T[], name: (t: T) => string) => [...list].sort((a, b) =
 
 export function deriveRbacLines(s: RbacSubjects): string[] {
   const lines: string[] = [];
-  for (const u of byName(s.users, (u) => u.id)) {
-    if (u.type === 'admin') lines.push(`g, ${u.id}, admin`, `g, su_${u.id}, su_admin`);
-    else if (u.type === 'user') {
-      // Ours: upstream gives su_<u> read|write on its own settings, where it keeps the password hash;
-      // but settings also hold the user's type and state, so a user with sudo could make themselves an
-      // admin. Here the verifier has its own key (security/verify-hub/passwords/<u>), which su_<u> may
-      // write (change their own password), and settings stay read-only to them.
-      lines.push(`g, ${u.id}, users`, `g, su_${u.id}, su_users`,
-        `p, su_${u.id}, ${configResource(userSettingsKey(u.id))}, read,allow`,
-        `p, su_${u.id}, ${configResource(userDocKey(u.id))}, read|write,allow`,
-        `p, su_${u.id}, ${configResource(passwordKey(u.id))}, write,allow`);
-    } else if (u.type === 'limited') lines.push(`g, ${u.id}, limited`);
-  }
+  for (const u of byName(s.users, (u) => u.id)) lines.push(...userRbacLines(u));
   for (const name of Object.keys(s.nodes).sort()) {
     const type = s.nodes[name];
     if (type === 'ood') lines.push(`g, ${name}, ood`);

@@ -15,6 +15,7 @@ import { passwordKey, type VerifyHubKv } from './kv.js';
 import { verifyLoginJwt } from './login-jwt.js';
 import { checkLoginNonce, nonceExpiresAt } from './nonce.js';
 import { assertPrincipalStillValid, isActive, readUserSettings } from './principals.js';
+import { assertMayUseApp, assertUserMayUseApp } from './app-access.js';
 import {
   loginByJwtParams, loginByPasswordParams, logoutParams, refreshTokenParams, sudoByPasswordParams, verifyTokenParams,
   type LoginByJwtParams, type LoginByPasswordParams, type LoginByPasswordResult,
@@ -113,6 +114,12 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
   async function loginByPassword(p: LoginByPasswordParams, ctx: KrpcContext): Promise<LoginByPasswordResult> {
     const user = p.username;
     const { attempt, settings, nowMs, ip, refuse } = await checkPassword(p, ctx, 'password login');
+    try {
+      await assertMayUseApp(kv, user, settings, p.appid, p.app_instance_id);
+    } catch (e) {
+      attempt.notAGuess();
+      throw e;
+    }
     const now = Math.floor(nowMs / 1000);
     const subject: SessionSubject = { sub: user, appid: p.appid, kind: 'user', session: newSessionId(), appInstanceId: p.app_instance_id };
     const replay = replayMarker(['password', user, String(p.login_nonce)], nonceExpiresAt(p.login_nonce), 'this login was already used (replayed nonce); log in again');
@@ -170,7 +177,10 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       log.warn('JWT login refused', { ip: clientIpOf(ctx, deps.gatewaySecret), reason: (e as Error).message });
       throw e;
     }
-    if (identity.kind === 'user') assertUserAppid(identity.appid);
+    if (identity.kind === 'user') {
+      assertUserAppid(identity.appid);
+      await assertUserMayUseApp(kv, identity.sub, identity.appid, identity.appInstanceId ?? p.app_instance_id);
+    }
     const subject: SessionSubject = {
       sub: identity.sub,
       appid: identity.appid,
@@ -202,6 +212,7 @@ export function verifyHubMethods(deps: VerifyHubDeps): KrpcMethods {
       }
       try {
         await assertPrincipalStillValid(kv, record, deps.ownerPublicJwk, now);
+        if (record.kind === 'user') await assertUserMayUseApp(kv, record.sub, record.appid, record.app_instance_id);
       } catch (e) {
         await sessions.revoke(claims.session, record, now);
         throw e;

@@ -15,6 +15,11 @@ p, su_admin, obj://*, all,allow
 # ours: the control panel sets password verifiers (a new person, a reset, a person's own change); the
 # user side decides for whom: su_admin for anyone, su_<u> for u alone (the scheduler's tail).
 p, control-panel, obj://config/security/verify-hub/passwords/{user}, write,allow
+# ours: switching a person off or removing them ends their sessions in the same transaction: the panel
+# finds them and puts them on the revocation list (again su_admin on the user side).
+p, control-panel, obj://config/security/verify-hub/sessions/, read,allow
+p, control-panel, obj://config/security/verify-hub/sessions/{session}, read|write,allow
+p, control-panel, obj://config/security/verify-hub/revoked/{session}, write,allow
 
 p, system, obj://dfs/security/*,all,deny
 p, system, obj://config/security/*,all,deny
