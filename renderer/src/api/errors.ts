@@ -4,7 +4,7 @@
 import { PanelError, type PanelErrorCode } from './krpc';
 
 /** Where the error happened, when that changes what the owner should read. */
-export type ErrorContext = 'login' | 'activation' | 'general';
+export type ErrorContext = 'login' | 'sudo' | 'activation' | 'general';
 
 export interface ExplainedError {
   /** i18n key of the sentence saying what happened. */
@@ -24,6 +24,7 @@ const RETRYABLE = new Set<PanelErrorCode>(['UNREACHABLE', 'UNAVAILABLE', 'TIMEOU
 
 const CONTEXT_KEYS: Partial<Record<ErrorContext, Partial<Record<PanelErrorCode, string>>>> = {
   login: { UNAUTHENTICATED: 'login.wrong', RATE_LIMITED: 'login.locked', PERMISSION_DENIED: 'login.disabled', INVALID_PARAMS: 'login.wrong' },
+  sudo: { UNAUTHENTICATED: 'sudo.wrong', RATE_LIMITED: 'login.locked', PERMISSION_DENIED: 'login.disabled' },
   activation: { ALREADY_ACTIVATED: 'activation.already', INTEGRITY: 'activation.integrity', INVALID_PARAMS: 'activation.invalid' },
 };
 

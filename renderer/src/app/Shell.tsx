@@ -14,8 +14,9 @@ const SCREENS: Partial<Record<Route, LazyExoticComponent<ComponentType>>> = {
   settings: lazy(() => import('../screens/settings/SettingsScreen')),
   permissions: lazy(() => import('../screens/permissions/PermissionsScreen')),
   scheduler: lazy(() => import('../screens/scheduler/SchedulerScreen')),
+  people: lazy(() => import('../screens/people/PeopleScreen')),
 };
-export const NAV: Route[] = ['home', 'apps', 'settings', 'permissions', 'scheduler'];
+export const NAV: Route[] = ['home', 'apps', 'people', 'permissions', 'scheduler', 'settings'];
 
 export function Shell() {
   const { t } = useTranslation();

@@ -37,7 +37,7 @@ export function SudoDialog() {
         <form onSubmit={onSubmit}>
           <h2 id="sudo-title">{t('sudo.title')}</h2>
           <p className="muted">{t('sudo.intro')}</p>
-          {error !== undefined && <ErrorNotice error={error} context="login" />}
+          {error !== undefined && <ErrorNotice error={error} context="sudo" />}
           <input type="text" name="username" autoComplete="username" value={user ?? ''} readOnly hidden />
           <Field label={t('sudo.password')} type="password" value={password} autoComplete="current-password" autoFocus
             onChange={(e) => setPassword(e.target.value)} required />

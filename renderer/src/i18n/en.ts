@@ -7,6 +7,7 @@ import { appsOpsEn } from '../screens/apps/i18n';
 import { homeChecksEn } from '../screens/home/checks/i18n';
 import { settingsEn } from '../screens/settings/i18n';
 import { sudoEn } from '../components/sudo-i18n';
+import { peopleEn } from '../screens/people/i18n';
 
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
@@ -37,6 +38,9 @@ const errorTexts = {
     locked_timed: { what: 'Too many wrong passwords, so sign-in is paused for a while.', next: 'Try again in about {{minutes}} min.' },
     locked_seconds: { what: 'Too many wrong passwords, so sign-in is paused for a while.', next: 'Try again in {{seconds}} seconds.' },
     disabled: { what: 'This account is switched off.', next: 'Ask the owner of this home cloud to switch it back on.' },
+  },
+  sudo: {
+    wrong: { what: 'That is not your password.', next: 'Type the password you sign in with. Passwords are case-sensitive.' },
   },
   activation: {
     already: { what: 'This device has already been set up.', next: 'Open its control panel and sign in with the owner password.' },
@@ -138,6 +142,7 @@ export const en = {
   homeChecks: homeChecksEn,
   settings: settingsEn,
   sudo: sudoEn,
+  people: peopleEn,
   errors: errorTexts,
   desktop: desktopEn,
   permissions: permissionsEn,

@@ -7,6 +7,7 @@ import type { Messages } from './en';
 import { permissionsZh } from '../screens/permissions/i18n';
 import { schedulerZh } from '../screens/scheduler/i18n';
 import { sudoZh } from '../components/sudo-i18n';
+import { peopleZh } from '../screens/people/i18n';
 
 export const zh: Messages = {
   app: { name: '家庭云' },
@@ -101,6 +102,7 @@ export const zh: Messages = {
   homeChecks: homeChecksZh,
   settings: settingsZh,
   sudo: sudoZh,
+  people: peopleZh,
   errors: {
     INVALID_PARAMS: { what: '请求中有内容未被接受。', next: '请检查输入后重试。' },
     UNAUTHENTICATED: { what: '你已不在登录状态。', next: '请重新登录；页面上的内容会保留。' },
@@ -130,6 +132,9 @@ export const zh: Messages = {
       locked_timed: { what: '密码错误次数过多，登录已暂停一段时间。', next: '请在约 {{minutes}} 分钟后再试。' },
       locked_seconds: { what: '密码错误次数过多，登录已暂停一段时间。', next: '请在 {{seconds}} 秒后再试。' },
       disabled: { what: '这个账号已被停用。', next: '请联系家庭云的所有者重新启用。' },
+    },
+    sudo: {
+      wrong: { what: '这不是您的密码。', next: '请输入您登录时使用的密码。密码区分大小写。' },
     },
     activation: {
       already: { what: '这台设备已经设置过了。', next: '请打开它的控制面板，用所有者密码登录。' },
