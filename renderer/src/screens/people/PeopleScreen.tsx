@@ -153,13 +153,23 @@ function Person({ person, me }: { person: UserSummary; me: boolean }) {
   };
 
   return (
-    <li data-person={name} data-state={person.state} aria-labelledby={rowId}>
+    <li data-person={name} data-state={person.state} aria-labelledby={rowId} className="person">
       <div style={{ flex: 1, minWidth: 0 }}>
         <div>
           <strong id={rowId}>{name}</strong>{me && <span className="muted"> ({t('people.you')})</span>}{' '}
           <span className={`badge ${ROLE_BADGE[person.user_type] ?? 'badge-muted'}`}>{t(`people.roles.${person.user_type}`)}</span>{' '}
           {!active && <span className="badge badge-bad" data-badge="off">{t(`people.state.${person.state === 'deleted' ? 'deleted' : 'suspended'}`)}</span>}
         </div>
+      </div>
+      <div className="actions" style={{ marginTop: 0, justifyContent: 'flex-end', maxWidth: 460 }}>
+        <Button aria-expanded={panel === 'access'} aria-label={`${t('people.access')}: ${name}`} onClick={() => void open('access')}>{t('people.access')}</Button>
+        <Button aria-expanded={panel === 'password'} aria-label={`${t('people.resetPassword')}: ${name}`} onClick={() => void open('password')}>{t('people.resetPassword')}</Button>
+        {!me && (active
+          ? <Button aria-label={`${t('people.switchOff')}: ${name}`} disabled={busy} onClick={() => void run(() => setActive(name, false), t('people.switchedOff', { name }))}>{t('people.switchOff')}</Button>
+          : <Button aria-label={`${t('people.switchOn')}: ${name}`} disabled={busy} onClick={() => void run(() => setActive(name, true))}>{t('people.switchOn')}</Button>)}
+        {!me && <Button kind="danger" aria-label={`${t('people.remove')}: ${name}`} aria-expanded={panel === 'remove'} onClick={() => void open('remove')}>{t('people.remove')}</Button>}
+      </div>
+      <div className="person-panel">
         {done && <p className="notice notice-ok" role="status">{done}</p>}
         {error !== undefined && <ErrorNotice error={error} />}
         {panel === 'access' && access[name] && (
@@ -189,14 +199,6 @@ function Person({ person, me }: { person: UserSummary; me: boolean }) {
             </div>
           </div>
         )}
-      </div>
-      <div className="actions" style={{ marginTop: 0, justifyContent: 'flex-end', maxWidth: 460 }}>
-        <Button aria-expanded={panel === 'access'} aria-label={`${t('people.access')}: ${name}`} onClick={() => void open('access')}>{t('people.access')}</Button>
-        <Button aria-expanded={panel === 'password'} aria-label={`${t('people.resetPassword')}: ${name}`} onClick={() => void open('password')}>{t('people.resetPassword')}</Button>
-        {!me && (active
-          ? <Button aria-label={`${t('people.switchOff')}: ${name}`} disabled={busy} onClick={() => void run(() => setActive(name, false), t('people.switchedOff', { name }))}>{t('people.switchOff')}</Button>
-          : <Button aria-label={`${t('people.switchOn')}: ${name}`} disabled={busy} onClick={() => void run(() => setActive(name, true))}>{t('people.switchOn')}</Button>)}
-        {!me && <Button kind="danger" aria-label={`${t('people.remove')}: ${name}`} aria-expanded={panel === 'remove'} onClick={() => void open('remove')}>{t('people.remove')}</Button>}
       </div>
     </li>
   );
