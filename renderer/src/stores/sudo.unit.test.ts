@@ -70,7 +70,7 @@ describe('sudo store', () => {
     expect(useSudo.getState().asking).toBe(true);
     expect(String(useSudo.getState().error)).toMatch(/UNAUTHENTICATED/);
     await useSudo.getState().submit(RIGHT);
-    const result = (await change) as unknown as { token: string };
+    const result = (await change) as { token: string };
     expect(useSudo.getState().asking).toBe(false);
     const sudoCalls = calls.filter((c) => c.method === 'sudo_by_password');
     expect(sudoCalls.map((c) => c.token)).toEqual([SESSION, SESSION]);
@@ -110,7 +110,7 @@ describe('sudo store', () => {
     const again = create('dave');
     await until(() => useSudo.getState().asking);
     await useSudo.getState().submit(RIGHT);
-    const result = (await again) as unknown as { user_id: string; token: string };
+    const result = (await again) as { user_id: string; token: string };
     expect(result.user_id).toBe('dave');
     expect(expired.has(result.token)).toBe(false);
     expect(calls.filter((c) => c.method === 'user.create').length).toBe(3);
