@@ -93,6 +93,9 @@ test('policy tests: saved with the rules, and a change that breaks one is refuse
     (e) => isKrpcError(e, 'FAILED_PRECONDITION') && e.message.includes('"dan cannot read the rules"'));
   await assert.rejects(root.call('sys_config_set', { key: RBAC_TESTS_KEY, value: '{"tests": [{"name": 1}]}' }), (e) => isKrpcError(e, 'INVALID_PARAMS'));
   assert.equal((await root.call<{ value: string }>('sys_config_get', { key: RBAC_POLICY_KEY })).value, current, 'nothing changed');
-  // A harmless line saves.
+  // A harmless line saves; a rule for one person gives dan rights and makes no role named dan.
   await call(rootPanel, 'rbac.save', { user_managed: 'p, dan, obj://config/users/dan/apps/notes/*, read|write, allow', policy_revision: (await call(rootPanel, 'rbac.state', {})).policyRevision });
+  const after = await call(rootPanel, 'rbac.state', {});
+  assert.ok(after.userManaged.includes('p, dan,'));
+  assert.deepEqual(after.roles.filter((r) => r.role === 'dan'), []);
 });

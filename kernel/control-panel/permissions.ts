@@ -78,7 +78,9 @@ export function permissionMethods(policy: PolicyInspector, kvAs: (ctx: KrpcConte
       if (rule.kind !== 'g') continue;
       members.set(rule.group, [...(members.get(rule.group) ?? []), rule.member]);
     }
-    for (const { rule } of rbac.rules) if (rule.kind === 'p' && !members.has(rule.sub) && !rule.sub.startsWith('su_')) members.set(rule.sub, []);
+    // A rule written for one person, app or device (`p, dan, …`) gives that subject rights; it makes no role.
+    const named = new Set(subjectsOf(policy.keys()).map((s) => (s.kind === 'person' ? s.user : s.kind === 'app' ? s.app : s.device)));
+    for (const { rule } of rbac.rules) if (rule.kind === 'p' && !members.has(rule.sub) && !rule.sub.startsWith('su_') && !named.has(rule.sub)) members.set(rule.sub, []);
     return [...members.entries()]
       .map(([role, list]) => ({ role, builtin: RBAC_ROLE_NAMES.has(role), members: [...new Set(list)].sort() }))
       .sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.role.localeCompare(b.role));

@@ -8,7 +8,7 @@ import type { Decision, PolicyTest, RbacAction, SubjectRef } from '../../../../k
 import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { say } from '../scheduler/say';
-import { areaSentence, groupRows, lineSentence, parseSubjectKey, subjectKey, subjectSentence } from './words';
+import { areaSentence, groupChanges, groupRows, lineSentence, memberSentence, parseSubjectKey, subjectKey, subjectSentence } from './words';
 import { isDirty, usePermissions } from './store';
 import '../insight.css';
 
@@ -159,8 +159,8 @@ function Editor() {
             <h3>{t('permissions.editor.diff')}</h3>
             {s.check.diff.gains.length === 0 && s.check.diff.losses.length === 0 ? <p className="muted">{t('permissions.editor.noChange')}</p> : (
               <ul className="list">
-                {s.check.diff.gains.map((g, i) => <li key={`g${i}`} className="gain" data-gain={`${subjectKey(g.subject)}|${g.action}|${g.area}`}><span aria-hidden="true">＋</span> {t('permissions.editor.gain', { who: who(t, g.subject), action: t(g.action === 'read' ? 'permissions.tests.see' : 'permissions.tests.change'), area: say(t, areaSentence(g.area)) })}</li>)}
-                {s.check.diff.losses.map((l, i) => <li key={`l${i}`} className="loss" data-loss={`${subjectKey(l.subject)}|${l.action}|${l.area}`}><span aria-hidden="true">－</span> {t('permissions.editor.loss', { who: who(t, l.subject), action: t(l.action === 'read' ? 'permissions.tests.see' : 'permissions.tests.change'), area: say(t, areaSentence(l.area)) })}</li>)}
+                {groupChanges(s.check.diff.gains, (g) => say(t, areaSentence(g.area))).map((g, i) => <li key={`g${i}`} className="gain" data-gain={`${subjectKey(g.subject)}|${g.action}|${g.area}`} data-areas={g.areas.join(' ')}><span aria-hidden="true">＋</span> {t('permissions.editor.gain', { who: who(t, g.subject), action: t(g.action === 'read' ? 'permissions.tests.see' : 'permissions.tests.change'), area: say(t, areaSentence(g.area)) })}</li>)}
+                {groupChanges(s.check.diff.losses, (l) => say(t, areaSentence(l.area))).map((l, i) => <li key={`l${i}`} className="loss" data-loss={`${subjectKey(l.subject)}|${l.action}|${l.area}`} data-areas={l.areas.join(' ')}><span aria-hidden="true">－</span> {t('permissions.editor.loss', { who: who(t, l.subject), action: t(l.action === 'read' ? 'permissions.tests.see' : 'permissions.tests.change'), area: say(t, areaSentence(l.area)) })}</li>)}
               </ul>
             )}
           </div>
@@ -255,7 +255,7 @@ function Roles() {
           <li key={r.role} data-role={r.role}>
             <div style={{ flex: 1 }}>
               <strong>{i18n.exists(`permissions.roles.name.${r.role}`) ? t(`permissions.roles.name.${r.role}`) : r.role}</strong> <span className="badge badge-muted">{t(r.builtin ? 'permissions.roles.builtin' : 'permissions.roles.custom')}</span>
-              <div className="muted">{t('permissions.roles.members')}: {r.members.length === 0 ? t('permissions.roles.none') : r.members.join(', ')}</div>
+              <div className="muted">{t('permissions.roles.members')}: {r.members.length === 0 ? t('permissions.roles.none') : r.members.map((m) => { const w = memberSentence(m); return typeof w === 'string' ? w : say(t, w); }).join(', ')}</div>
             </div>
           </li>
         ))}

@@ -4,7 +4,7 @@ export const permissionsEn = {
   title: 'Permissions',
   intro: 'Who may see and change what in your home cloud. Every answer here comes from your home cloud itself, from the same rules it checks every request against.',
   roles: {
-    title: 'Roles', members: 'Members', none: 'Nobody yet', builtin: 'Built in', custom: 'Custom',
+    title: 'Roles', members: 'Members', none: 'Nobody yet', builtin: 'Built in', custom: 'Custom', sudoMember: '{{name}} (after confirming the password)',
     name: {
       admin: 'Owners and admins', users: 'People', limited: 'Limited people (nothing unless a rule allows it)', app: 'Apps', node: 'Devices',
       ood: 'Main servers', kernel: 'Core of the home cloud', system: 'System parts', frame: 'Built-in services', agent: 'Agents',
@@ -59,7 +59,7 @@ export const permissionsZh: Texts<typeof permissionsEn> = {
   title: '权限',
   intro: '谁可以查看和更改家庭云里的什么。这里的每个答案都来自家庭云本身，依据的正是它检查每个请求时所用的规则。',
   roles: {
-    title: '角色', members: '成员', none: '暂无', builtin: '内置', custom: '自定义',
+    title: '角色', members: '成员', none: '暂无', builtin: '内置', custom: '自定义', sudoMember: '{{name}}（确认密码后）',
     name: {
       admin: '所有者和管理员', users: '成员', limited: '受限成员（除非规则允许，否则什么都不能做）', app: '应用', node: '设备',
       ood: '主服务器', kernel: '家庭云核心', system: '系统组件', frame: '内置服务', agent: '智能体',

@@ -69,7 +69,7 @@ export const usePermissions = create<PermissionsState>()((set, get) => {
       set({ loading: true, error: undefined });
       try {
         const state = await call()('control-panel', 'rbac.state', {});
-        set({ state, draft: state.userManaged, draftTests: state.tests, loading: false, check: undefined });
+        set({ state, draft: state.userManaged, draftTests: state.tests, loading: false, check: undefined, saveError: undefined });
         recheck();
       } catch (error) {
         set({ error, loading: false });

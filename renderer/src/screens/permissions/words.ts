@@ -69,3 +69,23 @@ export function groupRows<A extends { area: string; keys: number; example: strin
   }
   return [...byText.values()];
 }
+
+/**
+ * Gains or losses that read the same (same subject, same action, same words for the area) as one line:
+ * the kernel reports exact areas, and two of them may both be "Data of alice".
+ */
+export function groupChanges<C extends { subject: SubjectRef; action: string; area: string }>(changes: readonly C[], words: (c: C) => string): Array<C & { areas: string[] }> {
+  const byText = new Map<string, C & { areas: string[] }>();
+  for (const c of changes) {
+    const id = [subjectKey(c.subject), c.action, words(c)].join('\u0000');
+    const hit = byText.get(id);
+    if (hit) hit.areas.push(c.area);
+    else byText.set(id, { ...c, areas: [c.area] });
+  }
+  return [...byText.values()];
+}
+
+/** A role member as people read it: `su_alice` is alice after confirming her password. */
+export function memberSentence(member: string): Sentence | string {
+  return member.startsWith('su_') && member.length > 3 ? { key: 'permissions.roles.sudoMember', values: { name: member.slice(3) } } : member;
+}

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { Decision } from '../../../../kernel/api/permissions';
-import { areaSentence, decidingLine, groupRows, lineSentence, parseSubjectKey, subjectKey } from './words';
+import { areaSentence, decidingLine, groupChanges, groupRows, lineSentence, memberSentence, parseSubjectKey, subjectKey } from './words';
 
 const side = (allowed: boolean, line?: string) => ({ subject: 's', allowed, ...(line && { by: { line, source: 'default' as const, lineNo: 3 } }) });
 
@@ -32,4 +32,18 @@ test('rows that read and decide the same are one row, counts added', () => {
     { area: 'users/bob/x', keys: 1, example: 'users/bob/x', read: d(true), write: d(false) },
   ], (a) => a.area.split('/')[0]);
   expect(rows.map((r) => [r.keys, r.areas.length])).toEqual([[5, 2], [1, 1]]);
+});
+
+test('gains that read the same for the same person are one line; su_ members read as words', () => {
+  const dan = { kind: 'person', user: 'dan' } as const;
+  const bob = { kind: 'person', user: 'bob' } as const;
+  const lines = groupChanges([
+    { subject: dan, action: 'read', area: 'users/alice/doc' },
+    { subject: dan, action: 'read', area: 'users/alice/{any}' },
+    { subject: dan, action: 'write', area: 'users/alice/doc' },
+    { subject: bob, action: 'read', area: 'users/alice/doc' },
+  ], (c) => c.area.split('/').slice(0, 2).join('/'));
+  expect(lines.map((l) => [subjectKey(l.subject), l.action, l.areas.length])).toEqual([['person:dan', 'read', 2], ['person:dan', 'write', 1], ['person:bob', 'read', 1]]);
+  expect(memberSentence('su_alice')).toEqual({ key: 'permissions.roles.sudoMember', values: { name: 'alice' } });
+  expect(memberSentence('alice')).toBe('alice');
 });

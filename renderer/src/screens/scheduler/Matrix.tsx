@@ -31,7 +31,7 @@ export function Matrix({ matrix, onPick, picked, includeKernel }: { matrix: Plac
           <span>{t('scheduler.matrix.filter')}</span>
           <input type="search" value={query} onChange={(e) => { setQuery(e.target.value); setScrollTop(0); }} />
         </label>
-        <span className="muted" role="status">{t('scheduler.matrix.rows', { shown: rows.length, count: matrix.specs.length })}</span>
+        <span className="muted" role="status">{t('scheduler.matrix.rows', { shown: rows.length, count: includeKernel ? matrix.specs.length : matrix.specs.filter((x) => x.kind === 'app').length })}</span>
       </div>
       <div className="matrix-scroll" style={{ height }} onScroll={(e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop)}
         tabIndex={0} role="region" aria-label={t('scheduler.matrix.title')}>
