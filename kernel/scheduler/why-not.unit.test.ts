@@ -102,3 +102,17 @@ test('a pass where only free memory moved writes no new snapshot (facts are not 
   const r = schedule(buildSchedulerInput(noisy), parseSnapshot(noisy['system/scheduler/snapshot']), NOW);
   assert.equal(r.changed, false);
 });
+
+test('why not follows the grace after the scheduler starts listening (listeningSince): a node silent since before then is not called gone', () => {
+  const dump = zone();
+  const at = (listeningSince?: number) => {
+    const r = schedule(buildSchedulerInput(dump, listeningSince === undefined ? {} : { listeningSince }), parseSnapshot(dump['system/scheduler/snapshot']), NOW);
+    return whyNot(r.snapshot, 'notes@alice', 'old').verdict;
+  };
+  const without = at();
+  assert.ok(without.verdict === 'filtered' && without.filter === 'filter:node-gone', JSON.stringify(without));
+  // The scheduler started 10 s ago: 'old' was last heard an hour ago, before it could listen.
+  const within = at(NOW - 10);
+  // It passes every hard filter ('old' reports no free memory, so the memory filter is what stops it).
+  assert.equal(within.verdict, 'short', JSON.stringify(within));
+});
