@@ -2,6 +2,7 @@
 // each on its own random loopback address with the default ports. Only tests import this.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
@@ -135,6 +136,63 @@ export async function powerCut(p: NodeProcess): Promise<void> {
   const apps = await listPidRecords(dataPaths(p.dataDir).run);
   await p.kill('SIGKILL');
   for (const { record } of apps) if (record && (await isOwnProcess(record))) try { process.kill(record.pid, 'SIGKILL'); } catch { /* gone */ }
+}
+
+/** Every descendant of `pid` (children, their children, …), read from /proc (Linux). */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch { /* gone meanwhile */ }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => { for (const c of children.get(p) ?? []) { out.push(c); walk(c); } };
+  walk(pid);
+  return out;
+}
+
+/**
+ * A power cut of the whole process tree, the way the wall switch does it: the kernel is frozen
+ * (SIGSTOP) so it can start nothing more, then it and every process below it (apps, their helpers)
+ * get SIGKILL at once, plus any app its data folder records (apps a previous kernel left behind).
+ * Linux only (reads /proc).
+ */
+export async function powerCutTree(p: NodeProcess): Promise<void> {
+  const pid = p.child.pid;
+  if (pid === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  try { process.kill(pid, 'SIGSTOP'); } catch { /* already gone */ }
+  // Freeze the tree top-down until no new process shows up, then kill it all.
+  const frozen = new Set<number>([pid]);
+  for (let more = true; more;) {
+    more = false;
+    for (const d of descendantsOf(pid)) if (!frozen.has(d)) { frozen.add(d); more = true; try { process.kill(d, 'SIGSTOP'); } catch { /* gone */ } }
+  }
+  const recorded = await listPidRecords(dataPaths(p.dataDir).run);
+  for (const { record } of recorded) if (record && (await isOwnProcess(record))) frozen.add(record.pid);
+  const exited = new Promise<void>((r) => { if (p.child.exitCode !== null || p.child.signalCode !== null) r(); else p.child.once('exit', () => r()); });
+  for (const d of frozen) try { process.kill(d, 'SIGKILL'); } catch { /* gone */ }
+  await exited;
+}
+
+/** Live (non-zombie) app processes started for data folder `dataDir`, found by the environment every app gets (Linux). */
+export function appProcessesOf(dataDir: string): Array<{ pid: number; appId: string; marker: string }> {
+  const root = resolve(dataDir);
+  const out: Array<{ pid: number; appId: string; marker: string }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const env = new Map(readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      const marker = env.get('BUCKYOS_INSTANCE_MARKER');
+      if (marker && env.get('BUCKYOS_DATA_DIR')?.startsWith(root + '/')) out.push({ pid: Number(name), appId: env.get('BUCKYOS_APP_ID') ?? '', marker });
+    } catch { /* gone meanwhile, or not ours to read */ }
+  }
+  return out;
 }
 
 async function killRecordedApps(dataDir: string): Promise<void> {
