@@ -63,6 +63,8 @@ export function judgeRollout(reports: Record<string, InstanceReportView>, w: Rol
   for (const [node, r] of mine) {
     if (r.state === 'exited') {
       const why = typeof r.deployment_error?.message === 'string' ? r.deployment_error.message : 'the process exited';
+      // A full disk keeps its code: the owner must act, and the CLI and panel key their advice on it.
+      if (r.deployment_error?.code === 'RESOURCE_EXHAUSTED') return { kind: 'failed', reason: `on ${node}: RESOURCE_EXHAUSTED: ${why}` };
       return { kind: 'failed', reason: `on ${node}: ${why}` };
     }
     if (r.state === 'started' && r.health === 'unhealthy') {

@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KrpcError } from '../lib/errors.js';
+import { diskFull, isDiskFull, isKrpcError, KrpcError } from '../lib/errors.js';
 import type { TokenSource } from '../lib/krpc/client.js';
 import type { Logger } from '../lib/log.js';
 import type { InstalledPkg, PkgInstallProgress, PkgSource } from './pkg-source.js';
@@ -249,6 +249,14 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
     let result: InstallResult;
     try {
       result = await env.install(meta, fetch);
+    } catch (e) {
+      stop.abort();
+      await Promise.allSettled([...ahead.values(), ...batches]);
+      if (!isDiskFull(e) && !isKrpcError(e, 'RESOURCE_EXHAUSTED')) throw e;
+      // Out of room: the partial chunks kept for a resume would only hold the disk full (and every retry
+      // would add more), so they go too; the next try downloads again.
+      for (const sha of lengths.keys()) await unlink(join(partialDir, sha)).catch(() => {});
+      throw isDiskFull(e) ? diskFull(env.root, `${meta.name}#${meta.version} was not installed (nothing of it was kept)`) : e;
     } finally {
       stop.abort();
       await Promise.allSettled([...ahead.values(), ...batches]);

@@ -8,7 +8,7 @@ import { link, mkdir, open, readFile, readdir, readlink, rename, rm, stat, symli
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import semver from 'semver';
-import { KrpcError } from '../lib/errors.js';
+import { diskFull, isDiskFull, KrpcError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
 import { isHolderAlive, ownStamp, type HolderStamp } from '../lib/process-alive.js';
 import { forEachLimit } from './each-limit.js';
@@ -357,6 +357,9 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
         await forEachLimit(dirs, SYNC_CONCURRENCY, fsyncDir);
         await rename(content, target);
         await fsyncDir(pkgDir(name));
+      } catch (e) {
+        // The staging is removed below, which gives the room back; the owner learns what to do.
+        throw isDiskFull(e) ? diskFull(root, `${name}#${version} was not installed (nothing of it was kept)`) : e;
       } finally {
         await rm(staging, { recursive: true, force: true });
       }

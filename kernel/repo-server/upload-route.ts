@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { invalidParams, KrpcError } from '../lib/errors.js';
+import { diskFull, invalidParams, isDiskFull, KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { pkgNameProblem } from '../pkg/id.js';
 import { readPkgFile } from '../pkg/reader.js';
@@ -38,7 +38,7 @@ const withoutTempPath = (e: unknown, tmp: string) =>
  * Streams the request body into `file`, refusing more than `limit` bytes. Unlike pipeline() it never
  * destroys the request on failure: the connection must survive long enough to carry our answer.
  */
-function receiveBody(req: IncomingMessage, file: string, limit: number): Promise<void> {
+function receiveBody(req: IncomingMessage, file: string, limit: number, root: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
     let seen = 0;
@@ -63,7 +63,9 @@ function receiveBody(req: IncomingMessage, file: string, limit: number): Promise
     req.on('close', () => {
       if (!req.readableEnded) brokeOff();
     });
-    out.on('error', (e) => fail(new KrpcError('UNAVAILABLE', `the repo cannot store the upload (${(e as NodeJS.ErrnoException).code ?? e.message}); check its disk`)));
+    out.on('error', (e) => fail(isDiskFull(e)
+      ? diskFull(root, 'the upload was not stored')
+      : new KrpcError('UNAVAILABLE', `the repo cannot store the upload (${(e as NodeJS.ErrnoException).code ?? e.message}); check its disk`)));
     out.on('finish', () => {
       if (settled) return;
       settled = true;
@@ -117,7 +119,7 @@ export function registerUploadRoute<P extends RepoPrincipal>(app: FastifyInstanc
         active++;
         holdsSlot = true;
 
-        await receiveBody(req.raw, tmp, maxUploadBytes);
+        await receiveBody(req.raw, tmp, maxUploadBytes, repo.root);
         bodyRead = true;
         const pkg = await readPkgFile(tmp, { limits: repo.limits });
         if (pkg.meta.name !== name) throw invalidParams(`the upload was declared as ${String(name)} but the pkg file holds ${pkg.meta.name}`);
@@ -126,7 +128,8 @@ export function registerUploadRoute<P extends RepoPrincipal>(app: FastifyInstanc
         return reply.send({ result });
       } catch (e) {
         if (!bodyRead) discardBody(req.raw);
-        return sendHttpError(reply, withoutTempPath(e, tmp), log);
+        // Out of room while importing (chunks, index): what landed is unreferenced and the pkg is not listed.
+        return sendHttpError(reply, isDiskFull(e) ? diskFull(repo.root, 'the pkg was not stored') : withoutTempPath(e, tmp), log);
       } finally {
         if (holdsSlot) active--;
         await rm(tmp, { force: true });
