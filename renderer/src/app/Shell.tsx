@@ -15,8 +15,9 @@ const SCREENS: Partial<Record<Route, LazyExoticComponent<ComponentType>>> = {
   permissions: lazy(() => import('../screens/permissions/PermissionsScreen')),
   scheduler: lazy(() => import('../screens/scheduler/SchedulerScreen')),
   people: lazy(() => import('../screens/people/PeopleScreen')),
+  devices: lazy(() => import('../screens/devices/DevicesScreen')),
 };
-export const NAV: Route[] = ['home', 'apps', 'people', 'permissions', 'scheduler', 'settings'];
+export const NAV: Route[] = ['home', 'apps', 'people', 'devices', 'permissions', 'scheduler', 'settings'];
 
 export function Shell() {
   const { t } = useTranslation();

@@ -8,6 +8,7 @@ import { homeChecksEn } from '../screens/home/checks/i18n';
 import { settingsEn } from '../screens/settings/i18n';
 import { sudoEn } from '../components/sudo-i18n';
 import { peopleEn } from '../screens/people/i18n';
+import { devicesEn } from '../screens/devices/i18n';
 
 const errorTexts = {
   INVALID_PARAMS: { what: 'Something in the request was not accepted.', next: 'Check what you entered and try again.' },
@@ -143,6 +144,7 @@ export const en = {
   settings: settingsEn,
   sudo: sudoEn,
   people: peopleEn,
+  devices: devicesEn,
   errors: errorTexts,
   desktop: desktopEn,
   permissions: permissionsEn,

@@ -8,6 +8,7 @@ import { permissionsZh } from '../screens/permissions/i18n';
 import { schedulerZh } from '../screens/scheduler/i18n';
 import { sudoZh } from '../components/sudo-i18n';
 import { peopleZh } from '../screens/people/i18n';
+import { devicesZh } from '../screens/devices/i18n';
 
 export const zh: Messages = {
   app: { name: '家庭云' },
@@ -103,6 +104,7 @@ export const zh: Messages = {
   settings: settingsZh,
   sudo: sudoZh,
   people: peopleZh,
+  devices: devicesZh,
   errors: {
     INVALID_PARAMS: { what: '请求中有内容未被接受。', next: '请检查输入后重试。' },
     UNAUTHENTICATED: { what: '你已不在登录状态。', next: '请重新登录；页面上的内容会保留。' },

@@ -1,0 +1,187 @@
+// The Devices screen against a real OOD and a real headless node (`buckyos node`): the list shows the
+// main server with its state; the node is paired by the QR code it shows, read through Chromium's fake
+// camera (an MJPEG made from the node's QR), approved, listed with its state, then removed with the
+// confirm. Pasted text that is not a pairing code is refused in plain words; the add page shows a QR a
+// phone can scan. Every screen is scanned by axe and saved as e2e/artifacts/devices-*.png in English and
+// Chinese, light and dark.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import QRCode from 'qrcode';
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { buckyos, expectAccessible, randomLoopback, shot, startOod, waitForPort, type Ood } from './kernel';
+
+const OWNER = 'alice';
+const PASSWORD = 'Sunny-garden-42';
+const root = resolve(import.meta.dirname, '..');
+const fakeVideo = join(root, 'e2e', 'artifacts', 'devices-camera.mjpeg');
+
+// A camera that films the node's QR code (written in beforeAll, read when the page opens the camera).
+test.use({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${fakeVideo}`],
+  },
+});
+test.describe.configure({ mode: 'serial' });
+
+let ood: Ood;
+let node: ChildProcess | undefined;
+let nodeDir = '';
+let nodeOutput = '';
+const nodeHost = randomLoopback();
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  ood = await startOod();
+  await waitForPort(ood.host, 3182);
+  await buckyos(['activate', '--device', `http://${ood.host}:3182`, '--zone', 'home', '--owner', OWNER, '--password', PASSWORD]);
+  await waitForPort(ood.host, 3180);
+  nodeDir = await mkdtemp(join(tmpdir(), 'buckyos-e2e-node-'));
+  node = spawn(process.execPath, [join(root, 'bin', 'buckyos.js'), 'node', '--data', nodeDir, '--host', nodeHost], {
+    env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', BUCKYOS_REPORT_INTERVAL_MS: '2000' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  node.stdout!.on('data', (d) => (nodeOutput += d));
+  node.stderr!.on('data', (d) => (nodeOutput += d));
+  await waitForPort(nodeHost, 3182);
+});
+
+test.afterAll(async () => {
+  if (node && node.exitCode === null && node.signalCode === null) {
+    await new Promise<void>((r) => { node!.once('exit', () => r()); node!.kill('SIGTERM'); });
+  }
+  await rm(nodeDir, { recursive: true, force: true });
+  await ood?.remove();
+});
+
+/** The node's pairing URL: what it prints (and serves on its :3182 page). */
+async function pairingUrl(): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const printed = /buckyos:\/\/join\?\S+/.exec(nodeOutput)?.[0];
+    if (printed) return printed;
+    const device = (await (await fetch(`http://${nodeHost}:3182/device`)).json()) as Record<string, unknown>;
+    const served = Object.values(device).find((v): v is string => typeof v === 'string' && v.startsWith('buckyos://join?'));
+    if (served) return served;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the node shows no buckyos://join? URL:\n${nodeOutput}`);
+}
+
+/** An MJPEG of the QR code, made by Chromium itself (a screenshot of the code on a 640×480 white page). */
+async function makeCameraFile(text: string): Promise<void> {
+  const png = await QRCode.toDataURL(text, { margin: 2, width: 400 });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 640, height: 480 } });
+    await page.setContent(`<body style="margin:0;background:#fff;display:flex;align-items:center;justify-content:center;height:480px"><img src="${png}" width="400" height="400"></body>`);
+    const frame = await page.screenshot({ type: 'jpeg', quality: 95 });
+    await writeFile(fakeVideo, Buffer.concat([frame, frame, frame, frame]));
+  } finally {
+    await browser.close();
+  }
+}
+
+/** axe, then a screenshot, in light and dark. */
+async function screen(page: Page, name: string) {
+  await expectAccessible(page, name);
+  await shot(page, `devices-${name}.light`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(page, `${name} (dark)`);
+  await shot(page, `devices-${name}.dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+async function signIn(page: Page) {
+  await page.goto(`http://${ood.host}:3180/`);
+  await page.getByLabel('Name').fill(OWNER);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('[data-screen="home"]')).toBeVisible();
+}
+
+test('the Devices screen lists the main server with its state, type and what runs on it', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await signIn(page);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  const main = page.locator('[data-device="ood1"]');
+  await expect(main).toBeVisible();
+  await expect(main).toHaveAttribute('data-state', 'online');
+  await expect(main.getByText('Main server')).toBeVisible();
+  await expect(main.getByText(/Last seen/)).toBeVisible();
+  await expect(main.getByText(/PC \(x86-64\)|ARM \(64-bit\)/)).toBeVisible();
+  await expect(main.getByRole('progressbar', { name: 'Memory of ood1' })).toBeVisible();
+  await screen(page, 'list.en');
+
+  await main.getByRole('link', { name: 'Details of ood1' }).click();
+  await expect(page.locator('[data-device-page="ood1"]')).toBeVisible();
+  await expect(page.getByText('The main server cannot be removed')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Remove this device' })).toHaveCount(0);
+  await screen(page, 'detail-main.en');
+});
+
+test('pair the node by its QR code through the camera, approve it, see it listed, remove it', async ({ page }) => {
+  test.setTimeout(180_000);
+  await makeCameraFile(await pairingUrl());
+  await page.emulateMedia({ colorScheme: 'light' });
+  await signIn(page);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('link', { name: 'Add a device' }).click();
+  await expect(page.locator('[data-screen="add-device"]')).toBeVisible();
+  await expect(page.locator('[data-phone-qr]')).toHaveAttribute('data-phone-qr', `http://${ood.host}:3180/`);
+  await expect(page.getByRole('img', { name: /QR code for/ })).toBeVisible();
+
+  // Text that is not a pairing code is refused in plain words, nothing else happens.
+  await page.getByLabel(/Text under the code/).fill('https://example.com/not-a-device');
+  await page.getByRole('button', { name: 'Read' }).click();
+  await expect(page.getByText('This is not a BuckyOS pairing code.')).toBeVisible();
+  await screen(page, 'add.en');
+
+  await page.getByRole('button', { name: 'Scan with the camera' }).click();
+  const form = page.locator('[data-approve]');
+  await expect(form).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('[data-camera]')).toHaveCount(0);
+  await screen(page, 'approve.en');
+  await form.getByLabel('Its name in your home cloud').fill('nas');
+  await form.getByRole('button', { name: 'Add to my home cloud' }).click();
+  await expect(page.locator('[data-added="nas"]')).toBeVisible({ timeout: 60_000 });
+  await screen(page, 'added.en');
+
+  await page.getByRole('link', { name: 'See all devices' }).click();
+  const nas = page.locator('[data-device="nas"]');
+  await expect(nas).toBeVisible();
+  await expect(nas).toHaveAttribute('data-state', 'online', { timeout: 60_000 });
+  await screen(page, 'list-two.en');
+
+  // The same screens in Chinese.
+  await page.getByLabel('Language').selectOption('zh');
+  await expect(page.getByRole('heading', { name: '设备', level: 1 })).toBeVisible();
+  await screen(page, 'list-two.zh');
+  await nas.getByRole('link', { name: 'nas 的详情' }).click();
+  await expect(page.locator('[data-device-page="nas"]')).toBeVisible();
+  await screen(page, 'detail-node.zh');
+  await page.getByLabel('语言').selectOption('en');
+
+  // Remove, with the consequence spelled out and the choice to keep or erase its files.
+  await page.getByRole('button', { name: 'Remove this device' }).click();
+  const confirm = page.locator('[data-confirm="remove"]');
+  await expect(confirm.getByText('nas will no longer reach your apps and files')).toBeVisible();
+  await expect(confirm.getByLabel(/Keep the files on the device/)).toBeChecked();
+  await screen(page, 'remove.en');
+  await confirm.getByRole('button', { name: 'Remove nas' }).click();
+  await expect(page.locator('[data-removed]')).toContainText('nas was removed');
+  await page.getByRole('link', { name: 'All devices' }).click();
+  await expect(page.locator('[data-device="ood1"]')).toBeVisible();
+  await expect(page.locator('[data-device="nas"]')).toHaveCount(0);
+});
+
+test('the add page in Chinese, light and dark', async ({ page }) => {
+  await signIn(page);
+  await page.getByLabel('Language').selectOption('zh');
+  await page.goto(`http://${ood.host}:3180/#/devices/add`);
+  await expect(page.getByRole('heading', { name: '添加设备', level: 1 })).toBeVisible();
+  await expect(page.getByRole('img', { name: /的二维码/ })).toBeVisible();
+  await screen(page, 'add.zh');
+  await page.getByLabel('语言').selectOption('en');
+});
