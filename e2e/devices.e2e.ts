@@ -176,12 +176,36 @@ test('pair the node by its QR code through the camera, approve it, see it listed
   await expect(page.locator('[data-device="nas"]')).toHaveCount(0);
 });
 
-test('the add page in Chinese, light and dark', async ({ page }) => {
+test('the add page in Chinese, light and dark; a code read from a picture', async ({ page }) => {
   await signIn(page);
   await page.getByLabel('Language').selectOption('zh');
   await page.goto(`http://${ood.host}:3180/#/devices/add`);
   await expect(page.getByRole('heading', { name: '添加设备', level: 1 })).toBeVisible();
   await expect(page.getByRole('img', { name: /的二维码/ })).toBeVisible();
   await screen(page, 'add.zh');
+
+  // A photo of a device's code: read by jsQR in the page; the form shows what it found.
+  const url = 'buckyos://join?v=1&url=http%3A%2F%2F192.168.1.30%3A3182&fp=ABCD-EFGH-2345&code=WXYZ-7654&name=nas';
+  const png = Buffer.from((await QRCode.toDataURL(url, { margin: 4, width: 600 })).split(',')[1], 'base64');
+  await page.locator('[data-input="qr-image"]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png });
+  const form = page.locator('[data-approve="ABCD-EFGH-2345"]');
+  await expect(form).toBeVisible();
+  await expect(page.getByText('找到 nas，地址 192.168.1.30:3182。')).toBeVisible();
+  await expect(form.getByLabel('它在家庭云中的名称')).toHaveValue('nas');
+  await screen(page, 'approve.zh');
+  await form.getByRole('button', { name: '取消' }).click();
+
+  // A picture without a code says so.
+  const plain = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 200;
+    c.height = 200;
+    const ctx = c.getContext('2d')!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 200, 200);
+    return c.toDataURL('image/png').split(',')[1];
+  });
+  await page.locator('[data-input="qr-image"]').setInputFiles({ name: 'wall.png', mimeType: 'image/png', buffer: Buffer.from(plain, 'base64') });
+  await expect(page.getByText('这张图片中没有找到二维码')).toBeVisible();
   await page.getByLabel('语言').selectOption('en');
 });
