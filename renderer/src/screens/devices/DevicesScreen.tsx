@@ -27,7 +27,7 @@ export default function DevicesScreen() {
     return () => clearInterval(timer);
   }, [load, reachable]);
   // Each sub-page starts at the top with its heading focused (screen readers announce the change).
-  useEffect(() => { (document.querySelector('[data-screen] h1') as HTMLElement | null)?.focus(); }, [sub]);
+  useEffect(() => { document.querySelector<HTMLElement>('[data-screen] h1')?.focus(); }, [sub]);
 
   if (sub === 'add') return <AddDevicePage />;
   if (sub.startsWith('d/')) return <DeviceDetail name={decodeURIComponent(sub.slice(2))} />;

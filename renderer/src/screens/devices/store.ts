@@ -34,8 +34,8 @@ async function devicesFromOverview(): Promise<ZoneDevice[]> {
         return r?.value ? (JSON.parse(r.value) as unknown) : undefined;
       } catch { return undefined; /* not readable: the row shows what the scheduler knows */ }
     };
-    info = ((await read(`devices/${n.name}/info`)) ?? {}) as typeof info;
-    config = ((await read(`nodes/${n.name}/config`)) ?? {}) as Partial<NodeConfig>;
+    info = ((await read(`devices/${n.name}/info`)) ?? {});
+    config = ((await read(`nodes/${n.name}/config`)) ?? {});
     const instances: DeviceInstance[] = [
       ...Object.entries(config.kernel ?? {}).map(([spec_id, c]) => ({ spec_id, kind: 'kernel' as const, target_state: c.target_state })),
       ...Object.entries(config.apps ?? {}).map(([spec_id, c]) => ({ spec_id, kind: 'app' as const, target_state: c.target_state })),
@@ -45,9 +45,9 @@ async function devicesFromOverview(): Promise<ZoneDevice[]> {
     return {
       name: n.name, did: String(info.id ?? ''), device_type: n.type, is_ood: n.type === 'ood', state, status: n.status, reason: n.reason,
       last_seen: lastSeen, fingerprint: '', approved_by: 'owner',
-      arch: info.arch as string | undefined, os: info.os as string | undefined, hostname: info.sys_hostname, ips: info.all_ip,
-      cpu_info: info.cpu_info as string | undefined, cpu_num: info.cpu_num as number | undefined,
-      total_mem: info.total_mem as number | undefined, mem_usage: info.mem_usage as number | undefined,
+      arch: info.arch, os: info.os, hostname: info.sys_hostname, ips: info.all_ip,
+      cpu_info: info.cpu_info, cpu_num: info.cpu_num,
+      total_mem: info.total_mem, mem_usage: info.mem_usage,
       instances,
     };
   }));
