@@ -1,7 +1,9 @@
 // The Devices screen against a real OOD and a real headless node (`buckyos node`): the list shows the
-// main server with its state; the node is paired by the QR code it shows, read through Chromium's fake
-// camera (an MJPEG made from the node's QR), approved, listed with its state, then removed with the
-// confirm. Pasted text that is not a pairing code is refused in plain words; the add page shows a QR a
+// main server with its state; a zone set up from the command line has no enrolment delegation, so the
+// screen explains it and the owner gives it with the recovery words (wrong and invalid words refused);
+// the node is then paired by the QR code it prints, read through Chromium's fake camera (an MJPEG made
+// from the node's QR), approved in three clicks from the list, listed online, then removed with the
+// confirm, after which the node itself returns to waiting with a new key. Pasted text that is not a pairing code is refused in plain words; the add page shows a QR a
 // phone can scan. Every screen is scanned by axe and saved as e2e/artifacts/devices-*.png in English and
 // Chinese, light and dark.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,6 +30,7 @@ test.use({
 test.describe.configure({ mode: 'serial' });
 
 let ood: Ood;
+let words = '';
 let node: ChildProcess | undefined;
 let nodeDir = '';
 let nodeOutput = '';
@@ -37,7 +40,9 @@ test.beforeAll(async () => {
   test.setTimeout(180_000);
   ood = await startOod();
   await waitForPort(ood.host, 3182);
-  await buckyos(['activate', '--device', `http://${ood.host}:3182`, '--zone', 'home', '--owner', OWNER, '--password', PASSWORD]);
+  const activated = await buckyos(['activate', '--device', `http://${ood.host}:3182`, '--zone', 'home', '--owner', OWNER, '--password', PASSWORD]);
+  words = /recovery words[^\n]*:\s*\n\s*\n\s*([a-z]+(?: [a-z]+){11})\s*\n/.exec(activated)?.[1] ?? '';
+  expect(words, `buckyos activate printed the recovery words:\n${activated}`).not.toBe('');
   await waitForPort(ood.host, 3180);
   nodeDir = await mkdtemp(join(tmpdir(), 'buckyos-e2e-node-'));
   node = spawn(process.execPath, [join(root, 'bin', 'buckyos.js'), 'node', '--data', nodeDir, '--host', nodeHost], {
@@ -56,17 +61,24 @@ test.afterAll(async () => {
   await ood?.remove();
 });
 
-/** The node's pairing URL: what it prints (and serves on its :3182 page); undefined on a kernel without one. */
-async function pairingUrl(): Promise<string | undefined> {
-  for (let i = 0; i < 100; i++) {
+/** The node's pairing URL: what it prints in the terminal under its QR code. */
+async function pairingUrl(): Promise<string> {
+  for (let i = 0; i < 300; i++) {
     const printed = /buckyos:\/\/join\?\S+/.exec(nodeOutput)?.[0];
     if (printed) return printed;
-    const device = (await (await fetch(`http://${nodeHost}:3182/device`)).json()) as Record<string, unknown>;
-    const served = Object.values(device).find((v): v is string => typeof v === 'string' && v.startsWith('buckyos://join?'));
-    if (served) return served;
     await new Promise((r) => setTimeout(r, 200));
   }
-  return undefined;
+  throw new Error(`the node printed no buckyos://join? URL:\n${nodeOutput.slice(-800)}`);
+}
+
+/** The key fingerprint the node's enrolment API shows (undefined while it is not waiting to join). */
+async function waitingFingerprint(): Promise<string | undefined> {
+  try {
+    const r = await fetch(`http://${nodeHost}:3182/device`, { signal: AbortSignal.timeout(3000) });
+    return r.ok ? ((await r.json()) as { join_code?: string }).join_code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An MJPEG of the QR code, made by Chromium itself (a screenshot of the code on a 640×480 white page). */
@@ -121,33 +133,69 @@ test('the Devices screen lists the main server with its state, type and what run
   await screen(page, 'detail-main.en');
 });
 
-test('pair the node by its QR code through the camera, approve it, see it listed, remove it', async ({ page }) => {
-  test.setTimeout(180_000);
-  const url = await pairingUrl();
-  // Until the kernel side of issue 11 (the node's pairing URL, device.approve/remove) is on this branch,
-  // there is nothing to pair with; say so loudly instead of failing.
-  test.skip(url === undefined, `the node shows no buckyos://join? URL (kernel side of issue 11 not landed):\n${nodeOutput.slice(-800)}`);
-  await makeCameraFile(url!);
+test('no delegation yet: the screen explains it and the owner gives it with the recovery words', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });
   await signIn(page);
   await page.getByRole('link', { name: 'Devices' }).click();
+  const notice = page.locator('[data-delegation="missing"]');
+  await expect(notice).toBeVisible();
+  await expect(notice.getByText(/your main server needs your permission once/)).toBeVisible();
+  await screen(page, 'delegation.en');
+  await notice.getByRole('button', { name: 'Give permission…' }).click();
+  const field = notice.getByLabel('Your 12 recovery words');
+  // Not recovery words: refused in the page, nothing sent.
+  await field.fill('these are not words');
+  await notice.getByRole('button', { name: 'Give permission' }).click();
+  await expect(notice.getByText('These are not 12 valid recovery words.', { exact: false })).toBeVisible();
+  // Valid words of someone else: the main server refuses the signature.
+  await field.fill('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about');
+  await notice.getByRole('button', { name: 'Give permission' }).click();
+  await expect(notice.getByText('These recovery words do not belong to the owner of this home cloud.')).toBeVisible();
+  await screen(page, 'delegation-wrong.en');
+  expect(JSON.parse(await buckyos(['devices', 'list', '--json', '--zone', `http://${ood.host}:3180`, '--user', OWNER, '--password', PASSWORD])).delegation.state).toBe('missing');
+  // The owner's words: the permission is signed here and handed to the main server.
+  await field.fill(words);
+  await notice.getByRole('button', { name: 'Give permission' }).click();
+  await expect(page.locator('[data-delegation="given"]')).toBeVisible();
+  expect(JSON.parse(await buckyos(['devices', 'list', '--json', '--zone', `http://${ood.host}:3180`, '--user', OWNER, '--password', PASSWORD])).delegation.state).toBe('active');
+  await page.reload();
+  await expect(page.locator('[data-device="ood1"]')).toBeVisible();
+  await expect(page.locator('[data-delegation]')).toHaveCount(0);
+});
+
+test('pair the node by its QR code through the camera, approve it, see it listed, remove it', async ({ page }) => {
+  test.setTimeout(180_000);
+  const url = await pairingUrl();
+  const firstFingerprint = await waitingFingerprint();
+  expect(firstFingerprint).toMatch(/^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/);
+  await makeCameraFile(url);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await signIn(page);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await expect(page.locator('[data-device="ood1"]')).toBeVisible();
+  // Click 1 of 3.
   await page.getByRole('link', { name: 'Add a device' }).click();
   await expect(page.locator('[data-screen="add-device"]')).toBeVisible();
   await expect(page.locator('[data-phone-qr]')).toHaveAttribute('data-phone-qr', `http://${ood.host}:3180/`);
   await expect(page.getByRole('img', { name: /QR code for/ })).toBeVisible();
+  // The main server listens on a loopback address only, so it does not look on the network; it says so.
+  await expect(page.getByText('Your main server does not look for devices on the network')).toBeVisible();
 
   // Text that is not a pairing code is refused in plain words, nothing else happens.
   await page.getByLabel(/Text under the code/).fill('https://example.com/not-a-device');
-  await page.getByRole('button', { name: 'Read' }).click();
+  await page.getByRole('button', { name: 'Read', exact: true }).click();
   await expect(page.getByText('This is not a BuckyOS pairing code.')).toBeVisible();
   await screen(page, 'add.en');
 
+  // Click 2 of 3.
   await page.getByRole('button', { name: 'Scan with the camera' }).click();
   const form = page.locator('[data-approve]');
   await expect(form).toBeVisible({ timeout: 30_000 });
   await expect(page.locator('[data-camera]')).toHaveCount(0);
+  await expect(form).toHaveAttribute('data-approve', firstFingerprint!);
   await screen(page, 'approve.en');
   await form.getByLabel('Its name in your home cloud').fill('nas');
+  // Click 3 of 3.
   await form.getByRole('button', { name: 'Add to my home cloud' }).click();
   await expect(page.locator('[data-added="nas"]')).toBeVisible({ timeout: 60_000 });
   await screen(page, 'added.en');
@@ -178,6 +226,9 @@ test('pair the node by its QR code through the camera, approve it, see it listed
   await page.getByRole('link', { name: 'All devices' }).click();
   await expect(page.locator('[data-device="ood1"]')).toBeVisible();
   await expect(page.locator('[data-device="nas"]')).toHaveCount(0);
+  // The node heard of its removal: it is waiting to join again, with a new key.
+  await expect.poll(waitingFingerprint, { timeout: 90_000, intervals: [1000] }).toMatch(/^[A-Z2-7]{4}-/);
+  expect(await waitingFingerprint()).not.toBe(firstFingerprint);
 });
 
 test('the add page in Chinese, light and dark; a code read from a picture', async ({ page }) => {

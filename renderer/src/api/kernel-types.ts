@@ -1,7 +1,7 @@
 // What the panel knows of the kernel's contract: types from kernel/api (import type only; the build
 // never bundles kernel code through here), plus the one shape kernel/api does not declare yet.
 import type {
-  ActivationMethods, AppManagerMethods, ControlPanelMethods, ControlPanelOpsMethods, ErrorCode, MethodName, RepoMethods, SchedulerMethods, SystemConfigMethods,
+  ActivationMethods, AppManagerMethods, ControlPanelMethods, ControlPanelOpsMethods, DevicesMethods, ErrorCode, MethodName, RepoMethods, SchedulerMethods, SystemConfigMethods,
   VerifyHubMethods,
 } from '../../../kernel/api/index';
 
@@ -18,7 +18,7 @@ export interface PanelServices {
   scheduler: SchedulerMethods;
   app_manager: AppManagerMethods;
   repo: RepoMethods;
-  'control-panel': ControlPanelMethods & ControlPanelOpsMethods;
+  'control-panel': ControlPanelMethods & ControlPanelOpsMethods & DevicesMethods;
 }
 export type ServiceName = keyof PanelServices;
 export type MethodOf<S extends ServiceName> = MethodName<PanelServices[S]>;

@@ -8,6 +8,7 @@ import { PanelError, kernelOrigin } from '../../api/krpc';
 import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Field } from '../../components/Field';
+import { DelegationNotice } from './Delegation';
 import { canonicalPairingCode, NAME_RE, readPairingUrl, suggestName } from './pairing';
 import { useDevices } from './store';
 import { devicePath, LIST_PATH } from './useSubPath';
@@ -31,14 +32,13 @@ const fromPairing = (p: PairingInfo): Candidate => ({ key: p.fingerprint, name: 
 
 export function AddDevicePage() {
   const { t } = useTranslation();
-  const full = useDevices((s) => s.full);
   const [added, setAdded] = useState<string>();
   return (
     <div data-screen="add-device" className="devices-page">
       <a className="back-link" href={LIST_PATH}>← {t('devices.detail.back')}</a>
       <div className="topbar"><h1 tabIndex={-1}>{t('devices.addPage.title')}</h1></div>
       <p className="muted">{t('devices.addPage.intro')}</p>
-      {!full && <div className="notice notice-info" role="status"><p>{t('devices.addPage.notServed')}</p></div>}
+      <DelegationNotice />
       {added ? <Added name={added} onAnother={() => setAdded(undefined)} /> : (
         <div className="stack">
           <FoundOnNetwork onAdded={setAdded} />
@@ -74,16 +74,19 @@ export function FoundOnNetwork({ compact = false, onAdded }: { compact?: boolean
   const [chosen, setChosen] = useState<string>();
   const [added, setAdded] = useState<string>();
   useEffect(() => { void scan(); }, [scan]);
-  const notServed = scanError instanceof PanelError && scanError.code === 'UNKNOWN_METHOD';
-  if (notServed || (compact && found.length === 0 && !added)) return null;
+  // UNAVAILABLE: the main server does not look on the LAN (it listens on a loopback address only, or
+  // UDP 2980 could not be opened); pairing by code still works.
+  const off = scanError instanceof PanelError && scanError.code === 'UNAVAILABLE';
+  if (compact && found.length === 0 && !added) return null;
   if (compact && added) return <div className="notice notice-ok" role="status" data-added={added}><p>{t('devices.addPage.added', { name: added })}</p></div>;
   return (
     <section className={compact ? '' : 'card'} aria-labelledby="found-title" data-found={found.length} style={compact ? { marginBottom: 'var(--space-5)' } : undefined}>
       <div className="found-head" style={{ marginBottom: 'var(--space-3)' }}>
         <h2 id="found-title" style={{ margin: 0, fontSize: compact ? 'var(--text-l)' : undefined }}>{t('devices.addPage.found')}</h2>
-        {!compact && <Button onClick={() => void scan()} disabled={scanning}>{t('devices.addPage.scanAgain')}</Button>}
+        {!compact && !off && <Button onClick={() => void scan()} disabled={scanning}>{t('devices.addPage.scanAgain')}</Button>}
       </div>
-      {scanError !== undefined && !notServed && <ErrorNotice error={scanError} onRetry={() => void scan()} />}
+      {off && <p className="muted" data-empty="found">{t('devices.addPage.scanOff')}</p>}
+      {scanError !== undefined && !off && <ErrorNotice error={scanError} onRetry={() => void scan()} />}
       {scanning && found.length === 0 && <p className="muted" role="status">{t('devices.addPage.scanning')}</p>}
       {!scanning && scannedAt !== undefined && found.length === 0 && <p className="muted" data-empty="found">{t('devices.addPage.noneFound')}</p>}
       {found.map((d) => (
@@ -200,7 +203,6 @@ function ApproveForm({ candidate, onCancel, onAdded }: { candidate: Candidate; o
 function ApproveError({ error }: { error: unknown }) {
   const { t } = useTranslation();
   const specific = error instanceof PanelError && ['INTEGRITY', 'PERMISSION_DENIED', 'ALREADY_EXISTS', 'ALREADY_ACTIVATED', 'UNREACHABLE'].includes(error.code) ? error.code : undefined;
-  if (error instanceof PanelError && error.code === 'UNKNOWN_METHOD') return <div className="notice notice-bad" role="alert"><p>{t('devices.addPage.notServed')}</p></div>;
   if (error instanceof PanelError && error.code === 'FAILED_PRECONDITION' && /delegation/i.test(error.detail))
     return <div className="notice notice-bad" role="alert" data-error-code="delegation"><p>{t('devices.addPage.delegationMissing')}</p></div>;
   if (!specific) return <ErrorNotice error={error} />;

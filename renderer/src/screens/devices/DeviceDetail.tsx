@@ -88,12 +88,10 @@ function instanceState(t: (k: string, v?: Record<string, string>) => string, sta
 function RemoveDevice({ device, onRemoved }: { device: ZoneDevice; onRemoved: () => void }) {
   const { t } = useTranslation();
   const remove = useDevices((s) => s.remove);
-  const full = useDevices((s) => s.full);
   const [open, setOpen] = useState(false);
   const [wipe, setWipe] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  if (!full) return null;
   if (!open) return <div><Button kind="danger" onClick={() => setOpen(true)} data-action="remove-device">{t('devices.remove.button')}</Button></div>;
   return (
     <section className="notice notice-warn" role="alertdialog" aria-labelledby="remove-title" aria-describedby="remove-consequence" data-confirm="remove">

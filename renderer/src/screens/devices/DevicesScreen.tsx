@@ -10,6 +10,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useSession } from '../../stores/session';
 import { AddDevicePage, FoundOnNetwork } from './AddDevice';
+import { DelegationNotice } from './Delegation';
 import { DeviceDetail } from './DeviceDetail';
 import { fraction, formatSize, lastSeenAgo, useDevices } from './store';
 import { ADD_PATH, devicePath, useSubPath } from './useSubPath';
@@ -36,7 +37,7 @@ export default function DevicesScreen() {
 
 function DeviceList() {
   const { t } = useTranslation();
-  const { loading, error, devices, full, load } = useDevices();
+  const { loading, error, devices, load } = useDevices();
   return (
     <div data-screen="devices" className="devices-page">
       <div className="topbar">
@@ -48,8 +49,8 @@ function DeviceList() {
       </div>
       <p className="muted">{t('devices.intro')}</p>
       {error !== undefined && <ErrorNotice error={error} onRetry={() => void load()} />}
-      {!full && <div className="notice notice-info" role="status" data-limited><p>{t('devices.limited')}</p></div>}
-      {full && <FoundOnNetwork compact />}
+      <DelegationNotice />
+      <FoundOnNetwork compact />
       <section className="card" aria-labelledby="device-list-title">
         <h2 id="device-list-title" className="sr-only">{t('devices.title')}</h2>
         {loading && devices.length === 0 ? <p className="muted" role="status">{t('devices.loadingList')}</p> : (

@@ -22,7 +22,6 @@ export const devicesEn = {
   cpu: 'Processor', memory: 'Memory', disk: 'Disk', used: '{{used}} of {{total}} used', cores: '{{count}} cores',
   runs: 'Runs', runsNothing: 'No apps on it yet.', systemParts: '{{count}} system services',
   usageOf: '{{what}} of {{name}}',
-  limited: 'Showing what the main server reports. Adding and removing devices needs an update of your home cloud.',
   detail: {
     back: 'All devices', about: 'About this device', address: 'Network address', system: 'System', hostname: 'Computer name',
     addedWith: 'Added with', addedOwner: 'your recovery words', addedDelegation: 'the main server, with your permission',
@@ -51,8 +50,8 @@ export const devicesEn = {
     fingerprint: 'Key fingerprint', fingerprintHint: 'The device shows the same code; if they differ, do not add it.',
     approve: 'Add to my home cloud', approving: 'Adding…',
     added: '{{name}} is now part of your home cloud. It starts in a moment.', addAnother: 'Add another device', seeDevices: 'See all devices',
-    notServed: 'This home cloud cannot add devices from here yet: update it first.',
-    delegationMissing: 'Adding a device needs your permission for the main server first: set it up once with your recovery words (buckyos devices delegate).',
+    scanOff: 'Your main server does not look for devices on the network (it listens on this computer only). Pair the device by its code below.',
+    delegationMissing: 'Adding a device needs your permission for the main server first: give it once with your recovery words (above).',
   },
   pair: {
     title: 'Pair by its code', intro: 'The device shows a QR code (on its screen or at its address). Scan it, read it from a picture, or paste the text under it.',
@@ -68,6 +67,19 @@ export const devicesEn = {
       code: 'The pairing code is incomplete.',
     },
     foundDevice: 'Found {{name}} at {{address}}.',
+  },
+  delegation: {
+    title: 'Let your main server add devices',
+    why: {
+      missing: 'To add a device here without typing your recovery words each time, your main server needs your permission once. It can then add only devices you approve here, never change your account or add another main server, and only for one year.',
+      expired: 'Your main server\'s permission to add devices has expired (it lasts a year). Renew it with your recovery words.',
+      revoked: 'You withdrew your main server\'s permission to add devices. Give it again with your recovery words to add devices here.',
+    },
+    open: 'Give permission…', wordsLabel: 'Your 12 recovery words',
+    wordsHint: 'The words stay on this page: they sign the permission here and are never sent or saved.',
+    give: 'Give permission', giving: 'Signing…', given: 'Your main server may now add the devices you approve.',
+    wordsInvalid: 'These are not 12 valid recovery words. Check each word and their order.',
+    wordsWrong: 'These recovery words do not belong to the owner of this home cloud.',
   },
   phone: {
     title: 'Open on your phone', intro: 'Scan this with your phone\'s camera to open the sign-in page of your home cloud.', alt: 'QR code for {{url}}',
@@ -106,7 +118,6 @@ export const devicesZh: Widen<DevicesMessages> = {
   cpu: '处理器', memory: '内存', disk: '磁盘', used: '已用 {{used}} / 共 {{total}}', cores: '{{count}} 核',
   runs: '运行', runsNothing: '上面还没有应用。', systemParts: '{{count}} 个系统服务',
   usageOf: '{{name}} 的{{what}}',
-  limited: '这里显示的是主服务器报告的内容。要添加或移除设备，需要先更新你的家庭云。',
   detail: {
     back: '所有设备', about: '关于此设备', address: '网络地址', system: '系统', hostname: '计算机名',
     addedWith: '添加方式', addedOwner: '你的恢复词', addedDelegation: '主服务器（经你授权）',
@@ -135,8 +146,8 @@ export const devicesZh: Widen<DevicesMessages> = {
     fingerprint: '密钥指纹', fingerprintHint: '设备上会显示相同的代码；如果不同，请不要添加。',
     approve: '添加到我的家庭云', approving: '正在添加…',
     added: '{{name}} 已加入你的家庭云，稍后就会启动。', addAnother: '再添加一台设备', seeDevices: '查看所有设备',
-    notServed: '这个家庭云还不能在这里添加设备：请先更新它。',
-    delegationMissing: '添加设备前，需要先用你的恢复词为主服务器授权一次（buckyos devices delegate）。',
+    scanOff: '你的主服务器不在网络中查找设备（它只在本机上监听）。请用下方的二维码配对设备。',
+    delegationMissing: '添加设备前，需要先用你的恢复词为主服务器授权一次（见上方）。',
   },
   pair: {
     title: '用二维码配对', intro: '设备会显示一个二维码（在它的屏幕上或它的地址页面上）。扫描它、从图片读取，或粘贴二维码下方的文字。',
@@ -152,6 +163,19 @@ export const devicesZh: Widen<DevicesMessages> = {
       code: '配对码不完整。',
     },
     foundDevice: '找到 {{name}}，地址 {{address}}。',
+  },
+  delegation: {
+    title: '让主服务器为你添加设备',
+    why: {
+      missing: '要在这里添加设备而不必每次输入恢复词，需要你为主服务器授权一次。之后它只能添加你在这里批准的设备，不能更改你的账户，也不能添加另一台主服务器，有效期一年。',
+      expired: '主服务器添加设备的授权已过期（有效期一年）。请用你的恢复词续期。',
+      revoked: '你已撤回主服务器添加设备的授权。要在这里添加设备，请用恢复词重新授权。',
+    },
+    open: '授权…', wordsLabel: '你的 12 个恢复词',
+    wordsHint: '恢复词只留在此页面中：它们在这里签署授权，不会被发送或保存。',
+    give: '授权', giving: '正在签署…', given: '主服务器现在可以添加你批准的设备了。',
+    wordsInvalid: '这不是 12 个有效的恢复词。请检查每个词及其顺序。',
+    wordsWrong: '这些恢复词不属于这个家庭云的主人。',
   },
   phone: {
     title: '在手机上打开', intro: '用手机相机扫描它，即可打开你的家庭云的登录页面。', alt: '{{url}} 的二维码',
