@@ -167,19 +167,38 @@ test('publish, install, log, update and go back; the config browser shows the ap
     const panel = page.locator('[data-selected="users/alice/apps/notes/spec"]');
     await expect(panel.locator('[data-value]')).toContainText('"notes#1.0.0"');
     await expect(panel.locator('[data-revision]')).toContainText(/Revision \d+/);
-    await expect(panel).toContainText('Read-only.');
+    await expect(panel.getByRole('button', { name: 'Change…' })).toBeVisible();
     await screen(page, '06-settings-app-key', { zh: true });
 
     // Someone changes a setting elsewhere: it appears without a reload.
     await buckyos(['kv', 'set', 'users/alice/apps/notes/settings', '{"theme":"dark"}', '--zone', zoneUrl, '--user', OWNER, '--password', PASSWORD]);
     await expect(page.locator('[data-key="users/alice/apps/notes/settings"]')).toBeVisible({ timeout: 30_000 });
     await page.locator('[data-key="users/alice/apps/notes/settings"]').click();
-    await expect(page.locator('[data-selected="users/alice/apps/notes/settings"] [data-value]')).toContainText('"theme": "dark"');
+    const settings = page.locator('[data-selected="users/alice/apps/notes/settings"]');
+    await expect(settings.locator('[data-value]')).toContainText('"theme": "dark"');
+
+    // An edit: the new value, a confirm that says what it does, then the password again (sudo).
+    await settings.getByRole('button', { name: 'Change…' }).click();
+    await settings.getByLabel('New value').fill('{"theme": "light"');
+    await expect(settings.getByText('This is no longer valid JSON')).toBeVisible();
+    await expect(settings.getByRole('button', { name: 'Save' })).toBeDisabled();
+    await settings.getByLabel('New value').fill('{"theme": "light"}');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await expect(settings.getByRole('alertdialog')).toContainText('Save the new value of users/alice/apps/notes/settings?');
+    await screen(page, '07-settings-edit-confirm', { zh: true });
+    await settings.getByRole('button', { name: 'Yes, save it' }).click();
+    const sudo = page.locator('[data-dialog=sudo]');
+    await expect(sudo).toBeVisible();
+    await shot(page, 'ops-07-settings-sudo.light');
+    await sudo.getByLabel('Your password').fill(PASSWORD);
+    await sudo.getByRole('button', { name: 'Confirm' }).click();
+    await expect(settings.locator('[data-saved]')).toBeVisible({ timeout: 30_000 });
+    await expect(settings.locator('[data-value]')).toContainText('"theme": "light"');
 
     // A place the kernel keeps closed to this account reads as a refusal in plain words.
     await page.locator('[data-key="users/root"]').click();
     await expect(page.locator('[data-refused]').first()).toBeVisible();
-    await screen(page, '07-settings-refused');
+    await screen(page, '08-settings-refused');
   });
 });
 
@@ -201,7 +220,7 @@ test('an app that keeps crashing: the screen says so, shows its log and the next
   await expect(trouble).toContainText('crashy keeps stopping');
   await expect(trouble).toContainText('Its last log lines are below');
   await expect(crashy.locator('.log-lines')).toContainText('the data file is damaged', { timeout: 30_000 });
-  await screen(page, '08-apps-crashing', { zh: true });
+  await screen(page, '09-apps-crashing', { zh: true });
 });
 
 test('the kernel stops while the settings are open: the page says so, and recovers when it is back', async ({ page }) => {
@@ -216,7 +235,7 @@ test('the kernel stops while the settings are open: the page says so, and recove
   await ood.stop();
   await expect(page.locator('[data-banner=offline]')).toBeVisible({ timeout: 60_000 });
   await expect(page.locator('[data-live=false]')).toBeVisible();
-  await screen(page, '09-settings-offline');
+  await screen(page, '10-settings-offline');
   ood.start();
   await expect(page.locator('[data-banner=offline]')).toBeHidden({ timeout: 120_000 });
   await expect(page.locator('[data-live=true]')).toBeVisible({ timeout: 60_000 });

@@ -1,12 +1,14 @@
 // System settings: the config browser. The zone's settings as a tree (one level loaded at a time), the
-// chosen key's value with its revision, kept live; read-only. Secrets are never shown, and what the
-// kernel refuses this person is said in plain words.
+// chosen key's value with its revision, kept live; read-only until the owner asks to change a value
+// (then: the sudo step and a confirm). Secrets are never shown, and what the kernel refuses this
+// person is said in plain words.
 import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PanelError } from '../../api/krpc';
 import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useSession } from '../../stores/session';
+import { EditValue } from './EditValue';
 import { useSettings } from './store';
 import { childKey, prettyValue } from './tree';
 import './settings.css';
@@ -131,8 +133,8 @@ function ValuePanel() {
         </p>
       )}
       {body}
-      {selected !== undefined && value?.entry?.value !== null && value?.entry !== undefined && !value.entry.secret && (
-        <p className="muted settings-readonly">{t('settings.readOnly')}</p>
+      {selected !== undefined && value?.entry?.value != null && !value.entry.secret && value.error === undefined && (
+        <EditValue key={`${selected}@${value.entry.version}`} k={selected} value={value.entry.value} version={value.entry.version} />
       )}
     </section>
   );

@@ -1,7 +1,7 @@
 // The System settings screen (the config browser).
 export const settingsEn = {
   title: 'Settings',
-  intro: 'Everything your home cloud keeps in its settings, exactly as it stores it. This view is for looking: it changes nothing.',
+  intro: 'Everything your home cloud keeps in its settings, exactly as it stores it. Changing a value asks for your password again.',
   treeLabel: 'Settings, by folder', live: 'Live', notLive: 'Reconnecting…',
   pick: 'Choose a folder or a setting on the left to see its value.',
   valueTitle: 'Value', root: 'All settings', valueOf: 'Value of {{key}}',
@@ -14,12 +14,15 @@ export const settingsEn = {
   refused: 'Your account may not read this setting.',
   refusedNext: 'Some settings belong to other people or to your home cloud itself. If you need it, ask the owner of this home cloud.',
   folderRefused: 'Closed to your account.',
-  readOnly: 'Read-only.',
+  edit: 'Change…', editHint: 'Your home cloud uses the new value at once.',
+  newValue: 'New value', invalidJson: 'This is no longer valid JSON; check the brackets, quotes and commas.',
+  save: 'Save', confirm: 'Save the new value of {{key}}? Your home cloud starts using it at once, and a wrong value can stop parts of it from working.',
+  confirmYes: 'Yes, save it', saved: 'Saved.',
 };
 
 export const settingsZh: typeof settingsEn = {
   title: '设置',
-  intro: '家庭云保存的所有设置，按原样显示。这里只用于查看，不会更改任何内容。',
+  intro: '家庭云保存的所有设置，按原样显示。更改某个值需要再次输入密码。',
   treeLabel: '按文件夹浏览设置', live: '实时', notLive: '正在重新连接…',
   pick: '在左侧选择一个文件夹或设置项以查看其值。',
   valueTitle: '值', root: '全部设置', valueOf: '{{key}} 的值',
@@ -32,5 +35,8 @@ export const settingsZh: typeof settingsEn = {
   refused: '你的账户无权查看此设置。',
   refusedNext: '有些设置属于其他成员或家庭云本身。如需查看，请联系家庭云的所有者。',
   folderRefused: '你的账户无权查看。',
-  readOnly: '只读。',
+  edit: '更改…', editHint: '家庭云会立即使用新的值。',
+  newValue: '新的值', invalidJson: '这已不是有效的 JSON；请检查括号、引号和逗号。',
+  save: '保存', confirm: '保存 {{key}} 的新值？家庭云会立即使用它，错误的值可能导致部分功能无法工作。',
+  confirmYes: '是的，保存', saved: '已保存。',
 };
