@@ -13,17 +13,20 @@ export function EditValue({ k, value, version }: { k: string; value: string; ver
   const { t } = useTranslation();
   const readValue = useSettings((s) => s.readValue);
   const [draft, setDraft] = useState<string>();
+  // The revision the owner saw when they began: a live update meanwhile must not move it.
+  const [seenVersion, setSeenVersion] = useState(version);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [saved, setSaved] = useState(false);
+  const saved = useSettings((s) => !!s.values[k]?.savedByOwner);
+  const setSaved = (v: boolean) => useSettings.getState().markSaved(k, v);
   const pretty = prettyValue(value);
 
   if (draft === undefined) {
     return (
       <div className="settings-edit">
         {saved && <p className="notice notice-ok" role="status" data-saved>{t('settings.saved')}</p>}
-        <Button onClick={() => { setDraft(pretty.text); setSaved(false); setError(undefined); }}>{t('settings.edit')}</Button>
+        <Button onClick={() => { setDraft(pretty.text); setSeenVersion(version); setSaved(false); setError(undefined); }}>{t('settings.edit')}</Button>
         <span className="muted settings-edit-hint">{t('settings.editHint')}</span>
       </div>
     );
@@ -35,7 +38,7 @@ export function EditValue({ k, value, version }: { k: string; value: string; ver
     try {
       // JSON is stored compact, as the kernel writes it; other text as typed.
       const text = pretty.json ? JSON.stringify(JSON.parse(draft)) : draft;
-      await withSudo((call) => call('control-panel', 'sys_config.set', { key: k, value: text, version }));
+      await withSudo((call) => call('control-panel', 'sys_config.set', { key: k, value: text, version: seenVersion }));
       setDraft(undefined);
       setConfirming(false);
       setSaved(true);

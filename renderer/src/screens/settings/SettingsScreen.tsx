@@ -134,7 +134,7 @@ function ValuePanel() {
       )}
       {body}
       {selected !== undefined && value?.entry?.value != null && !value.entry.secret && value.error === undefined && (
-        <EditValue key={`${selected}@${value.entry.version}`} k={selected} value={value.entry.value} version={value.entry.version} />
+        <EditValue key={selected} k={selected} value={value.entry.value} version={value.entry.version} />
       )}
     </section>
   );

@@ -19,6 +19,8 @@ export interface ValueState {
   error?: unknown;
   /** ms since the epoch when the watch last saw this key change */
   changedAt?: number;
+  /** The owner saved this value from the page (kept here so a re-render or live update keeps the notice). */
+  savedByOwner?: boolean;
 }
 
 export interface SettingsState {
@@ -31,6 +33,7 @@ export interface SettingsState {
   toggle(key: string): Promise<void>;
   select(key: string): Promise<void>;
   readValue(key: string, changed?: boolean): Promise<void>;
+  markSaved(key: string, saved: boolean): void;
   listFolder(key: string): Promise<void>;
   startWatch(): () => void;
 }
@@ -79,10 +82,14 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     set((s) => ({ values: { ...s.values, [key]: { ...s.values[key], loading: true, error: undefined } } }));
     try {
       const entry = await call('control-panel', 'sys_config.get', { key });
-      set((s) => ({ values: { ...s.values, [key]: { loading: false, entry, changedAt: changed ? Date.now() : s.values[key]?.changedAt } } }));
+      set((s) => ({ values: { ...s.values, [key]: { loading: false, entry, changedAt: changed ? Date.now() : s.values[key]?.changedAt, savedByOwner: s.values[key]?.savedByOwner } } }));
     } catch (error) {
       set((s) => ({ values: { ...s.values, [key]: { loading: false, error } } }));
     }
+  },
+
+  markSaved(key, saved) {
+    set((s) => ({ values: { ...s.values, [key]: { ...s.values[key], loading: s.values[key]?.loading ?? false, savedByOwner: saved } } }));
   },
 
   startWatch() {
