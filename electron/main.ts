@@ -19,6 +19,7 @@ import { NotificationPolicy } from './notifications.js';
 import { contentSecurityPolicy, isZoneUrl, mayOpenExternally, navigationVerdict, zoneOrigins } from './origins.js';
 import { linuxAutostartEntry, loadSettings, saveSettings, type DesktopSettings } from './settings.js';
 import { KernelSupervisor, type KernelChild, type KernelState } from './supervisor.js';
+import { desktopTexts, type DesktopTexts } from './texts.js';
 import { trayState } from './tray-state.js';
 import { UpdateFlow, type UpdateStatus } from './updates.js';
 import { deepLinkFromArgv, deepLinkRoute, mustReroute, windowTarget } from './window-route.js';
@@ -56,6 +57,8 @@ async function run(): Promise<void> {
   let updateStatus: UpdateStatus = { kind: 'idle' };
   const notifications = new NotificationPolicy();
   let trayMenu: MenuItemConstructorOptions[] = [];
+  // The OS's languages are known once the app is ready; the shell's few lines follow them (English until then).
+  let texts: DesktopTexts = desktopTexts([]);
 
   const allowedOrigins = () => {
     const s = supervisor.state();
@@ -88,7 +91,7 @@ async function run(): Promise<void> {
 
   function routeWindow(s: KernelState, force = false): void {
     if (!window) return;
-    const target = windowTarget(s, s.kind === 'running' ? pendingRoute : undefined);
+    const target = windowTarget(s, s.kind === 'running' ? pendingRoute : undefined, texts);
     if (!force && !mustReroute(window.webContents.getURL(), target)) return;
     if (target.kind === 'waiting') return showWaiting(target.reason);
     if (s.kind === 'running') pendingRoute = undefined;
@@ -227,10 +230,9 @@ async function run(): Promise<void> {
   async function quit(): Promise<void> {
     const { response } = await dialog.showMessageBox({
       type: 'question',
-      message: 'Quit BuckyOS and stop your apps?',
-      detail: 'Quitting stops your home cloud on this computer, and the apps it runs here stop with it; they start again the next time BuckyOS starts. '
-        + 'To keep them running, leave BuckyOS in the tray: closing the window does that.',
-      buttons: ['Keep running in the tray', 'Quit and stop apps'],
+      message: texts.quit.message,
+      detail: texts.quit.detail,
+      buttons: [texts.quit.keep, texts.quit.stop],
       defaultId: 0,
       cancelId: 0,
     });
@@ -242,28 +244,28 @@ async function run(): Promise<void> {
 
   function updateMenuItem(): MenuItemConstructorOptions | undefined {
     switch (updateStatus.kind) {
-      case 'ready': return { label: `Restart to update to ${updateStatus.version}`, click: () => void updates?.install() };
-      case 'downloading': return { label: `Downloading ${updateStatus.version}…`, enabled: false };
-      case 'installing': return { label: `Installing ${updateStatus.version}…`, enabled: false };
-      case 'failed': return { label: `Update failed: ${updateStatus.error}`.slice(0, 90), enabled: false };
+      case 'ready': return { label: texts.menu.restartToUpdate(updateStatus.version), click: () => void updates?.install() };
+      case 'downloading': return { label: texts.menu.downloading(updateStatus.version), enabled: false };
+      case 'installing': return { label: texts.menu.installing(updateStatus.version), enabled: false };
+      case 'failed': return { label: texts.menu.updateFailed(updateStatus.error).slice(0, 90), enabled: false };
       case 'idle': return undefined;
     }
   }
 
   function refreshTray(): void {
     if (!tray) return;
-    const t = trayState({ kernel: supervisor.state(), health, now: Date.now() });
+    const t = trayState({ kernel: supervisor.state(), health, now: Date.now(), texts });
     tray.setToolTip(t.label);
     const update = updateMenuItem();
     trayMenu = [
       { label: t.label, enabled: false },
       { type: 'separator' },
-      { label: 'Open BuckyOS', click: openWindow },
-      { label: 'Start at login', type: 'checkbox', checked: settings.openAtLogin, click: (item) => void setOpenAtLogin(item.checked) },
-      { label: 'Beta updates', type: 'checkbox', checked: settings.updateChannel === 'beta', click: (item) => void setChannel(item.checked) },
+      { label: texts.menu.open, click: openWindow },
+      { label: texts.menu.startAtLogin, type: 'checkbox', checked: settings.openAtLogin, click: (item) => void setOpenAtLogin(item.checked) },
+      { label: texts.menu.betaUpdates, type: 'checkbox', checked: settings.updateChannel === 'beta', click: (item) => void setChannel(item.checked) },
       ...(update ? [update] : []),
       { type: 'separator' },
-      { label: 'Quit…', click: () => void quit() },
+      { label: texts.menu.quit, click: () => void quit() },
     ];
     tray.setContextMenu(Menu.buildFromTemplate(trayMenu));
   }
@@ -283,6 +285,7 @@ async function run(): Promise<void> {
       updater: electronUpdater.autoUpdater,
       channel: settings.updateChannel,
       kernel: { stop: () => supervisor.stop({ stopApps: false }), start: () => supervisor.start() },
+      texts,
       notify: (n) => { showNotification(n); },
       onStatus: (s) => {
         updateStatus = s;
@@ -336,6 +339,7 @@ async function run(): Promise<void> {
   }
 
   await app.whenReady();
+  texts = desktopTexts(app.getPreferredSystemLanguages());
   secureSession();
   registerBridge();
   tray = new Tray(nativeImage.createFromPath(iconFile).resize({ width: 16, height: 16 }));

@@ -4,6 +4,7 @@
 // through the bridge), and a report older than `staleAfterMs` is not trusted.
 import type { ZoneHealthReport } from './bridge.js';
 import type { KernelState } from './supervisor.js';
+import { desktopEn, type DesktopTexts } from './texts.js';
 
 export type TrayLevel = 'healthy' | 'attention' | 'stopped';
 
@@ -21,28 +22,26 @@ export interface TrayInput {
   health?: { report: ZoneHealthReport; at: number };
   now: number;
   staleAfterMs?: number;
+  texts?: DesktopTexts;
 }
 
-// The owner's words (shared/UI.md): "home cloud", never zone/kernel.
-const LABEL: Record<TrayLevel, string> = { healthy: 'Home cloud is running well', attention: 'Home cloud needs attention', stopped: 'Home cloud is stopped' };
-
-const state = (level: TrayLevel, cause?: string): TrayState => ({ level, label: cause ? `${LABEL[level]}: ${cause}` : LABEL[level], ...(cause ? { cause } : {}) });
-
-export function trayState({ kernel, health, now, staleAfterMs = 10 * 60_000 }: TrayInput): TrayState {
+export function trayState({ kernel, health, now, staleAfterMs = 10 * 60_000, texts = desktopEn }: TrayInput): TrayState {
+  const t = texts.tray;
+  const state = (level: TrayLevel, cause?: string): TrayState => ({ level, label: cause ? `${t[level]}: ${cause}` : t[level], ...(cause ? { cause } : {}) });
   switch (kernel.kind) {
     case 'stopped':
-      return state('stopped', 'open BuckyOS to start it');
+      return state('stopped', t.openToStart);
     case 'stopping':
-      return state('stopped', 'stopping');
+      return state('stopped', t.stopping);
     case 'starting':
-      return kernel.restarts > 0 ? state('attention', `it stopped unexpectedly ${kernel.restarts} time${kernel.restarts === 1 ? '' : 's'}; starting again`) : state('attention', 'starting');
+      return kernel.restarts > 0 ? state('attention', t.crashedTimes(kernel.restarts)) : state('attention', t.starting);
     case 'restarting':
-      return state('attention', `it stopped unexpectedly; starting it again in ${Math.ceil(kernel.inMs / 1000)} s`);
+      return state('attention', t.restartingIn(Math.ceil(kernel.inMs / 1000)));
     case 'activating':
-      return state('attention', 'not set up yet: open BuckyOS to set it up');
+      return state('attention', t.notSetUp);
     case 'running': {
       const fresh = health && now - health.at <= staleAfterMs ? health.report : undefined;
-      if (fresh && fresh.status !== 'ok') return state('attention', fresh.cause ?? 'a health check failed');
+      if (fresh && fresh.status !== 'ok') return state('attention', fresh.cause ?? t.checkFailed);
       return state('healthy');
     }
   }

@@ -6,6 +6,7 @@
 // kernel of the version still installed and says so in the tray.
 import type { DesktopNotification } from './bridge.js';
 import type { UpdateChannel } from './settings.js';
+import { desktopEn, type DesktopTexts } from './texts.js';
 
 /** The part of electron-updater's AppUpdater we use (so the flow is tested under Node). */
 export interface Updater {
@@ -35,10 +36,14 @@ export interface UpdateFlowOptions {
   onStatus(s: UpdateStatus): void;
   /** How long the app may still be running after quitAndInstall before the install counts as failed. */
   installTimeoutMs?: number;
+  texts?: DesktopTexts;
 }
 
 export class UpdateFlow {
   private current: UpdateStatus = { kind: 'idle' };
+  private get texts(): DesktopTexts['update'] {
+    return (this.o.texts ?? desktopEn).update;
+  }
 
   constructor(private readonly o: UpdateFlowOptions) {
     const u = o.updater;
@@ -47,7 +52,7 @@ export class UpdateFlow {
     this.setChannel(o.channel);
     u.on('update-available', (info) => {
       this.set({ kind: 'downloading', version: info.version });
-      o.notify({ kind: 'update-available', title: `BuckyOS ${info.version} is available`, body: 'It is downloading; you choose when to restart into it (your home cloud keeps its data).', tag: `update:${info.version}` });
+      o.notify({ kind: 'update-available', title: this.texts.availableTitle(info.version), body: this.texts.availableBody, tag: `update:${info.version}` });
     });
     u.on('update-downloaded', (info) => this.set({ kind: 'ready', version: info.version }));
     u.on('error', (e) => {
@@ -88,12 +93,12 @@ export class UpdateFlow {
       return this.failInstall(version, (e as Error).message);
     }
     await new Promise((r) => setTimeout(r, this.o.installTimeoutMs ?? 60_000));
-    if (this.status().kind === 'installing') this.failInstall(version, 'the installer did not take over');
+    if (this.status().kind === 'installing') this.failInstall(version, this.texts.noTakeover);
   }
 
   private failInstall(version: string, error: string): void {
     this.o.kernel.start();
-    this.set({ kind: 'failed', version, error: `the update to ${version} was not installed (${error}); this version keeps running` });
+    this.set({ kind: 'failed', version, error: this.texts.notInstalled(version, error) });
   }
 
   private set(s: UpdateStatus): void {

@@ -3,26 +3,28 @@
 // pairing links, a double-clicked .pkg) become a route inside the panel.
 import { parsePairingUrl } from '../kernel/api/devices.js';
 import type { KernelState } from './supervisor.js';
+import { desktopEn, type DesktopTexts } from './texts.js';
 
 export type WindowTarget =
   | { kind: 'zone'; url: string }
   /** No zone address yet: the shell shows its own short status page with this text. */
   | { kind: 'waiting'; reason: string };
 
-export function windowTarget(state: KernelState, deepLink?: string): WindowTarget {
+export function windowTarget(state: KernelState, deepLink?: string, texts: DesktopTexts = desktopEn): WindowTarget {
+  const t = texts.window;
   switch (state.kind) {
     case 'activating':
       return { kind: 'zone', url: state.addresses.wizardUrl };
     case 'running':
       return { kind: 'zone', url: deepLink ? new URL(deepLink, state.addresses.panelUrl).href : state.addresses.panelUrl };
     case 'starting':
-      return { kind: 'waiting', reason: 'Starting your home cloud…' };
+      return { kind: 'waiting', reason: t.starting };
     case 'restarting':
-      return { kind: 'waiting', reason: `Your home cloud stopped unexpectedly; starting it again in ${Math.ceil(state.inMs / 1000)} s…` };
+      return { kind: 'waiting', reason: t.restartingIn(Math.ceil(state.inMs / 1000)) };
     case 'stopping':
-      return { kind: 'waiting', reason: 'Stopping your home cloud…' };
+      return { kind: 'waiting', reason: t.stopping };
     case 'stopped':
-      return { kind: 'waiting', reason: 'Your home cloud is stopped.' };
+      return { kind: 'waiting', reason: t.stopped };
   }
 }
 
