@@ -50,15 +50,21 @@ export function firstFoundPkgSource(...sources: PkgSource[]): PkgSource {
   return {
     async ensureInstalled(pkgId, onProgress) {
       let missing: KrpcError | undefined;
+      let unreachable: unknown;
       for (const source of sources) {
         try {
           return await source.ensureInstalled(pkgId, onProgress);
         } catch (e) {
+          // A source out of reach (the zone's repo while the OOD is down) does not hide the next one.
+          if (isKrpcError(e, 'UNAVAILABLE') || isKrpcError(e, 'TIMEOUT')) {
+            unreachable ??= e;
+            continue;
+          }
           if (!isKrpcError(e, 'NOT_FOUND')) throw e;
           missing ??= e;
         }
       }
-      throw missing ?? new KrpcError('NOT_FOUND', `no package source knows ${pkgId}`);
+      throw unreachable ?? missing ?? new KrpcError('NOT_FOUND', `no package source knows ${pkgId}`);
     },
   };
 }

@@ -12,6 +12,7 @@ import type { InstalledPkg, PkgInstallProgress, PkgSource } from './pkg-source.j
 import { sha256Hex } from '../pkg/canonical-json.js';
 import type { InstallResult, PkgEnv } from '../pkg/env.js';
 import { metaIdOf, uniqueChunks, type PkgMeta } from '../pkg/format.js';
+import semver from 'semver';
 import { parsePkgId } from '../pkg/id.js';
 import { KeyedMutex } from '../pkg/lock.js';
 import { readManifest } from '../pkg/manifest.js';
@@ -266,13 +267,38 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
     for (const sha of lengths.keys()) await unlink(join(partialDir, sha)).catch(() => {});
   }
 
+  /**
+   * The zone's repo is out of reach (the OOD is down or asleep): an app this node already runs must still
+   * restart after a crash. The active version serves if it is what the id asks for (its range, its pinned
+   * object id); it was verified when it was installed. Anything else waits for the repo.
+   */
+  async function installedOffline(pkgId: string, e: unknown): Promise<InstalledPkg | undefined> {
+    if (!isKrpcError(e, 'UNAVAILABLE') && !isKrpcError(e, 'TIMEOUT')) return undefined;
+    const wanted = parsePkgId(pkgId);
+    const version = await env.current(wanted.name);
+    if (!version || !semver.satisfies(version, wanted.version === '*' ? '*' : wanted.version, { includePrerelease: true })) return undefined;
+    const meta = await env.meta(wanted.name, version);
+    if (!meta) return undefined;
+    if (wanted.objid && metaIdOf(meta) !== wanted.objid && metaIdOf(meta) !== `sha256:${wanted.objid}`) return undefined;
+    opts.log?.warn('the zone repo is out of reach; starting the installed version', { id: `${wanted.name}#${version}`, err: (e as Error).message });
+    const dir = env.dir(wanted.name, version);
+    return { dir, manifest: await readManifest(dir) };
+  }
+
   return {
     async ensureInstalled(pkgId: string, onProgress?: (p: PkgInstallProgress) => void): Promise<InstalledPkg> {
       const wanted = parsePkgId(pkgId);
       return byPkg.run(wanted.name, async () => {
         swept ??= sweepStalePartials();
         await swept;
-        const resolved = await client.resolve(pkgId);
+        let resolved: Awaited<ReturnType<typeof client.resolve>>;
+        try {
+          resolved = await client.resolve(pkgId);
+        } catch (e) {
+          const offline = await installedOffline(pkgId, e);
+          if (offline) return offline;
+          throw e;
+        }
         if (wanted.objid && resolved.meta_id !== wanted.objid && resolved.meta_id !== `sha256:${wanted.objid}`) {
           throw new KrpcError('INTEGRITY', `the repo resolved ${pkgId} to ${resolved.meta_id}, not the pinned object id`);
         }
