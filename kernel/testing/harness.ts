@@ -173,6 +173,9 @@ export async function powerCutTree(p: NodeProcess): Promise<void> {
   }
   const recorded = await listPidRecords(dataPaths(p.dataDir).run);
   for (const { record } of recorded) if (record && (await isOwnProcess(record))) frozen.add(record.pid);
+  // A power cut stops every process, also an app caught between its spawn and its pid record whose
+  // parent already let go of it (so it is neither in the tree nor recorded yet).
+  for (const { pid: app } of appProcessesOf(p.dataDir)) frozen.add(app);
   const exited = new Promise<void>((r) => { if (p.child.exitCode !== null || p.child.signalCode !== null) r(); else p.child.once('exit', () => r()); });
   for (const d of frozen) try { process.kill(d, 'SIGKILL'); } catch { /* gone */ }
   await exited;
