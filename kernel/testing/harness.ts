@@ -179,6 +179,17 @@ export async function powerCutTree(p: NodeProcess): Promise<void> {
   const exited = new Promise<void>((r) => { if (p.child.exitCode !== null || p.child.signalCode !== null) r(); else p.child.once('exit', () => r()); });
   for (const d of frozen) try { process.kill(d, 'SIGKILL'); } catch { /* gone */ }
   await exited;
+  // SIGKILL is delivered asynchronously: wait until each process is gone or a zombie.
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && [...frozen].some(isAliveNotZombie);) await new Promise((r) => setTimeout(r, 20));
+}
+
+function isAliveNotZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 /** Live (non-zombie) app processes started for data folder `dataDir`, found by the environment every app gets (Linux). */
