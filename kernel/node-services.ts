@@ -45,7 +45,7 @@ export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions
     host: n.host, port: o.port, log: n.log.child('gateway'), resolver: chainResolvers(o.bootstrap, derived),
     zoneHost: o.zoneHost, staticDir: o.staticDir, gatewaySecret: o.gatewaySecret,
     // zone and role let an owner's `buckyos activate` aimed at an activated device say what it already is.
-    local: { '/health': (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ ok: true, node: n.id.deviceName, zone: n.id.zoneDid, role: isOod(n.id) ? 'ood' : 'node' })); } },
+    staticRoutes: { '/health': { contentType: 'application/json', body: JSON.stringify({ ok: true, node: n.id.deviceName, zone: n.id.zoneDid, role: isOod(n.id) ? 'ood' : 'node' }) } },
   });
   await n.started.push(gateway);
   return gateway;

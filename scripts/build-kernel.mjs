@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 await build({
-  entryPoints: [`${root}/kernel/cli.ts`],
+  // The gateway's data plane runs in a worker thread that loads its own entry (kernel/gateway/service.ts).
+  entryPoints: [`${root}/kernel/cli.ts`, `${root}/kernel/gateway/data-plane-worker.ts`],
   outdir: `${root}/dist/kernel`,
   outExtension: { '.js': '.mjs' },
   // Each CLI verb is a dynamic import: split so `buckyos kv` does not load the whole kernel.

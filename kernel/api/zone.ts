@@ -240,6 +240,8 @@ export interface AppRoute {
   access_mode: 'public' | 'private';
   node_id: string;
   port: number;
+  /** ours: the owner exposed the app on the zone gateway (reachable from outside); absent = not exposed */
+  exposed?: boolean;
 }
 
 export interface ServiceAlias {

@@ -7,9 +7,13 @@ import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { startGateway } from './service.js';
 import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
-import { StaticResolver } from './resolver.js';
+import { StaticResolver, type GatewayResolver, type ResolverSnapshot } from './resolver.js';
 import { silentLogger } from '../lib/log.js';
-import { randomLoopback } from '../testing/harness.js';
+import { pollUntil, randomLoopback } from '../testing/harness.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const host = randomLoopback();
 
@@ -129,4 +133,79 @@ test('forwarding to another node\'s gateway keeps the original URL and is done o
   assert.equal(first.hop, '1');
   const looped = await fetch(`${base}/apps/remote/x`, { headers: { 'x-buckyos-hop': '1' } });
   assert.equal(looped.status, 502);
+});
+
+test('the data plane runs off the caller\'s event loop: a blocked main thread does not stop forwarding', async () => {
+  // The kernel's services share the main thread; the gateway's data plane has its own.
+  const pending = fetch(`${base}/apps/notes/blocked`);
+  const until = Date.now() + 300;
+  while (Date.now() < until) { /* the main thread is busy */ }
+  assert.equal((await json(await pending)).url, '/blocked');
+});
+
+test('weighted choice among primaries, failover to the next target and to backups when a connection cannot be opened', async () => {
+  const hits = { a: 0, b: 0, backup: 0 };
+  const a = await upstream((_q, r) => { hits.a++; r.end('a'); });
+  const b = await upstream((_q, r) => { hits.b++; r.end('b'); });
+  const backup = await upstream((_q, r) => { hits.backup++; r.end('backup'); });
+  const t = (port: number) => ({ host, port });
+  let table: ResolverSnapshot = {
+    services: { weighted: { primary: [{ target: t(a.port), weight: 3 }, { target: t(b.port), weight: 1 }], backup: [] } },
+    apps: {}, serviceHosts: {},
+  };
+  const listeners: Array<() => void> = [];
+  const routes: GatewayResolver = { service: () => undefined, app: () => undefined, snapshot: () => table, onChange: (l) => listeners.push(l) };
+  const g = await startGateway({ host, port: 0, log: silentLogger, resolver: routes });
+  try {
+    const url = `http://${host}:${g.port}/kapi/weighted`;
+    for (let i = 0; i < 40; i++) await (await fetch(url, { method: 'POST', body: '{}' })).text();
+    assert.equal(hits.a, 30, `3:1 weights: ${JSON.stringify(hits)}`);
+    assert.equal(hits.b, 10);
+    // Both primaries down (nothing listens on closedPort): the backup answers, the body arrives whole.
+    table = { ...table, services: { weighted: { primary: [{ target: t(closedPort), weight: 1 }, { target: { host, port: closedPort, url: 'rtcp://nowhere/:3180' }, weight: 1 }], backup: [{ target: t(backup.port), weight: 1 }] } } };
+    for (const l of listeners) l();
+    const answered = await pollUntil('the new routes', async () => {
+      const r = await fetch(url, { method: 'POST', body: 'x'.repeat(100_000) });
+      const text = await r.text();
+      return text === 'backup' ? text : undefined;
+    }, { timeoutMs: 10_000 });
+    assert.equal(answered, 'backup');
+    // Nothing connects at all: a structured 503.
+    table = { ...table, services: { weighted: { primary: [{ target: t(closedPort), weight: 1 }], backup: [] } } };
+    for (const l of listeners) l();
+    const down = await pollUntil('the dead route', async () => {
+      const r = await fetch(url, { method: 'POST', body: '{}' });
+      return r.status === 503 ? r : undefined;
+    }, { timeoutMs: 10_000 });
+    assert.match((await json(down)).error, /^UNAVAILABLE: service "weighted": the service is not running/);
+  } finally {
+    await g.stop();
+    await Promise.all([a.close(), b.close(), backup.close()]);
+  }
+});
+
+test('the dialer is pluggable: a dialer module gets every upstream connection (an rtcp route, say)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gw-dialer-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  const mod = join(dir, 'dialer.mjs');
+  // Maps rtcp://<device>/:<port> to the echo server and counts what it dialed (kept in globalThis for the check).
+  await writeFile(mod, `import net from 'node:net';
+export function createDialer(o) {
+  return (target, signal) => new Promise((resolve, reject) => {
+    if (!target.url?.startsWith('rtcp://')) return reject(new Error('only rtcp here'));
+    const s = net.connect({ host: o.host, port: o.port });
+    s.once('connect', () => resolve(s)); s.once('error', reject);
+    signal.addEventListener('abort', () => s.destroy());
+  });
+}`);
+  const table: ResolverSnapshot = { services: {}, apps: { tunneled: { primary: [{ target: { host: 'nas', port: 3180, viaGateway: true, node: 'nas', url: 'rtcp://nas/:3180' }, weight: 100 }], backup: [], appId: 'tunneled', access: 'private', exposed: false } }, serviceHosts: {} };
+  const routes: GatewayResolver = { service: () => undefined, app: () => undefined, snapshot: () => table, onChange: () => {} };
+  const g = await startGateway({ host, port: 0, log: silentLogger, resolver: routes, dialer: { module: pathToFileURL(mod).href, options: { host, port: echo.port } } });
+  try {
+    const body = await json(await fetch(`http://${host}:${g.port}/apps/tunneled/x?y=1`));
+    assert.equal(body.url, '/apps/tunneled/x?y=1', 'a remote gateway gets the original URL');
+    assert.equal(body.hop, '1');
+  } finally {
+    await g.stop();
+  }
 });

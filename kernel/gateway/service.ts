@@ -1,18 +1,33 @@
-// The node gateway (:3180): the zone's HTTP entry on this node. Routes /kapi/<service> to the
-// service's instance, apps by host name (<app>.<zone host>) or path (/apps/<app>/…), and serves the
-// control panel's static files. It authenticates nothing itself: every service checks tokens.
-import http from 'node:http';
+// The node gateway (:3180) and, where configured, the zone gateway (TLS, plus plain HTTP that
+// redirects to it): the zone's HTTP entry on this node. Split in two:
+//  - the control plane (here, on the kernel's event loop): follows the resolvers (bootstrap table,
+//    nodes/<self>/gateway_info) and the certificate provider, compiles a route table on every change
+//    and pushes it to the data plane;
+//  - the data plane (data-plane.ts), in its own worker thread by default: the listeners, routing and
+//    proxying with pooled keep-alive upstream connections, so app traffic and the kernel's services
+//    do not wait for each other.
+// It authenticates nothing itself but app page cookies on the zone gateway: every service checks tokens.
+import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
-import { servePanel } from '../lib/static-files.js';
 import type { Logger } from '../lib/log.js';
-import { proxyRequest } from './proxy.js';
-import { serviceKey, type GatewayResolver, type Upstream } from './resolver.js';
-import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
-import { KAPI, parseKapiPath } from '../api/krpc.js';
+import type { GatewayResolver } from './resolver.js';
+import { DataPlane, type DataPlaneConfig, type ListenerConfig } from './data-plane.js';
+import { dialTcp, type DialerModule, type DialUpstream } from './dial.js';
+import type { RouteTable } from './routes.js';
+import type { DataPlaneWorkerData, FromDataPlane, ToDataPlane } from './data-plane-worker.js';
+import type { CertificateProvider } from './tls/provider.js';
 
-/** Marks a request one gateway already forwarded, so two nodes with stale routes cannot loop it. */
-const HOP_HEADER = 'x-buckyos-hop';
+export interface ZoneGatewayOptions {
+  /** Address of the external listeners (default: the gateway's host). */
+  host?: string;
+  /** HTTPS port (443 where the OS allows; 0 = any free port). */
+  httpsPort: number;
+  /** Plain HTTP port that redirects to HTTPS (80 where the OS allows); omit for none. */
+  httpPort?: number;
+  /** Where the zone certificate comes from (tls/provider.ts): the zone CA by default, ACME or the owner's. */
+  certificates: CertificateProvider;
+}
 
 export interface GatewayOptions {
   host: string;
@@ -28,109 +43,111 @@ export interface GatewayOptions {
    * this node so it believes the X-Forwarded-For we set. Never sent to apps or to other nodes.
    */
   gatewaySecret?: string;
-  /** Extra routes answered by the gateway itself (e.g. /health). */
-  local?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>;
+  /** Fixed answers of the gateway itself (e.g. /health). */
+  staticRoutes?: Record<string, { contentType: string; body: string }>;
+  /** Data-plane threads: 1 (default) = its own worker thread; 0 = on the caller's event loop. */
+  workers?: 0 | 1;
+  /** How the data plane connects to upstreams (dial.ts); plain TCP by default. */
+  dialer?: DialerModule;
+  /** Only with `workers: 0`: a dial function on the caller's thread. */
+  dialUpstream?: DialUpstream;
+  /** The zone gateway's external listeners; none when absent. */
+  zone?: ZoneGatewayOptions;
 }
 
 export interface RunningGateway {
   port: number;
+  /** The zone gateway's HTTPS and HTTP ports, when it runs. */
+  zonePorts?: { https: number; http?: number };
   stop(): Promise<void>;
 }
 
-function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, err: KrpcError) {
-  const wantsJson = req.method === 'POST' || req.url?.startsWith(`${KAPI}/`) || /json/.test(req.headers.accept ?? '');
-  if (wantsJson) {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: err.toWire(), sys: [0] }));
-  } else {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><title>${status}</title><h1>${status === 404 ? 'Not found' : 'Service unavailable'}</h1><p>${escapeHtml(err.message)}</p>`);
-  }
+/**
+ * The data-plane thread: the bundle's gateway/data-plane-worker.mjs (dist/kernel), or, run from the
+ * TypeScript sources, the .ts entry beside this file loaded through tsx (a worker has its own loaders).
+ */
+function startWorker(workerData: DataPlaneWorkerData): Worker {
+  const here = import.meta.url;
+  const opts = { workerData, name: 'gateway-data-plane' };
+  if (!here.endsWith('.ts')) return new Worker(new URL('./gateway/data-plane-worker.mjs', here), opts);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./data-plane-worker.ts', here).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { ...opts, eval: true });
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function appFromHost(hostHeader: string | undefined, zoneHost: string | undefined): string | undefined {
-  if (!hostHeader || !zoneHost) return undefined;
-  const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
-  const zone = zoneHost.toLowerCase();
-  for (const sepChar of ['.', '-']) {
-    const suffix = sepChar + zone;
-    if (host.endsWith(suffix)) {
-      const name = host.slice(0, -suffix.length);
-      if (/^[a-z0-9_-]+$/.test(name)) return name;
-    }
-  }
-  return undefined;
+function compile(resolver: GatewayResolver, zoneHost: string | undefined, version: number): RouteTable {
+  const s = resolver.snapshot();
+  return { version, zoneHost: zoneHost ?? s.zoneHost, services: s.services, apps: s.apps, serviceHosts: s.serviceHosts };
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
-  const panelDir = opts.staticDir ? resolve(opts.staticDir) : undefined;
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    const path = url.split('?')[0];
-    const onError = (status: 502 | 503 | 504, reason: string) =>
-      sendError(req, res, status, new KrpcError(status === 504 ? 'TIMEOUT' : 'UNAVAILABLE', reason));
+  const workers = opts.workers ?? 1;
+  if (opts.dialUpstream && workers !== 0) throw new KrpcError('INVALID_PARAMS', 'a dialUpstream function needs workers: 0; give a dialer module for the worker thread');
+  const listeners: ListenerConfig[] = [{ kind: 'node', host: opts.host, port: opts.port }];
+  let certificates: CertificateProvider | undefined;
+  if (opts.zone) {
+    certificates = opts.zone.certificates;
+    const zoneHost = opts.zone.host ?? opts.host;
+    const cert = await certificates.current();
+    listeners.push({ kind: 'zone', host: zoneHost, port: opts.zone.httpsPort, tls: { key: cert.keyPem, cert: cert.certPem } });
+    if (opts.zone.httpPort !== undefined) listeners.push({ kind: 'redirect', host: zoneHost, port: opts.zone.httpPort, httpsPort: opts.zone.httpsPort });
+  }
+  const config: DataPlaneConfig = {
+    listeners, panelDir: opts.staticDir ? resolve(opts.staticDir) : undefined, gatewaySecret: opts.gatewaySecret,
+    staticRoutes: opts.staticRoutes, caCertPem: certificates?.trustAnchorPem?.(),
+  };
+  let version = 1;
+  const table = () => compile(opts.resolver, opts.zoneHost, version++);
 
-    const hop = req.headers[HOP_HEADER] !== undefined;
-    // Only this gateway may vouch for a client address.
-    delete req.headers[GATEWAY_SECRET_HEADER];
-    const forward = (up: Upstream, upstreamPath: string, what: string, vouch = false) => {
-      if (up.viaGateway && hop) return sendError(req, res, 502, new KrpcError('UNAVAILABLE', `${what} is not on this node either; the zone's routes disagree, try again shortly`));
-      if (up.viaGateway) req.headers[HOP_HEADER] = '1';
-      else if (vouch && opts.gatewaySecret) req.headers[GATEWAY_SECRET_HEADER] = opts.gatewaySecret;
-      proxyRequest(req, res, up, { path: up.viaGateway ? url : upstreamPath, onError: (s, r) => onError(s, `${what}: ${r}`) });
+  let push: (m: ToDataPlane) => void;
+  let ports: number[];
+  let stopPlane: () => Promise<void>;
+  if (workers === 0) {
+    const plane = new DataPlane(config, opts.dialUpstream ?? dialTcp);
+    plane.setRoutes(table());
+    ports = await plane.listen();
+    push = (m) => { if (m.type === 'routes') plane.setRoutes(m.table); else if (m.type === 'cert') plane.setCertificate(m.kind, m.tls); };
+    stopPlane = () => plane.close();
+  } else {
+    const data: DataPlaneWorkerData = { config, dialer: opts.dialer, table: table() };
+    const worker = startWorker(data);
+    const started = await new Promise<FromDataPlane>((res, rej) => {
+      worker.once('message', res);
+      worker.once('error', rej);
+      worker.once('exit', (code) => rej(new KrpcError('INTERNAL', `the gateway's data plane exited (${code}) while starting`)));
+    });
+    if (started.type !== 'listening') {
+      await worker.terminate();
+      const message = started.type === 'failed' ? started.message : 'did not start';
+      throw Object.assign(new KrpcError('UNAVAILABLE', `the gateway could not listen: ${message}`), { errno: started.type === 'failed' ? started.code : undefined });
+    }
+    ports = started.ports;
+    worker.on('error', (e) => opts.log.error('the gateway data plane failed', { error: String(e) }));
+    push = (m) => worker.postMessage(m);
+    stopPlane = async () => {
+      const stopped = new Promise<void>((r) => { worker.on('message', (m: FromDataPlane) => { if (m.type === 'stopped') r(); }); worker.once('exit', () => r()); });
+      worker.postMessage({ type: 'stop' } satisfies ToDataPlane);
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+      await worker.terminate();
     };
+  }
 
-    const local = opts.local?.[path];
-    if (local) return local(req, res);
-
-    const hostApp = appFromHost(req.headers.host, opts.zoneHost);
-    if (hostApp && !path.startsWith(`${KAPI}/`)) {
-      const up = opts.resolver.app(hostApp);
-      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${hostApp}" is installed in this zone`));
-      return forward(up, url, `app "${hostApp}"`);
-    }
-
-    const kapi = parseKapiPath(path);
-    if (kapi) {
-      const up = opts.resolver.service(kapi.service);
-      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no service "${kapi.service}" in this zone`));
-      return forward(up, url, `service "${kapi.service}"`, serviceKey(kapi.service) === 'verify-hub');
-    }
-
-    const appPath = /^\/apps\/([a-z0-9_-]+)(\/.*)?$/.exec(path);
-    if (appPath) {
-      if (!appPath[2]) { res.writeHead(308, { location: `/apps/${appPath[1]}/` }); return res.end(); }
-      const up = opts.resolver.app(appPath[1]);
-      if (!up) return sendError(req, res, 404, new KrpcError('NOT_FOUND', `no app "${appPath[1]}" is installed in this zone`));
-      const rest = url.slice(`/apps/${appPath[1]}`.length);
-      return forward(up, rest, `app "${appPath[1]}"`);
-    }
-
-    if (panelDir && (req.method === 'GET' || req.method === 'HEAD')) {
-      servePanel(panelDir, req, res).then((served) => {
-        if (!served) sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`));
-      }, () => sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`)));
-      return;
-    }
-    sendError(req, res, 404, new KrpcError('NOT_FOUND', `nothing at ${path}`));
+  // Route changes arrive in bursts (a scheduler pass, several setService calls): push once per tick.
+  let queued = false;
+  let stopped = false;
+  opts.resolver.onChange(() => {
+    if (queued || stopped) return;
+    queued = true;
+    queueMicrotask(() => { queued = false; if (!stopped) push({ type: 'routes', table: table() }); });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // streaming bodies (package uploads) may take long; idle sockets are still reaped
+  certificates?.onChange?.((cert) => { if (!stopped) push({ type: 'cert', kind: 'zone', tls: { key: cert.keyPem, cert: cert.certPem } }); });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as { port: number }).port;
-  opts.log.info('gateway listening', { host: opts.host, port });
+  const port = ports[0];
+  const zonePorts = opts.zone ? { https: ports[1], ...(opts.zone.httpPort !== undefined ? { http: ports[2] } : {}) } : undefined;
+  opts.log.info('gateway listening', { host: opts.host, port, workers, ...(zonePorts ? { zoneHttps: zonePorts.https, zoneHttp: zonePorts.http } : {}) });
   return {
     port,
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    zonePorts,
+    stop: async () => { stopped = true; await stopPlane(); },
   };
 }
