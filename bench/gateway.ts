@@ -124,7 +124,7 @@ try {
     const gw = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/lib/gateway-process.ts'), host, String(BACKEND), String(WORKERS)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(gw);
     const ourPort = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: gw.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
+      createInterface({ input: gw.stdout }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
       gw.once('exit', (c) => reject(new Error(`the gateway process exited (${c})`)));
     });
     await waitForPort(host, BACKEND);

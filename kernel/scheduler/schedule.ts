@@ -404,8 +404,9 @@ function gatewayTables(input: SchedulerInput, hostingBySpec: Map<string, string[
     };
     const node = hosts.find((n) => liveReport(n)) ?? hosts[0];
     const port = liveReport(node)?.ports.www;
-    const route: AppRoute = { app_id: spec.appId, access_mode: 'private', node_id: node, port: port ?? appPortHint(spec.appIndex) };
     const host = Object.hasOwn(appInfo, spec.appId) ? `${spec.appId}-${spec.owner}` : spec.appId;
+    const exposed = Object.hasOwn(input.gatewayExpose, host) ? input.gatewayExpose[host] : undefined;
+    const route: AppRoute = { app_id: spec.appId, access_mode: exposed ?? 'private', node_id: node, port: port ?? appPortHint(spec.appIndex), ...(exposed ? { exposed: true } : {}) };
     appInfo[host] = route;
   }
   for (const host of Object.keys(input.gatewayShortcuts).sort()) {
