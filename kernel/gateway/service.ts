@@ -98,6 +98,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   };
   let version = 1;
   const table = () => compile(opts.resolver, opts.zoneHost, version++);
+  // Changes that happen while the data plane starts (gateway_info read for the first time, say).
+  let changedWhileStarting = false;
+  opts.resolver.onChange(() => { changedWhileStarting = true; });
 
   let push: (m: ToDataPlane) => void;
   let ports: number[];
@@ -133,13 +136,22 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   }
 
   // Route changes arrive in bursts (a scheduler pass, several setService calls): push once per tick.
+  // Changes made while the data plane was starting are pushed as soon as it runs.
   let queued = false;
   let stopped = false;
+  let ready = false;
+  const flush = () => {
+    queued = false;
+    if (stopped || !ready) return;
+    push({ type: 'routes', table: table() });
+  };
   opts.resolver.onChange(() => {
     if (queued || stopped) return;
     queued = true;
-    queueMicrotask(() => { queued = false; if (!stopped) push({ type: 'routes', table: table() }); });
+    queueMicrotask(flush);
   });
+  ready = true;
+  if (changedWhileStarting) flush();
   certificates?.onChange?.((cert) => { if (!stopped) push({ type: 'cert', kind: 'zone', tls: { key: cert.keyPem, cert: cert.certPem } }); });
 
   const port = ports[0];
