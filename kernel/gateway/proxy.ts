@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { DialUpstream } from './dial.js';
 import { KrpcError } from '../lib/errors.js';
 import { targetKey, type UpstreamTarget, type WeightedTarget } from './routes.js';
+import { readResponse, type ConnectionPools } from './upstream.js';
 
 /** Request headers never forwarded (hop-by-hop, or ours to set). Transfer-encoding is kept: Node re-frames it. */
 const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'x-forwarded-for', 'x-forwarded-host']);
@@ -65,78 +66,120 @@ export interface ForwardOptions {
   onError(status: 502 | 503 | 504, reason: string): void;
 }
 
-/** The client's headers minus the dropped ones, as a flat list, plus X-Forwarded-For/-Host and `extra`. */
-function forwardedHeaders(req: http.IncomingMessage, extra: string[], drop: ReadonlySet<string>): string[] {
+interface RequestHead { lines: string; length: number; chunked: boolean }
+
+/** The client's headers minus the dropped ones, plus X-Forwarded-For/-Host and `extra`, as header lines. */
+function requestHead(req: http.IncomingMessage, extra: string[], drop: ReadonlySet<string>): RequestHead {
   const raw = req.rawHeaders;
-  const out: string[] = [];
+  let lines = '';
   let host = '';
+  let length = 0;
+  let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const lower = name.toLowerCase();
     if (lower === 'host') host = raw[i + 1];
+    else if (lower === 'content-length') length = Number(raw[i + 1]);
+    else if (lower === 'transfer-encoding') { chunked = true; continue; }
     if (DROP_REQUEST.has(lower) || drop.has(lower)) continue;
-    out.push(name, raw[i + 1]);
+    lines += `${name}: ${raw[i + 1]}\r\n`;
   }
   // Overwritten, never appended to: what a client says it forwards for is not ours to pass on.
-  out.push('x-forwarded-for', req.socket.remoteAddress ?? '', 'x-forwarded-host', host);
-  for (let i = 0; i < extra.length; i++) out.push(extra[i]);
-  return out;
+  lines += `x-forwarded-for: ${req.socket.remoteAddress ?? ''}\r\nx-forwarded-host: ${host}\r\n`;
+  if (chunked) lines += 'transfer-encoding: chunked\r\n';
+  for (let i = 0; i < extra.length; i += 2) lines += `${extra[i]}: ${extra[i + 1]}\r\n`;
+  return { lines, length: chunked ? 0 : length, chunked };
 }
 
+const keyOf = (t: UpstreamTarget & { key?: string }) => (t.key ??= targetKey(t));
+const ZERO_CHUNK = '0\r\n\r\n';
+
 export function forward(
-  req: http.IncomingMessage, res: http.ServerResponse, order: WeightedTarget[], pools: UpstreamPools,
+  req: http.IncomingMessage, res: http.ServerResponse, order: WeightedTarget[], pools: ConnectionPools,
   drop: ReadonlySet<string>, opts: ForwardOptions,
 ): void {
-  const headers = forwardedHeaders(req, opts.extra, drop);
+  const head = requestHead(req, opts.extra, drop);
+  const method = req.method ?? 'GET';
+  const text = `${method} ${opts.path} HTTP/1.1\r\n${head.lines}\r\n`;
+  const hasBody = head.chunked || head.length > 0;
   let settled = false;
+  let bodyTouched = false;
   let attempt = 0;
+  let current: Duplex | undefined;
+  let stopReading: (() => void) | undefined;
+  const tries = Math.min(MAX_TRIES, order.length);
   const fail = (status: 502 | 503 | 504, reason: string) => {
     if (settled) return;
     settled = true;
     if (res.headersSent) res.destroy();
     else opts.onError(status, reason);
   };
-  const tries = Math.min(MAX_TRIES, order.length);
+  const failWith = (e: NodeJS.ErrnoException) => {
+    if (e instanceof KrpcError) fail(502, e.message);
+    else if (e.code === 'ECONNREFUSED') fail(503, 'the service is not running');
+    else if (e.code === 'ETIMEDOUT' || e.name === 'AbortError') fail(504, 'the service could not be reached in time');
+    else fail(502, 'the service connection failed');
+  };
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    settled = true;
+    stopReading?.();
+    current?.destroy();
+  });
 
-  const tryTarget = () => {
+  const sendBody = (s: Duplex, done: () => void) => {
+    bodyTouched = true;
+    const onData = (c: Buffer) => {
+      const ok = head.chunked ? (s.write(`${c.length.toString(16)}\r\n`), s.write(c), s.write('\r\n')) : s.write(c);
+      if (!ok) { req.pause(); s.once('drain', () => req.resume()); }
+    };
+    req.on('data', onData);
+    req.once('end', () => { req.off('data', onData); if (head.chunked) s.write(ZERO_CHUNK); done(); });
+  };
+
+  const tryTarget = (): void => {
     const target = order[attempt].target;
-    let connected = false;
-    const up = http.request({ method: req.method, path: opts.path, headers: headers as unknown as http.OutgoingHttpHeaders, agent: pools.agentFor(target), setHost: false });
-    const timer = setTimeout(() => { fail(504, 'the service did not answer in time'); up.destroy(); }, opts.headersTimeoutMs);
-    current = up;
-    up.once('socket', () => {
-      // A pooled socket is already connected; a new one is handed over by the dialer once connected.
-      connected = true;
-      req.pipe(up);
-    });
-    up.once('response', (upRes) => {
-      clearTimeout(timer);
-      if (settled) { upRes.resume(); return; }
-      settled = true;
-      const raw = upRes.rawHeaders;
-      const out: string[] = [];
-      for (let i = 0; i < raw.length; i += 2) if (!DROP_RESPONSE.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
-      res.writeHead(upRes.statusCode ?? 502, out);
-      upRes.pipe(res);
-      upRes.once('error', () => res.destroy());
-    });
-    up.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+    const key = keyOf(target);
+    pools.acquire(target, key).then(({ conn, reused }) => {
+      if (settled) { pools.release(key, conn); return; }
+      const s = conn.stream;
+      current = s;
+      let reqDone = !hasBody;
+      s.write(text);
+      if (hasBody) sendBody(s, () => { reqDone = true; });
+      const timer = setTimeout(() => { fail(504, 'the service did not answer in time'); s.destroy(); }, opts.headersTimeoutMs);
+      stopReading = readResponse(s, method === 'HEAD', {
+        onHead: (h) => {
+          clearTimeout(timer);
+          if (settled) return;
+          settled = true;
+          const out: string[] = [];
+          const raw = h.headers;
+          for (let i = 0; i < raw.length; i += 2) {
+            const lower = raw[i].toLowerCase();
+            if (!DROP_RESPONSE.has(lower) && lower !== 'transfer-encoding') out.push(raw[i], raw[i + 1]);
+          }
+          res.writeHead(h.status, out);
+        },
+        onData: (c) => { if (!res.write(c)) { s.pause(); res.once('drain', () => s.resume()); } },
+        onEnd: () => { res.end(); },
+        onError: (e, beforeHead) => {
+          clearTimeout(timer);
+          if (!beforeHead) { res.destroy(); return; }
+          // A pooled connection the service had closed meanwhile: nothing reached it, ask again.
+          if (reused && !bodyTouched && !settled) { tryTarget(); return; }
+          failWith(e);
+        },
+      }, (reusable) => {
+        if (reusable && reqDone && !s.destroyed) pools.release(key, conn);
+        else s.destroy();
+      });
+    }, (e: NodeJS.ErrnoException) => {
       if (settled) return;
       // Nothing was sent on a connection that never opened: the next target may take the request.
-      if (!connected && attempt + 1 < tries) {
-        attempt++;
-        tryTarget();
-        return;
-      }
-      if (e instanceof KrpcError) fail(502, e.message);
-      else if (e.code === 'ECONNREFUSED') fail(503, 'the service is not running');
-      else if (e.code === 'ETIMEDOUT') fail(504, 'the service could not be reached in time');
-      else fail(502, 'the service connection failed');
+      if (attempt + 1 < tries) { attempt++; tryTarget(); return; }
+      failWith(e);
     });
   };
-  let current: http.ClientRequest | undefined;
-  res.once('close', () => { if (!res.writableFinished) current?.destroy(); });
-  req.once('aborted', () => { settled = true; });
   tryTarget();
 }
