@@ -225,15 +225,6 @@ function parseShortcuts(text: string): Record<string, string> {
   return out;
 }
 
-/** ours: `expose: {<app host key>: "public" | "private"}` — the apps the owner exposed on the zone gateway. */
-function parseExpose(text: string): Record<string, 'public' | 'private'> {
-  const s = parseObject(text);
-  const out: Record<string, 'public' | 'private'> = {};
-  if (!isPlainObject(s.expose)) return out;
-  for (const [host, mode] of Object.entries(s.expose)) if (isSafeName(host) && (mode === 'public' || mode === 'private')) out[host] = mode;
-  return out;
-}
-
 type KeyFamily = 'device-info' | 'user-settings' | 'app-spec' | 'kernel-spec' | 'service-info' | 'report' | 'node-config' | 'gateway-info';
 
 function familyOf(seg: string[]): KeyFamily | undefined {
@@ -256,7 +247,7 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
   const table = <T>() => Object.create(null) as Record<string, T>;
   const input: SchedulerInput = {
     zone: { host: '', oods: [] },
-    nodes: table(), users: table(), specs: table(), reports: table(), nodeConfigs: table(), gatewayShortcuts: table(), gatewayExpose: table(),
+    nodes: table(), users: table(), specs: table(), reports: table(), nodeConfigs: table(), gatewayShortcuts: table(),
     current: table(), currentNodeConfigs: table(), skipped: [],
     goneAfterS: opts.goneAfterS ?? DEFAULT_GONE_AFTER_S,
     ...(opts.listeningSince !== undefined ? { listeningSince: opts.listeningSince } : {}),
@@ -281,7 +272,6 @@ export function buildSchedulerInput(dump: Record<string, string>, opts: BuildInp
       }
       if (key === GATEWAY_SETTINGS_KEY) {
         input.gatewayShortcuts = parseShortcuts(text);
-        input.gatewayExpose = parseExpose(text);
         continue;
       }
       const family = familyOf(seg);

@@ -391,6 +391,17 @@ function noteEntryUpdates(current: NodeConfig, next: NodeConfig, node: string, a
   }
 }
 
+/**
+ * How the owner exposed an app on the zone gateway, from its spec like upstream's kernel specs:
+ * `spec_config.expose_config.www` present → reachable from outside, `allow_guest: true` → public
+ * (anyone), otherwise private (a session for the app). No `www` entry → not reachable from outside.
+ */
+function exposureOf(raw: { spec_config?: { expose_config?: Record<string, unknown> } }): 'public' | 'private' | undefined {
+  const www = raw.spec_config?.expose_config?.www;
+  if (www === null || typeof www !== 'object' || Array.isArray(www)) return undefined;
+  return (www as { allow_guest?: unknown }).allow_guest === true ? 'public' : 'private';
+}
+
 function gatewayTables(input: SchedulerInput, hostingBySpec: Map<string, string[]>, infos: Map<string, ServiceInfo>, now: number): GatewayTables {
   const appInfo: Record<string, AppRoute | ServiceAlias> = {};
   for (const id of [...hostingBySpec.keys()].sort()) {
@@ -405,7 +416,7 @@ function gatewayTables(input: SchedulerInput, hostingBySpec: Map<string, string[
     const node = hosts.find((n) => liveReport(n)) ?? hosts[0];
     const port = liveReport(node)?.ports.www;
     const host = Object.hasOwn(appInfo, spec.appId) ? `${spec.appId}-${spec.owner}` : spec.appId;
-    const exposed = Object.hasOwn(input.gatewayExpose, host) ? input.gatewayExpose[host] : undefined;
+    const exposed = exposureOf(spec.raw);
     const route: AppRoute = { app_id: spec.appId, access_mode: exposed ?? 'private', node_id: node, port: port ?? appPortHint(spec.appIndex), ...(exposed ? { exposed: true } : {}) };
     appInfo[host] = route;
   }

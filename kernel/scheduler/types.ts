@@ -99,8 +99,6 @@ export interface SchedulerInput {
   nodeConfigs: Record<string, NodeConfig>;
   /** `services/gateway/settings` shortcuts: host key → service id */
   gatewayShortcuts: Record<string, string>;
-  /** ours: app host key → how the owner exposed it on the zone gateway (services/gateway/settings `expose`) */
-  gatewayExpose: Record<string, 'public' | 'private'>;
   /** Current raw values of the RBAC policy, services/<s>/info and nodes/<n>/gateway_info, for the changed-only diff. */
   current: Record<string, string>;
   /** The stored node configs exactly as parsed (before any cleaning), for a cheap deep comparison. */
