@@ -9,6 +9,7 @@ import type { SystemConfigClient } from './system-config/client.js';
 import { startGateway, type RunningGateway } from './gateway/service.js';
 import { chainResolvers, type StaticResolver } from './gateway/resolver.js';
 import { GatewayInfoResolver } from './gateway/gateway-info-resolver.js';
+import { portProblem } from './lib/port-check.js';
 import { startNodeDaemon, type KernelRunItem, type NodeDaemon } from './node-daemon/daemon.js';
 import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source.js';
 import { openPkgEnv } from './pkg/env.js';
@@ -36,6 +37,30 @@ export interface DeviceGatewayOptions {
   staticDir?: string;
   /** Where verify-hub runs on this node: the secret that lets it believe our X-Forwarded-For. */
   gatewaySecret?: string;
+  /** The zone gateway (TLS for the outside); off when absent. A port that cannot be bound turns it (or its HTTP redirect) off with a warning. */
+  zone?: { httpsPort: number; httpPort?: number };
+}
+
+/** The zone gateway's listeners and certificate, or undefined (with a warning) when its HTTPS port cannot be bound. */
+async function zoneGatewayFor(n: BootingNode, o: DeviceGatewayOptions) {
+  if (!o.zone || !o.zoneHost) return undefined;
+  const log = n.log.child('gateway');
+  const https = await portProblem(n.host, o.zone.httpsPort);
+  if (https) {
+    log.warn('the zone gateway is off: its HTTPS port cannot be bound; choose another with --zone-https-port', { host: n.host, port: o.zone.httpsPort, problem: https });
+    return undefined;
+  }
+  let httpPort = o.zone.httpPort;
+  const http = httpPort === undefined ? undefined : await portProblem(n.host, httpPort);
+  if (http) {
+    log.warn('the zone gateway has no HTTP redirect: its port cannot be bound; choose another with --zone-http-port', { host: n.host, port: httpPort, problem: http });
+    httpPort = undefined;
+  }
+  // Loaded only when the zone gateway runs (the X.509 library is not needed otherwise).
+  const { ZoneCaProvider } = await import('./gateway/tls/zone-ca.js');
+  const certificates = new ZoneCaProvider({ etcDir: n.paths.etc, zoneHost: o.zoneHost });
+  await n.started.push({ stop: () => certificates.stop() });
+  return { httpsPort: o.zone.httpsPort, httpPort, certificates };
 }
 
 export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions): Promise<RunningGateway> {
@@ -43,7 +68,7 @@ export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions
   await n.started.push(derived);
   const gateway = await startGateway({
     host: n.host, port: o.port, log: n.log.child('gateway'), resolver: chainResolvers(o.bootstrap, derived),
-    zoneHost: o.zoneHost, staticDir: o.staticDir, gatewaySecret: o.gatewaySecret,
+    zoneHost: o.zoneHost, staticDir: o.staticDir, gatewaySecret: o.gatewaySecret, zone: await zoneGatewayFor(n, o),
     // zone and role let an owner's `buckyos activate` aimed at an activated device say what it already is.
     staticRoutes: { '/health': { contentType: 'application/json', body: JSON.stringify({ ok: true, node: n.id.deviceName, zone: n.id.zoneDid, role: isOod(n.id) ? 'ood' : 'node' }) } },
   });

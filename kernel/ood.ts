@@ -10,7 +10,7 @@
 import { BOOT_CONFIG_KEY, SCHEDULER_HISTORY_PREFIX, passwordKey } from './api/keys.js';
 import { dataPaths, secureDataFolder, type DataPaths } from './lib/paths.js';
 import { writeFileAtomic } from './lib/fs-atomic.js';
-import { DEFAULT_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
+import { DEFAULT_PORTS, DEFAULT_ZONE_GATEWAY_PORTS, internalHostFor, type PortMap } from './lib/ports.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { isActivated } from './lib/identity/files.js';
 import { generateEd25519 } from './lib/identity/keys.js';
@@ -51,6 +51,8 @@ export interface OodOptions {
   localPkgsDir?: string;
   /** Built control panel to serve at the gateway root. */
   staticDir?: string;
+  /** The zone gateway's ports (default 443 and 80; `false` = no zone gateway, httpPort `undefined` = no redirect). */
+  zoneGateway?: { httpsPort: number; httpPort?: number } | false;
   /** Timing knobs; unset ones come from the environment (node-tuning.ts), then the defaults. */
   tuning?: NodeTuning;
   /** LAN discovery of unjoined devices (UDP 2980); false turns it off. */
@@ -161,7 +163,8 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   bootstrap.setService('system-config', { host: internalHost, port: systemConfig.port });
   bootstrap.setService('verify-hub', { host: internalHost, port: verifyHub.port });
   bootstrap.setService('repo-service', { host: internalHost, port: repo.port });
-  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir, gatewaySecret });
+  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir, gatewaySecret,
+    zone: opts.zoneGateway === false ? undefined : opts.zoneGateway ?? { httpsPort: DEFAULT_ZONE_GATEWAY_PORTS.https, httpPort: DEFAULT_ZONE_GATEWAY_PORTS.http } });
   await startDeviceRtcp(node, { port: ports.rtcp, gatewayPort: gateway.port, relay: true });
 
   const schedulerKv = kvFor('scheduler');

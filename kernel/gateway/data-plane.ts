@@ -19,6 +19,7 @@ import { servePanel } from '../lib/static-files.js';
 import { GATEWAY_SECRET_HEADER } from '../lib/gateway-secret.js';
 import { KAPI, parseKapiPath } from '../api/krpc.js';
 import { forward, UpstreamPools } from './proxy.js';
+import { ConnectionPools } from './upstream.js';
 import type { DialUpstream } from './dial.js';
 import { hasTargets, targetKey, WeightedPicker, type AppEntry, type RouteTable, type TargetSet, type WeightedTarget } from './routes.js';
 import { serviceKey } from './resolver.js';
@@ -113,6 +114,7 @@ export class DataPlane {
   private services = new Map<string, CompiledTargets>();
   private apps = new Map<string, CompiledTargets & { entry: AppEntry }>();
   private readonly pools: UpstreamPools;
+  private readonly conns: ConnectionPools;
   private readonly servers: Array<{ server: http.Server; config: ListenerConfig }> = [];
   private readonly sessions: SessionChecker;
   private readonly secretExtra: string[];
@@ -120,6 +122,7 @@ export class DataPlane {
 
   constructor(private readonly config: DataPlaneConfig, dial: DialUpstream) {
     this.pools = new UpstreamPools(dial);
+    this.conns = new ConnectionPools(dial);
     this.secretExtra = config.gatewaySecret ? [GATEWAY_SECRET_HEADER, config.gatewaySecret] : [];
     this.headersTimeoutMs = config.headersTimeoutMs ?? 30_000;
     this.sessions = new SessionChecker(() => this.services.get('verify-hub')?.set, this.pools);
@@ -140,6 +143,7 @@ export class DataPlane {
     this.services = services;
     this.apps = apps;
     this.pools.retain(keys);
+    this.conns.retain(keys);
   }
 
   setCertificate(kind: ListenerKind, tls: { key: string; cert: string }) {
@@ -175,6 +179,7 @@ export class DataPlane {
   async close(): Promise<void> {
     await Promise.all(this.servers.map(({ server }) => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); })));
     this.pools.destroy();
+    this.conns.destroy();
   }
 
   private order(c: CompiledTargets): WeightedTarget[] {
@@ -188,7 +193,7 @@ export class DataPlane {
     const viaGateway = order[0].target.viaGateway;
     if (viaGateway && hop) return sendError(req, res, 502, new KrpcError('UNAVAILABLE', `${what} is not on this node either; the zone's routes disagree, try again shortly`));
     const extra = viaGateway ? [HOP_HEADER, '1'] : vouch ? this.secretExtra : [];
-    forward(req, res, order, this.pools, viaGateway ? DROP_OURS : DROP_SECRET, {
+    forward(req, res, order, this.conns, viaGateway ? DROP_OURS : DROP_SECRET, {
       path: viaGateway ? (req.url ?? '/') : path, extra, headersTimeoutMs: this.headersTimeoutMs,
       onError: (status, reason) => sendError(req, res, status, new KrpcError(status === 504 ? 'TIMEOUT' : 'UNAVAILABLE', `${what}: ${reason}`)),
     });

@@ -85,9 +85,30 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (opts.dialUpstream && workers !== 0) throw new KrpcError('INVALID_PARAMS', 'a dialUpstream function needs workers: 0; give a dialer module for the worker thread');
   const listeners: ListenerConfig[] = [{ kind: 'node', host: opts.host, port: opts.port }];
   let certificates: CertificateProvider | undefined;
+  let version = 1;
+  const table = () => compile(opts.resolver, opts.zoneHost, version++);
+  // Changes that happen while the data plane starts (gateway_info read for the first time, say).
+  let changedWhileStarting = false;
+  opts.resolver.onChange(() => { changedWhileStarting = true; });
+  let names = '';
+  /**
+   * The exposed apps' names for the certificate, when they changed: `*.<zone>` covers them except under
+   * a one-label zone name. `<app>-<zone>` is routed but outside the zone CA's name constraint: that form
+   * needs a certificate from ACME or the owner.
+   */
+  const certNames = async (t: RouteTable) => {
+    const zone = t.zoneHost;
+    if (!certificates?.setExtraNames || !zone) return;
+    const list = Object.entries(t.apps).filter(([, a]) => a.exposed).map(([k]) => `${k}.${zone}`).sort();
+    if (list.join(' ') === names) return;
+    names = list.join(' ');
+    await certificates.setExtraNames(list);
+  };
+  const first = table();
   if (opts.zone) {
     certificates = opts.zone.certificates;
     const zoneHost = opts.zone.host ?? opts.host;
+    await certNames(first);
     const cert = await certificates.current();
     listeners.push({ kind: 'zone', host: zoneHost, port: opts.zone.httpsPort, tls: { key: cert.keyPem, cert: cert.certPem } });
     if (opts.zone.httpPort !== undefined) listeners.push({ kind: 'redirect', host: zoneHost, port: opts.zone.httpPort, httpsPort: opts.zone.httpsPort });
@@ -96,23 +117,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     listeners, panelDir: opts.staticDir ? resolve(opts.staticDir) : undefined, gatewaySecret: opts.gatewaySecret,
     staticRoutes: opts.staticRoutes, caCertPem: certificates?.trustAnchorPem?.(),
   };
-  let version = 1;
-  const table = () => compile(opts.resolver, opts.zoneHost, version++);
-  // Changes that happen while the data plane starts (gateway_info read for the first time, say).
-  let changedWhileStarting = false;
-  opts.resolver.onChange(() => { changedWhileStarting = true; });
 
   let push: (m: ToDataPlane) => void;
   let ports: number[];
   let stopPlane: () => Promise<void>;
   if (workers === 0) {
     const plane = new DataPlane(config, opts.dialUpstream ?? dialTcp);
-    plane.setRoutes(table());
+    plane.setRoutes(first);
     ports = await plane.listen();
     push = (m) => { if (m.type === 'routes') plane.setRoutes(m.table); else if (m.type === 'cert') plane.setCertificate(m.kind, m.tls); };
     stopPlane = () => plane.close();
   } else {
-    const data: DataPlaneWorkerData = { config, dialer: opts.dialer, table: table() };
+    const data: DataPlaneWorkerData = { config, dialer: opts.dialer, table: first };
     const worker = startWorker(data);
     const started = await new Promise<FromDataPlane>((res, rej) => {
       worker.once('message', res);
@@ -136,21 +152,20 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   }
 
   // Route changes arrive in bursts (a scheduler pass, several setService calls): push once per tick.
-  // Changes made while the data plane was starting are pushed as soon as it runs.
   let queued = false;
   let stopped = false;
-  let ready = false;
   const flush = () => {
     queued = false;
-    if (stopped || !ready) return;
-    push({ type: 'routes', table: table() });
+    if (stopped) return;
+    const t = table();
+    push({ type: 'routes', table: t });
+    certNames(t).catch((e: unknown) => opts.log.warn('the zone certificate could not be reissued for the exposed apps', { error: String(e) }));
   };
   opts.resolver.onChange(() => {
     if (queued || stopped) return;
     queued = true;
     queueMicrotask(flush);
   });
-  ready = true;
   if (changedWhileStarting) flush();
   certificates?.onChange?.((cert) => { if (!stopped) push({ type: 'cert', kind: 'zone', tls: { key: cert.keyPem, cert: cert.certPem } }); });
 

@@ -13,7 +13,7 @@ const WORDS = {
     lang: 'en',
     title: 'Trust your home cloud',
     intro: (zone: string) => `Your home cloud “${zone}” made its own certificate when it was set up. Your browser does not know it yet, so it warns you. Tell this device to trust it once, and the warnings go away for every app of your home cloud.`,
-    check: 'Before you trust it, check that this code is the same one your main server shows (in the control panel under Settings, or with “buckyos ca” on the main server). If it differs, stop: someone else is answering in its place.',
+    check: 'Before you trust it, check that this code is the same one your main server shows when it starts (the “zone CA fingerprint” line). If it differs, stop: someone else is answering in its place.',
     download: 'Download the certificate',
     steps: [
       ['Windows', 'Open the downloaded file, choose “Install Certificate”, “Current User”, then “Trusted Root Certification Authorities”.'],
@@ -27,7 +27,7 @@ const WORDS = {
     lang: 'zh',
     title: '信任你的家庭云',
     intro: (zone: string) => `你的家庭云“${zone}”在设置时生成了自己的证书。浏览器还不认识它，所以会提示不安全。在这台设备上信任它一次，家庭云里的所有应用就不会再提示。`,
-    check: '信任之前，请先核对下面这串代码与主服务器上显示的是否一致（在控制面板的“设置”里，或在主服务器上运行“buckyos ca”）。如果不一致，请停止：有别人在冒充它。',
+    check: '信任之前，请先核对下面这串代码与主服务器启动时显示的是否一致（“zone CA fingerprint”那一行）。如果不一致，请停止：有别人在冒充它。',
     download: '下载证书',
     steps: [
       ['Windows', '打开下载的文件，选择“安装证书”、“当前用户”，再选“受信任的根证书颁发机构”。'],

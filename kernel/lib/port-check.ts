@@ -28,6 +28,13 @@ function tryListen(host: string, port: number): Promise<NodeJS.ErrnoException | 
   });
 }
 
+/** Why `port` cannot be bound on `host` now (an error code such as EACCES or EADDRINUSE), or undefined when it can. */
+export async function portProblem(host: string, port: number): Promise<string | undefined> {
+  if (port === 0) return undefined;
+  const err = await tryListen(host, port);
+  return err ? (err.code ?? err.message) : undefined;
+}
+
 /** The ports of `needs` that cannot be bound now, each with its holder when it can be named. */
 export async function busyPorts(needs: PortNeed[]): Promise<BusyPort[]> {
   const busy: BusyPort[] = [];

@@ -13,6 +13,9 @@ export const DEFAULT_PORTS = {
   /** First app port hint: 10000 + 16·app_index (spec 20 §8). */
   appBase: 10000,
 } as const;
+/** The zone gateway's external ports (spec 50 §1), where the OS allows binding them. */
+export const DEFAULT_ZONE_GATEWAY_PORTS = { https: 443, http: 80 } as const;
+
 export type PortMap = { -readonly [K in keyof typeof DEFAULT_PORTS]: number };
 
 export const appPortHint = (appIndex: number) => DEFAULT_PORTS.appBase + 16 * appIndex;

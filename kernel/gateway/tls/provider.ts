@@ -14,5 +14,11 @@ export interface CertificateProvider {
   onChange?(listener: (cert: ZoneCertificate) => void): void;
   /** The CA certificate a browser must trust, when it is not a public one (the zone CA); shown on the trust page. */
   trustAnchorPem?(): string | undefined;
+  /**
+   * Names beyond the zone's own that the certificate should cover: the zone gateway passes `<app>.<zone>`
+   * of every exposed app on each route change (a wildcard covers nothing under a one-label zone name).
+   * A provider that cannot issue at will ignores it.
+   */
+  setExtraNames?(names: string[]): Promise<void>;
   stop?(): Promise<void>;
 }
