@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import { dataPaths } from '../lib/paths.js';
 import { DEFAULT_ZONE_GATEWAY_PORTS } from '../lib/ports.js';
-import { CA_PATH, TRUST_PATH, caFingerprint } from '../gateway/trust-page.js';
+import { TRUST_PATH, caFingerprint } from '../gateway/trust-page.js';
 
 function portOption(value: unknown, name: string, dflt: number): number | undefined {
   if (value === undefined) return dflt;
@@ -31,10 +31,10 @@ async function zoneGatewayLines(dataDir: string, zone: string | undefined, https
   } catch {
     return '';
   }
-  const https = `https://${zone}${httpsPort === 443 ? '' : `:${httpsPort}`}/`;
-  const http = httpPort === undefined ? undefined : `http://${zone}${httpPort === 80 ? '' : `:${httpPort}`}`;
-  return `Zone gateway (apps you expose, from outside): ${https}\n` +
-    (http ? `  how to trust its certificate: ${http}${TRUST_PATH} (CA: ${http}${CA_PATH})\n` : '') +
+  // Names, not URLs: the zone's names resolve only where the owner's DNS (or hosts file) says so.
+  const https = httpsPort === 443 ? `port 443` : `port ${httpsPort}`;
+  return `Zone gateway (apps you expose, from outside): HTTPS on ${https} for ${zone} and <app>.${zone}\n` +
+    (httpPort === undefined ? '' : `  how to trust its certificate: open ${zone}${httpPort === 80 ? '' : `:${httpPort}`}${TRUST_PATH} over plain HTTP\n`) +
     `  zone CA fingerprint (SHA-256): ${caFingerprint(ca)}\n`;
 }
 
