@@ -8,12 +8,14 @@
 //    do not wait for each other.
 // It authenticates nothing itself but app page cookies on the zone gateway: every service checks tokens.
 import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { GatewayResolver } from './resolver.js';
 import { DataPlane, type DataPlaneConfig, type ListenerConfig } from './data-plane.js';
-import { dialTcp, type DialerModule, type DialUpstream } from './dial.js';
+import { dialTcp, loadDialer, type DialerModule, type DialUpstream } from './dial.js';
 import type { RouteTable } from './routes.js';
 import type { DataPlaneWorkerData, FromDataPlane, ToDataPlane } from './data-plane-worker.js';
 import type { CertificateProvider } from './tls/provider.js';
@@ -66,13 +68,21 @@ export interface RunningGateway {
  * The data-plane thread: the bundle's gateway/data-plane-worker.mjs (dist/kernel), or, run from the
  * TypeScript sources, the .ts entry beside this file loaded through tsx (a worker has its own loaders).
  */
-function startWorker(workerData: DataPlaneWorkerData): Worker {
+function startWorker(workerData: DataPlaneWorkerData): Worker | undefined {
   const here = import.meta.url;
   const opts = { workerData, name: 'gateway-data-plane' };
-  if (!here.endsWith('.ts')) return new Worker(new URL('./gateway/data-plane-worker.mjs', here), opts);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./data-plane-worker.ts', here).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { ...opts, eval: true });
+  if (here.endsWith('.ts')) {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./data-plane-worker.ts', here).href;
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { ...opts, eval: true });
+  }
+  // The kernel bundle (dist/kernel) has the entry under gateway/; another bundle (dist/electron) may
+  // carry its own copy there, or find the kernel bundle's beside it.
+  for (const rel of ['./gateway/data-plane-worker.mjs', '../kernel/gateway/data-plane-worker.mjs']) {
+    const url = new URL(rel, here);
+    if (existsSync(fileURLToPath(url))) return new Worker(url, opts);
+  }
+  return undefined;
 }
 
 function compile(resolver: GatewayResolver, zoneHost: string | undefined, version: number): RouteTable {
@@ -81,7 +91,7 @@ function compile(resolver: GatewayResolver, zoneHost: string | undefined, versio
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
-  const workers = opts.workers ?? 1;
+  let workers = opts.workers ?? 1;
   if (opts.dialUpstream && workers !== 0) throw new KrpcError('INVALID_PARAMS', 'a dialUpstream function needs workers: 0; give a dialer module for the worker thread');
   const listeners: ListenerConfig[] = [{ kind: 'node', host: opts.host, port: opts.port }];
   let certificates: CertificateProvider | undefined;
@@ -121,15 +131,21 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let push: (m: ToDataPlane) => void;
   let ports: number[];
   let stopPlane: () => Promise<void>;
-  if (workers === 0) {
-    const plane = new DataPlane(config, opts.dialUpstream ?? dialTcp);
+  let worker: Worker | undefined;
+  if (workers === 1) {
+    worker = startWorker({ config, dialer: opts.dialer, table: first });
+    if (!worker) {
+      opts.log.warn('the gateway data plane runs on the main thread: this bundle has no data-plane-worker.mjs');
+      workers = 0;
+    }
+  }
+  if (workers === 0 || !worker) {
+    const plane = new DataPlane(config, opts.dialUpstream ?? (opts.dialer ? await loadDialer(opts.dialer) : dialTcp));
     plane.setRoutes(first);
     ports = await plane.listen();
     push = (m) => { if (m.type === 'routes') plane.setRoutes(m.table); else if (m.type === 'cert') plane.setCertificate(m.kind, m.tls); };
     stopPlane = () => plane.close();
   } else {
-    const data: DataPlaneWorkerData = { config, dialer: opts.dialer, table: first };
-    const worker = startWorker(data);
     const started = await new Promise<FromDataPlane>((res, rej) => {
       worker.once('message', res);
       worker.once('error', rej);
