@@ -450,6 +450,14 @@ test('repo upload and chunk routes refuse bad names, archives that climb out, ba
     assert.doesNotMatch(r.text, /root:/);
     assertRefusal(`chunk batch with ${what}`, r, { leakPaths, codes });
   }
+  // An oversized batch sent chunked (no length to refuse it by up front), many times over a reused
+  // connection: always the repo's 413, never a reset the gateway has to turn into a 502.
+  const bigBatch = JSON.stringify({ chunks: Array(1500).fill(sha) });
+  await inBatches(Array.from({ length: 48 }, (_, i) => i), 8, async (i) => {
+    const r = await send(ood.host, 3180, '/kapi/repo/chunks', { method: 'POST', body: bigBatch, headers: { ...auth, ...json, 'transfer-encoding': 'chunked' } });
+    assert.equal(r.status, 413, `chunked 100 kB batch #${i} → ${r.status} ${r.text.slice(0, 200)}`);
+    assertRefusal(`chunked 100 kB batch #${i}`, r, { leakPaths, codes: /^PAYLOAD_TOO_LARGE: / });
+  });
 
   assert.deepEqual(await treeSnapshot(dataPaths(ood.dataDir).repo), repoTreeBefore, 'a refused upload leaves the repo folder as it was');
   for (const dir of [ood.dataDir, join(ood.dataDir, '..'), '/tmp']) {

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/log.js';
 import { bearerToken, type RepoGuard, type RepoPrincipal } from './access.js';
 import { SHA256_RE, type ChunkStore } from './chunk-store.js';
 import { sendHttpError } from './http-error.js';
+import { dropRestOfBody } from '../lib/krpc/server.js';
 import { parseRange } from './range.js';
 import { BATCH_FRAME_HEADER, CHUNK_PATH, CHUNKS_PATH, MAX_BATCH_CHUNKS } from './wire.js';
 
@@ -81,7 +82,12 @@ export function registerChunksRoute<P extends RepoPrincipal>(app: FastifyInstanc
   const { store, guard, log } = deps;
   app.post(CHUNKS_PATH, {
     bodyLimit: BATCH_BODY_LIMIT,
-    errorHandler: (e, _req, reply) => sendHttpError(reply, bodyError(e), log),
+    // A refused body is read and dropped first (as every kRPC route does): a caller or gateway still
+    // sending it would otherwise meet a reset connection instead of our 413 (the gateway then says 502).
+    errorHandler: async (e, req, reply) => {
+      await dropRestOfBody(req.raw);
+      return sendHttpError(reply, bodyError(e), log);
+    },
   }, async (req, reply) => {
     const handles: FileHandle[] = [];
     try {

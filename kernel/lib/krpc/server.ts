@@ -110,7 +110,7 @@ const DROP_BODY_MS = 5000;
  * Reads and drops what is left of a refused body (for a few seconds at most) before answering: a
  * caller (or the gateway) still sending it would otherwise meet a reset connection, not our 413.
  */
-function dropRestOfBody(req: IncomingMessage): Promise<void> {
+export function dropRestOfBody(req: IncomingMessage): Promise<void> {
   if (req.complete || req.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => { clearTimeout(timer); resolve(); };
