@@ -21,3 +21,4 @@ export * from './people.js';
 export * from './devices.js';
 export * from './permissions.js';
 export * from './control-panel-ops.js';
+export * from './gateway.js';

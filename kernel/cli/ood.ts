@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { KrpcError } from '../lib/errors.js';
 import { dataPaths } from '../lib/paths.js';
 import { DEFAULT_ZONE_GATEWAY_PORTS } from '../lib/ports.js';
-import { TRUST_PATH, caFingerprint } from '../gateway/trust-page.js';
+import { X509Certificate } from 'node:crypto';
+import { TRUST_PATH } from '../api/gateway.js';
 
 function portOption(value: unknown, name: string, dflt: number): number | undefined {
   if (value === undefined) return dflt;
@@ -35,7 +36,7 @@ async function zoneGatewayLines(dataDir: string, zone: string | undefined, https
   const https = httpsPort === 443 ? `port 443` : `port ${httpsPort}`;
   return `Zone gateway (apps you expose, from outside): HTTPS on ${https} for ${zone} and <app>.${zone}\n` +
     (httpPort === undefined ? '' : `  how to trust its certificate: open ${zone}${httpPort === 80 ? '' : `:${httpPort}`}${TRUST_PATH} over plain HTTP\n`) +
-    `  zone CA fingerprint (SHA-256): ${caFingerprint(ca)}\n`;
+    `  zone CA fingerprint (SHA-256): ${new X509Certificate(ca).fingerprint256}\n`;
 }
 
 export async function oodCommand(argv: string[]): Promise<void> {

@@ -3,8 +3,9 @@
 // CA is trusted, so it shows the CA's fingerprint to compare with the one the main server shows.
 import { X509Certificate } from 'node:crypto';
 
-export const TRUST_PATH = '/.well-known/buckyos/trust';
-export const CA_PATH = '/.well-known/buckyos/zone-ca.crt';
+import { TRUST_PATH, CA_PATH } from '../api/gateway.js';
+
+export { TRUST_PATH, CA_PATH };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
