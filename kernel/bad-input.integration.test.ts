@@ -254,12 +254,21 @@ before(async () => {
   session = await login({ zone: a.env.BUCKYOS_ZONE, user: 'alice', password: TEST_PASSWORD });
   // The first scheduler pass writes the services' info; after it the configuration holds still.
   await pollUntil('the first scheduler snapshot', () => session.client('scheduler').call('get_snapshot', {}), { timeoutMs: 20_000, context: ood.log });
+  // Under load the first passes take a while: wait generously, and say what kept moving if it never settles.
+  let moving = '';
   kvBefore = await pollUntil('the zone configuration to settle', async () => {
-    const a = await kvSnapshot();
-    await sleep(300);
-    const b = await kvSnapshot();
-    return JSON.stringify([...a]) === JSON.stringify([...b]) ? b : undefined;
-  }, { timeoutMs: 20_000 });
+    try {
+      const a = await kvSnapshot();
+      await sleep(300);
+      const b = await kvSnapshot();
+      const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+      moving = `keys still changing: ${changed.slice(0, 10).join(', ')}`;
+      return changed.length === 0 ? b : undefined;
+    } catch (e) {
+      moving = `the snapshot failed: ${(e as Error).message}`;
+      return undefined;
+    }
+  }, { timeoutMs: 90_000, context: () => `${moving}\n${ood.log().slice(-3000)}` });
   repoTreeBefore = await treeSnapshot(dataPaths(a.dir.path).repo);
 });
 
