@@ -10,7 +10,8 @@ import type { Duplex } from 'node:stream';
 import { randomLoopback, pollUntil } from '../testing/harness.js';
 import { RtcpStack, type RtcpStackOptions } from './stack.js';
 import { StaticDirectory } from './directory.js';
-import { rtcpTestDevice, rtcpTestZone, type TestDevice } from './test-zone.js';
+import { rtcpTestDelegation, rtcpTestDevice, rtcpTestZone, type TestDevice } from './test-zone.js';
+import { generateEd25519 } from '../lib/identity/keys.js';
 import { encodePacket } from './packet.js';
 import { freshEphemeral } from './crypto.js';
 import { HELLO_AUD, signToken } from './token.js';
@@ -262,4 +263,41 @@ test('the dial bridge: a gateway dialer in another thread reaches rtcp:// target
     c.on('error', () => {});
   });
   assert.equal(raw, '');
+});
+
+test('a node approved by delegation (its document signed by the OOD\'s enrolment key) tunnels; revoking the delegation closes it; a delegate may not sign an OOD', async (t) => {
+  const zone = rtcpTestZone();
+  const delegate = generateEd25519();
+  const jti = `deleg${randomBytes(6).toString('hex')}`;
+  const delegationJwt = await rtcpTestDelegation(zone, delegate, jti);
+  const ood = await rtcpTestDevice(zone, 'ood1');
+  const nas = await rtcpTestDevice(zone, 'nas', { delegated: { delegate, delegationJwt } });
+  const ips = { ood: randomLoopback(), nas: randomLoopback() };
+  const dirFor = () => new StaticDirectory().set(ood.docJwt, [ips.ood]).set(nas.docJwt, [ips.nas]);
+  const revoked = new Set<string>();
+  let notify = () => {};
+  const oodNode = await startNode(ood, ips.ood, dirFor(), { revocations: { isRevoked: (d) => d.delegationJti !== undefined && revoked.has(d.delegationJti), onChange: (l) => { notify = l; } } });
+  const nasNode = await startNode(nas, ips.nas, dirFor());
+  t.after(async () => { for (const n of [oodNode, nasNode]) { n.echo.close(); await n.stack.stop(); } });
+
+  // both ways: the NAS dials the OOD, the OOD dials the NAS (each verifies the other's document)
+  const up = await nasNode.stack.openStream('ood1', oodNode.echo.port, { directOnly: true });
+  assert.equal((await roundTrip(up, Buffer.from('to the ood'))).toString(), 'to the ood');
+  const down = await oodNode.stack.openStream('nas', nasNode.echo.port, { directOnly: true });
+  assert.equal((await roundTrip(down, Buffer.from('to the nas'))).toString(), 'to the nas');
+
+  // the owner revokes the delegation: the OOD closes the tunnel and refuses the NAS from then on
+  revoked.add(jti);
+  notify();
+  await pollUntil('the tunnel of the revoked delegation to close', async () => (oodNode.stack.status().some((s) => s.device === 'nas') ? undefined : true), { timeoutMs: 10_000 });
+  await pollUntil('the NAS to notice', async () => (nasNode.stack.status().some((s) => s.device === 'ood1') ? undefined : true), { timeoutMs: 10_000 });
+  await assert.rejects(nasNode.stack.openStream('ood1', oodNode.echo.port, { directOnly: true }), /UNREACHABLE/);
+
+  // a delegate-signed document that says it is an OOD is not trusted
+  const fakeOod = await rtcpTestDevice(zone, 'ood2', { delegated: { delegate, delegationJwt } });
+  const forged = JSON.parse(Buffer.from(fakeOod.docJwt.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+  const { signJwt } = await import('../lib/identity/jwt.js');
+  const ood2Doc = await signJwt({ ...forged, device_type: 'ood' }, delegate.privateKeyPem);
+  const { verifyPeerDocument } = await import('./trust.js');
+  await assert.rejects(verifyPeerDocument(ood.identity, ood2Doc), /device document is not signed by this zone's owner or its enrolment delegate .*may not sign a "ood" device/);
 });

@@ -515,7 +515,7 @@ export class RtcpStack {
 
   private checkAdmissible(peer: VerifiedPeer) {
     if (peer.canonicalDid === this.myCanonical) throw new RtcpError('PERMISSION_DENIED', 'a device does not open a tunnel to itself');
-    if (this.revocations.isRevoked({ name: peer.name, did: peer.did, keyX: peer.jwk.x })) throw new RtcpError('PERMISSION_DENIED', `${peer.name} has been removed from this zone`);
+    if (this.revocations.isRevoked({ name: peer.name, did: peer.did, keyX: peer.jwk.x, delegationJti: peer.delegationJti })) throw new RtcpError('PERMISSION_DENIED', `${peer.name} has been removed from this zone`);
   }
 
   // ===========================================================================================
@@ -568,7 +568,7 @@ export class RtcpStack {
   private closeRevoked() {
     for (const s of this.peers.values()) {
       for (const t of [s.tunnel, ...s.relayed.values()]) {
-        if (t && !t.closed && this.revocations.isRevoked({ name: t.peer.name, did: t.peer.did, keyX: t.peer.jwk.x })) t.close('device revoked');
+        if (t && !t.closed && this.revocations.isRevoked({ name: t.peer.name, did: t.peer.did, keyX: t.peer.jwk.x, delegationJti: t.peer.delegationJti })) t.close('device revoked');
       }
     }
   }

@@ -1,11 +1,13 @@
 // Who a peer is, and whether it may talk to us: device documents are owner-signed JWTs (spec 40) and the
 // zone owner's key is the only root of trust. Admission is upstream's `same_zone`: the document must be
-// signed by our owner key, name our owner, and (when it says) our zone. On top of that (ours): a
-// revoked device is refused, and a device name we already know is pinned to the key we know for it.
+// signed by our owner key (or, for a node approved without the recovery words, by the OOD's enrolment
+// key under an owner-signed delegation it carries: lib/identity/device-chain.ts, the one verifier every
+// part uses), name our owner, and (when it says) our zone. On top of that (ours): a revoked device or
+// delegation is refused, and a device name we already know is pinned to the key we know for it.
 import { formatDid, didToHostName, parseDid } from '../lib/identity/did.js';
-import { verifyOwnerSigned } from '../lib/identity/document-jwt.js';
-import { defaultKeyOf } from '../lib/identity/documents.js';
+import { verifyDeviceDocument } from '../lib/identity/device-chain.js';
 import type { Ed25519PublicJwk } from '../lib/identity/keys.js';
+import { defaultKeyOf } from '../lib/identity/documents.js';
 import type { DeviceDocument } from '../api/identity.js';
 import { RtcpError } from './errors.js';
 import { DEFAULT_RTCP_PORT } from './url.js';
@@ -38,7 +40,8 @@ export interface PeerDirectory {
 
 /** The devices issue's revocation list, behind the smallest interface we need. */
 export interface RevocationList {
-  isRevoked(device: { name: string; did: string; keyX: string }): boolean;
+  /** `delegationJti`: the enrolment delegation that approved the device, when one did (revoking it ends the device too). */
+  isRevoked(device: { name: string; did: string; keyX: string; delegationJti?: string }): boolean;
   /** Called when the list changes, so live tunnels to a newly revoked device are closed. */
   onChange?(listener: () => void): void;
 }
@@ -58,6 +61,8 @@ export interface VerifiedPeer {
   addresses: string[];
   iat: number;
   exp: number;
+  /** The enrolment delegation that approved the document, when a delegate signed it. */
+  delegationJti?: string;
 }
 
 export function hostOf(did: string): string {
@@ -67,20 +72,22 @@ export function hostOf(did: string): string {
 
 export const canonicalDidOf = (jwk: Ed25519PublicJwk) => `did:dev:${jwk.x}`;
 
-const verified = new Map<string, { doc: DeviceDocument; exp: number }>();
+const verified = new Map<string, { doc: DeviceDocument; exp: number; delegationJti?: string }>();
 
 /** Verifies a device document against our zone (same_zone admission) and returns who it names. */
 export async function verifyPeerDocument(local: LocalIdentity, docJwt: string, extraAddresses: string[] = []): Promise<VerifiedPeer> {
   const now = Math.floor(Date.now() / 1000);
   let doc = verified.get(docJwt);
   if (!doc || doc.exp < now) {
-    let d: DeviceDocument;
+    let v: Awaited<ReturnType<typeof verifyDeviceDocument>>;
     try {
-      d = await verifyOwnerSigned<DeviceDocument>(docJwt, local.ownerJwk, { what: 'device document' });
+      // Revocation is checked by the stack on every handshake and live tunnel (isRevoked), not only here.
+      v = await verifyDeviceDocument(docJwt, local.ownerJwk, { zoneDid: local.zoneDid, requireExp: false, what: 'device document' });
     } catch (e) {
-      throw new RtcpError('PERMISSION_DENIED', `device document is not signed by this zone's owner (${(e as Error).message})`);
+      throw new RtcpError('PERMISSION_DENIED', `device document is not signed by this zone's owner or its enrolment delegate (${(e as Error).message})`);
     }
-    doc = { doc: d, exp: typeof d.exp === 'number' ? d.exp : now };
+    const d = v.doc as unknown as DeviceDocument;
+    doc = { doc: d, exp: typeof d.exp === 'number' ? d.exp : now, ...(v.delegation && { delegationJti: v.delegation.jti }) };
     if (verified.size > 4096) verified.clear();
     verified.set(docJwt, doc);
   }
@@ -102,5 +109,6 @@ export async function verifyPeerDocument(local: LocalIdentity, docJwt: string, e
     rtcpPort: typeof d.rtcp_port === 'number' ? d.rtcp_port : DEFAULT_RTCP_PORT,
     addresses: [...new Set([...ips, ...extraAddresses])],
     iat: typeof d.iat === 'number' ? d.iat : 0, exp: doc.exp,
+    ...(doc.delegationJti && { delegationJti: doc.delegationJti }),
   };
 }

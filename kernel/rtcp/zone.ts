@@ -126,8 +126,9 @@ export class KvRevocationList implements RevocationList {
     }, { onError: () => {} });
   }
 
-  isRevoked(d: { keyX: string }): boolean {
-    return this.ids.has(revocationIdOf(d.keyX));
+  /** A device key (sha256 of it) or the enrolment delegation that approved the device (its jti). */
+  isRevoked(d: { keyX: string; delegationJti?: string }): boolean {
+    return this.ids.has(revocationIdOf(d.keyX)) || (d.delegationJti !== undefined && this.ids.has(d.delegationJti));
   }
 
   onChange(listener: () => void) {

@@ -94,6 +94,8 @@ p, node, obj://config/system/rbac/policy, read,allow
 p, node, obj://config/nodes/{node}/*, read,allow
 p, node, obj://config/devices/{node}/info, read|write,allow
 p, node, obj://config/devices/{device}/doc, read,allow
+# ours (issue 12): every node's rtcp stack refuses removed devices, so it follows the revocation list.
+p, node, obj://config/system/device_revocations/*, read,allow
 p, node, obj://config/services/{service}/info, read,allow
 p, node, obj://config/services/{service}/instances/{node}, read|write,allow
 p, node, obj://repo/*, read,allow
