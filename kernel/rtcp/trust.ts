@@ -86,7 +86,7 @@ export async function verifyPeerDocument(local: LocalIdentity, docJwt: string, e
     } catch (e) {
       throw new RtcpError('PERMISSION_DENIED', `device document is not signed by this zone's owner or its enrolment delegate (${(e as Error).message})`);
     }
-    const d = v.doc as unknown as DeviceDocument;
+    const d = v.doc;
     doc = { doc: d, exp: typeof d.exp === 'number' ? d.exp : now, ...(v.delegation && { delegationJti: v.delegation.jti }) };
     if (verified.size > 4096) verified.clear();
     verified.set(docJwt, doc);
