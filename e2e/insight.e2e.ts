@@ -137,18 +137,27 @@ test('restrict dan to one app: the kernel previews exactly that, a policy test b
     await screenZh(page, 'insight-permission-preview', '权限');
   });
 
-  await test.step('saved (the owner key stands in for the sudo step), then the page shows the rules in force', async () => {
-    // Saving from the page needs the sudo step (a password dialog the People work adds); an owner
-    // session without it is refused in plain words.
+  await test.step('saving takes the sudo step: closing the dialog saves nothing, the password saves, then the page shows the rules in force', async () => {
     await page.locator('[data-save]').click();
-    await expect(page.locator('[data-editor] [data-error-code=PERMISSION_DENIED]')).toBeVisible();
-    const panel = rootAs('control-panel', 'control-panel');
-    const state = await panel.call<{ policyRevision: number; testsRevision: number }>('rbac.state', {});
-    const tests = [{ name: GUARD_TEST, subject: { kind: 'person', user: 'dan' }, key: 'users/alice/settings', action: 'read', expect: 'deny' }];
-    await panel.call('rbac.save', { user_managed: NOTES_ONLY, tests, policy_revision: state.policyRevision });
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.locator('[data-editor] [data-error-code]')).toHaveCount(0);
+    await expect(page.locator('[data-save]')).toBeEnabled();
+    await page.locator('[data-save]').click();
+    await expect(dialog).toBeVisible();
+    await dialog.getByLabel('Your password').fill(PASSWORD);
+    await screen(page, 'insight-permission-sudo');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expect(page.locator('[data-saved]')).toBeVisible({ timeout: 30_000 });
     await expect(page.locator('[data-rules]')).toHaveValue(NOTES_ONLY);
     await expect(page.locator(`[data-test="${GUARD_TEST}"]`)).toBeVisible();
+    await expect(page.locator('[data-proposed]')).toHaveCount(0);
+    // The kernel holds it: the stored rules are the saved draft.
+    const state = await rootAs('control-panel', 'control-panel').call<{ userManaged: string; tests: Array<{ name: string }> }>('rbac.state', {});
+    expect(state.userManaged.trim()).toBe(NOTES_ONLY);
+    expect(state.tests.map((x) => x.name)).toEqual([GUARD_TEST]);
   });
 
   await test.step('who can see notes\' settings: dan is among them, with the rule that says so', async () => {

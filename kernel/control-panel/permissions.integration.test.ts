@@ -1,6 +1,7 @@
 // Permission previews against a real OOD: the control panel answers from system-config's own enforcer,
-// only for those who may read the policy; a save needs a sudo-strength token (here the owner key as
-// root), and system-config itself refuses a policy change that breaks a policy test, whoever writes it.
+// only for those who may read the policy; a save needs a sudo-strength token (the owner's sudo step, or
+// the owner key as root), and system-config itself refuses a policy change that breaks a policy test,
+// whoever writes it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,9 +10,10 @@ import { KrpcClient } from '../lib/krpc/client.js';
 import { RBAC_POLICY_KEY, passwordKey, userSettingsKey } from '../api/keys.js';
 import { RBAC_TESTS_KEY, type PolicyTest } from '../api/permissions.js';
 import type { ControlPanelMethods } from '../api/control-panel.js';
+import type { SudoByPasswordResult } from '../api/sudo.js';
 import { nowSeconds, signJwt } from '../lib/identity/jwt.js';
 import { deriveOwnerKeyMaterial } from '../lib/identity/mnemonic.js';
-import { hashPassword } from '../lib/identity/password.js';
+import { hashPassword, loginProof } from '../lib/identity/password.js';
 import { login } from '../cli/session.js';
 import { activatedOod, pollUntil, TEST_PASSWORD } from '../testing/harness.js';
 
@@ -97,5 +99,25 @@ test('policy tests: saved with the rules, and a change that breaks one is refuse
   await call(rootPanel, 'rbac.save', { user_managed: 'p, dan, obj://config/users/dan/apps/notes/*, read|write, allow', policy_revision: (await call(rootPanel, 'rbac.state', {})).policyRevision });
   const after = await call(rootPanel, 'rbac.state', {});
   assert.ok(after.userManaged.includes('p, dan,'));
-  assert.deepEqual(after.roles.filter((r) => r.role === 'dan'), []);
+  assert.deepEqual(after.roles.filter((r) => r.role === 'dan' || r.role === 'control-panel' || r.role.startsWith('su_') && r.role !== 'su_admin' && r.role !== 'su_users').map((r) => r.role), []);
+});
+
+test('every write under system/rbac takes the sudo step: alice\'s session is refused, her sudo token saves', async () => {
+  const session = (await login({ zone: zoneUrl, user: 'alice', password: TEST_PASSWORD }, 'control-panel')).sessionToken;
+  const kv = new KrpcClient(`${zoneUrl}/kapi/system_config`, { token: session });
+  const before = (await root.call<{ value: string }>('sys_config_get', { key: RBAC_POLICY_KEY })).value;
+  for (const key of [RBAC_POLICY_KEY, RBAC_TESTS_KEY, 'system/rbac/extra'])
+    await assert.rejects(kv.call('sys_config_set', { key, value: key === RBAC_TESTS_KEY ? '{"tests": []}' : before }), (e) => isKrpcError(e, 'PERMISSION_DENIED'), key);
+  const nonce = Date.now();
+  const { session_token: sudo } = await new KrpcClient(`${zoneUrl}/kapi/verify_hub`, { token: session }).call<SudoByPasswordResult>('sudo_by_password', {
+    type: 'password', username: 'alice', password: loginProof(hashPassword(TEST_PASSWORD, 'alice'), nonce), appid: 'control-panel', login_nonce: nonce,
+  });
+  const state = await call(panelAs(session), 'rbac.state', {});
+  const line = 'p, dan, obj://config/users/alice/apps/notes/*, read, allow';
+  const saved = await call(panelAs(sudo), 'rbac.save', { user_managed: line, tests: state.tests, policy_revision: state.policyRevision, tests_revision: state.testsRevision });
+  assert.ok(saved.policyRevision > state.policyRevision);
+  assert.equal((await call(panelAs(session), 'rbac.state', {})).userManaged.trim(), line);
+  // Still refused naming the test when the sudo token's change would break one.
+  await assert.rejects(call(panelAs(sudo), 'rbac.save', { user_managed: 'p, dan, obj://config/system/*, read, allow', policy_revision: saved.policyRevision }),
+    (e) => isKrpcError(e, 'FAILED_PRECONDITION') && e.message.includes(`"${GUARD.name}"`));
 });

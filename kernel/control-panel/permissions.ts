@@ -13,6 +13,7 @@ import {
 } from '../lib/rbac/inspect.js';
 import { derivedSection, parsePolicy, userManagedSection, withUserManaged } from '../lib/rbac/policy-lines.js';
 import { RBAC_ROLE_NAMES } from '../lib/rbac/policy.js';
+import { reservedNameKind } from '../lib/rbac/reserved-names.js';
 import type { Rbac } from '../lib/rbac/rbac.js';
 import type { SystemConfigClient } from '../system-config/client.js';
 
@@ -78,9 +79,11 @@ export function permissionMethods(policy: PolicyInspector, kvAs: (ctx: KrpcConte
       if (rule.kind !== 'g') continue;
       members.set(rule.group, [...(members.get(rule.group) ?? []), rule.member]);
     }
-    // A rule written for one person, app or device (`p, dan, …`) gives that subject rights; it makes no role.
+    // A rule written for one person, app, device or kernel id (`p, dan, …`, `p, control-panel, …`) gives
+    // that subject rights; it makes no role.
     const named = new Set(subjectsOf(policy.keys()).map((s) => (s.kind === 'person' ? s.user : s.kind === 'app' ? s.app : s.device)));
-    for (const { rule } of rbac.rules) if (rule.kind === 'p' && !members.has(rule.sub) && !rule.sub.startsWith('su_') && !named.has(rule.sub)) members.set(rule.sub, []);
+    const isRole = (sub: string) => !named.has(sub) && (reservedNameKind(sub) ?? 'role') === 'role';
+    for (const { rule } of rbac.rules) if (rule.kind === 'p' && !members.has(rule.sub) && isRole(rule.sub)) members.set(rule.sub, []);
     return [...members.entries()]
       .map(([role, list]) => ({ role, builtin: RBAC_ROLE_NAMES.has(role), members: [...new Set(list)].sort() }))
       .sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.role.localeCompare(b.role));

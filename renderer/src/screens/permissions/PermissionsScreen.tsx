@@ -75,8 +75,8 @@ function WhatCan() {
                   <td><DecisionBadge d={a.read} /></td>
                   <td><DecisionBadge d={a.write} /></td>
                   <td><details><summary>{t('common.details')}</summary>
-                    <div className="rule">{t('permissions.whatCan.read')}: {say(t, lineSentence(a.read))}</div>
-                    <div className="rule">{t('permissions.whatCan.write')}: {say(t, lineSentence(a.write))}</div>
+                    {a.reads.map((d, i) => <div key={`r${i}`} className="rule">{t('permissions.whatCan.read')}: {say(t, lineSentence(d))}</div>)}
+                    {a.writes.map((d, i) => <div key={`w${i}`} className="rule">{t('permissions.whatCan.write')}: {say(t, lineSentence(d))}</div>)}
                     {a.areas.map((x) => <div key={x} className="muted rule">{x}</div>)}
                   </details></td>
                 </tr>

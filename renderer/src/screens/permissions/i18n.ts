@@ -13,7 +13,7 @@ export const permissionsEn = {
   },
   whatCan: {
     title: 'What can … do?', who: 'Person, app or device', pick: 'Choose who', show: 'Show',
-    area: 'Where', read: 'See', write: 'Change', decidedBy: 'Decided by', keys: '{{count}} entries, e.g. {{example}}',
+    area: 'Where', read: 'See', write: 'Change', decidedBy: 'Decided by', keys_one: '1 entry: {{example}}', keys_other: '{{count}} entries, e.g. {{example}}',
     methods: 'Actions in the control panel and services', method: 'Action',
     person: '{{name}} (person)', app: '{{name}} (app of {{owner}})', device: '{{name}} (device)',
     proposed: 'Showing the rules as they would be after your unsaved changes.',
@@ -68,7 +68,7 @@ export const permissionsZh: Texts<typeof permissionsEn> = {
   },
   whatCan: {
     title: '……能做什么？', who: '人、应用或设备', pick: '选择对象', show: '显示',
-    area: '位置', read: '查看', write: '更改', decidedBy: '决定依据', keys: '{{count}} 个条目，例如 {{example}}',
+    area: '位置', read: '查看', write: '更改', decidedBy: '决定依据', keys_one: '1 个条目：{{example}}', keys_other: '{{count}} 个条目，例如 {{example}}',
     methods: '控制面板和服务中的操作', method: '操作',
     person: '{{name}}（成员）', app: '{{name}}（{{owner}} 的应用）', device: '{{name}}（设备）',
     proposed: '显示的是保存未保存更改之后的规则。',

@@ -4,6 +4,7 @@
 import { create } from 'zustand';
 import type { PermissionPreview, PolicyCheck, PolicyState, PolicyTest, RbacAction, SubjectRef, WhoCan } from '../../../../kernel/api/permissions';
 import { useSession } from '../../stores/session';
+import { isSudoCancelled, withSudo } from '../../stores/sudo';
 
 export interface PermissionsState {
   loading: boolean;
@@ -119,12 +120,14 @@ export const usePermissions = create<PermissionsState>()((set, get) => {
       if (!state) return;
       set({ saving: true, saveError: undefined, saved: false });
       try {
-        await call()('control-panel', 'rbac.save', { user_managed: draft, tests: draftTests, policy_revision: state.policyRevision, tests_revision: state.testsRevision });
+        // Changing who may do what takes the sudo step: the password dialog, then the save with its token.
+        await withSudo((sudo) => sudo('control-panel', 'rbac.save', { user_managed: draft, tests: draftTests, policy_revision: state.policyRevision, tests_revision: state.testsRevision }));
         set({ saving: false, saved: true });
         await get().load();
         set({ saved: true });
       } catch (saveError) {
-        set({ saveError, saving: false });
+        // Closing the password dialog is not an error: the draft stays as it was.
+        set(isSudoCancelled(saveError) ? { saving: false } : { saveError, saving: false });
       }
     },
   };

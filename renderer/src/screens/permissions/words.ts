@@ -54,18 +54,22 @@ export function lineSentence(d: Decision): Sentence {
 }
 
 /**
- * Areas that read the same and are decided the same (same answer, same deciding lines) shown as one
- * row: the kernel's areas are exact, and finer than a person needs to see.
+ * Areas that read the same and get the same answers shown as one row, with every distinct deciding
+ * line kept for its details: the kernel's areas are exact, and finer than a person needs to see
+ * (three rows all called "Passwords and keys", each "not allowed", would only puzzle).
  */
-export function groupRows<A extends { area: string; keys: number; example: string; read: Decision; write: Decision }>(areas: readonly A[], words: (a: A) => string): Array<A & { areas: string[] }> {
-  const byText = new Map<string, A & { areas: string[] }>();
+export function groupRows<A extends { area: string; keys: number; example: string; read: Decision; write: Decision }>(areas: readonly A[], words: (a: A) => string): Array<A & { areas: string[]; reads: Decision[]; writes: Decision[] }> {
+  const byText = new Map<string, A & { areas: string[]; reads: Decision[]; writes: Decision[] }>();
+  const add = (list: Decision[], d: Decision) => { if (!list.some((x) => decidingLine(x)?.line === decidingLine(d)?.line)) list.push(d); };
   for (const a of areas) {
-    const id = [words(a), a.read.allowed, a.write.allowed, decidingLine(a.read)?.line, decidingLine(a.write)?.line].join('\u0000');
+    const id = [words(a), a.read.allowed, a.write.allowed].join('\u0000');
     const hit = byText.get(id);
     if (hit) {
       hit.keys += a.keys;
       hit.areas.push(a.area);
-    } else byText.set(id, { ...a, areas: [a.area] });
+      add(hit.reads, a.read);
+      add(hit.writes, a.write);
+    } else byText.set(id, { ...a, areas: [a.area], reads: [a.read], writes: [a.write] });
   }
   return [...byText.values()];
 }

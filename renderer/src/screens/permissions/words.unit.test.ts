@@ -24,14 +24,16 @@ test('subject keys round-trip', () => {
     expect(parseSubjectKey(subjectKey(s))).toEqual(s);
 });
 
-test('rows that read and decide the same are one row, counts added', () => {
-  const d = (allowed: boolean): Decision => ({ allowed, app: side(true, 'a'), user: side(allowed, allowed ? 'u' : undefined) });
+test('rows that read the same and get the same answers are one row, counts added, each deciding line kept', () => {
+  const d = (allowed: boolean, line = 'u'): Decision => ({ allowed, app: side(true, 'a'), user: side(allowed, allowed ? line : undefined) });
+  const deniedBy = (line: string): Decision => ({ allowed: false, app: side(true, 'a'), user: side(false, line) });
   const rows = groupRows([
     { area: 'security/a', keys: 2, example: 'security/a', read: d(false), write: d(false) },
-    { area: 'security/b/{any}', keys: 3, example: 'security/b/x', read: d(false), write: d(false) },
+    { area: 'security/b/{any}', keys: 3, example: 'security/b/x', read: deniedBy('p, users, obj://config/security/*, all, deny'), write: d(false) },
     { area: 'users/bob/x', keys: 1, example: 'users/bob/x', read: d(true), write: d(false) },
+    { area: 'users/bob/y', keys: 1, example: 'users/bob/y', read: d(true, 'v'), write: d(false) },
   ], (a) => a.area.split('/')[0]);
-  expect(rows.map((r) => [r.keys, r.areas.length])).toEqual([[5, 2], [1, 1]]);
+  expect(rows.map((r) => [r.keys, r.areas.length, r.reads.length, r.writes.length])).toEqual([[5, 2, 2, 1], [2, 2, 2, 1]]);
 });
 
 test('gains that read the same for the same person are one line; su_ members read as words', () => {

@@ -5,17 +5,17 @@ export const schedulerEn = {
   intro: 'Your home cloud decides by itself which device runs each app. Here you can see where each one runs, why, and why not elsewhere.',
   empty: 'Your home cloud has not placed anything yet. It does so a moment after it starts.',
   history: { label: 'Moment in time', at: 'Decision {{rev}} of {{count}} · {{time}}', latest: 'Latest', hint: 'Move the slider to see earlier decisions.' },
-  map: { title: 'Devices and what they run', none: 'Runs nothing', apps: '{{count}} apps', status: 'Status', more: 'and {{count}} more' },
+  map: { title: 'Devices and what they run', none: 'Runs nothing', apps_one: '1 app', apps_other: '{{count}} apps', status: 'Status', more: 'and {{count}} more' },
   status: { ready: 'Ready', 'not-ready': 'Not ready', gone: 'Not heard from', unschedulable: 'Runs no apps' },
   placements: { title: 'Why each app runs where it does', runsOn: '{{app}} runs on {{node}}', stoppedOn: '{{app}} is stopped on {{node}}', unplaced: '{{app}} could not be placed', kernel: 'Show system services too', all: 'Show all {{count}}' },
   matrix: {
     title: 'Every app on every device',
     hint: 'Each square says whether the app could run on that device. Choose a square to see why.',
-    filter: 'Find an app', rows: '{{shown}} of {{count}} apps', app: 'App', legend: 'Legend',
+    filter: 'Find an app', rows_one: '{{shown}} of 1 app', rows_other: '{{shown}} of {{count}} apps', app: 'App', legend: 'Legend',
   },
   cell: { placed: 'Runs here', stopped: 'Stopped', short: 'Too little memory', unknown: 'Unknown', score: 'Could run (score {{score}})', filtered: 'Cannot run' },
   filterShort: {
-    'node-gone': 'Device away', 'node-not-schedulable': 'Runs no apps', 'node-not-ready': 'Not ready', 'not-ood': 'Main server only', affinity: 'Pinned elsewhere',
+    'node-gone': 'Not heard from', 'node-not-schedulable': 'Runs no apps', 'node-not-ready': 'Not ready', 'not-ood': 'Main server only', affinity: 'Pinned elsewhere',
     'resource-pool': 'Other group', 'arch-mismatch': 'Wrong kind', 'no-container-support': 'No containers', 'insufficient-memory': 'Too little memory', 'kind-changed': 'Changed kind',
   },
   filter: {
@@ -107,17 +107,17 @@ export const schedulerZh: Texts<typeof schedulerEn> = {
   intro: '家庭云会自动决定每个应用在哪台设备上运行。这里可以看到每个应用在哪里运行、为什么，以及为什么没有在别处运行。',
   empty: '家庭云还没有安排任何应用。启动片刻后就会安排。',
   history: { label: '时间点', at: '第 {{rev}} 次决定（共 {{count}} 次）· {{time}}', latest: '最新', hint: '拖动滑块查看之前的决定。' },
-  map: { title: '设备及其运行的应用', none: '没有运行应用', apps: '{{count}} 个应用', status: '状态', more: '还有 {{count}} 个' },
+  map: { title: '设备及其运行的应用', none: '没有运行应用', apps_one: '1 个应用', apps_other: '{{count}} 个应用', status: '状态', more: '还有 {{count}} 个' },
   status: { ready: '就绪', 'not-ready': '未就绪', gone: '失去联系', unschedulable: '不运行应用' },
   placements: { title: '每个应用为什么在这里运行', runsOn: '{{app}} 在 {{node}} 上运行', stoppedOn: '{{app}} 在 {{node}} 上已停止', unplaced: '{{app}} 无法安排', kernel: '同时显示系统服务', all: '显示全部 {{count}} 个' },
   matrix: {
     title: '每个应用在每台设备上',
     hint: '每个方格表示该应用能否在该设备上运行。选择一个方格查看原因。',
-    filter: '查找应用', rows: '显示 {{shown}} 个，共 {{count}} 个应用', app: '应用', legend: '图例',
+    filter: '查找应用', rows_one: '显示 {{shown}} 个，共 1 个应用', rows_other: '显示 {{shown}} 个，共 {{count}} 个应用', app: '应用', legend: '图例',
   },
   cell: { placed: '在此运行', stopped: '已停止', short: '内存不足', unknown: '未知', score: '可以运行（得分 {{score}}）', filtered: '不能运行' },
   filterShort: {
-    'node-gone': '设备离线', 'node-not-schedulable': '不运行应用', 'node-not-ready': '未就绪', 'not-ood': '仅主服务器', affinity: '指定了其他设备',
+    'node-gone': '失去联系', 'node-not-schedulable': '不运行应用', 'node-not-ready': '未就绪', 'not-ood': '仅主服务器', affinity: '指定了其他设备',
     'resource-pool': '其他设备组', 'arch-mismatch': '设备类型不符', 'no-container-support': '不支持容器', 'insufficient-memory': '内存不足', 'kind-changed': '类型已变',
   },
   filter: {

@@ -25,31 +25,37 @@ export interface SchedulerState {
 }
 
 const call = () => useSession.getState().call;
+/** Which load is the latest asked for (the time slider can ask for several before any answers). */
+let shown = 0;
 
 export const useScheduler = create<SchedulerState>()((set, get) => ({
   loading: false,
   revisions: [],
 
   async load() {
+    const seq = ++shown;
     set({ loading: true, error: undefined });
     try {
-      const snapshot = await call()('scheduler', 'get_snapshot', {});
-      const matrix = await call()('scheduler', 'matrix', {});
+      // Both answers at once: the table need not wait a round trip behind the snapshot.
+      const [snapshot, matrix] = await Promise.all([call()('scheduler', 'get_snapshot', {}), call()('scheduler', 'matrix', {})]);
+      if (seq !== shown) return;
       set({ snapshot, matrix, revisions: snapshot.kept_revisions ?? [snapshot.rev], latest: snapshot.rev, loading: false, whyNot: undefined });
     } catch (error) {
-      set({ error, loading: false });
+      if (seq === shown) set({ error, loading: false });
     }
   },
 
   async showRev(rev) {
     if (rev === undefined || rev === get().latest) return get().load();
+    // Dragging the slider asks for many moments; only the last one asked for is shown.
+    const seq = ++shown;
     set({ loading: true, error: undefined });
     try {
-      const snapshot = await call()('scheduler', 'get_snapshot', { rev });
-      const matrix = await call()('scheduler', 'matrix', { rev });
+      const [snapshot, matrix] = await Promise.all([call()('scheduler', 'get_snapshot', { rev }), call()('scheduler', 'matrix', { rev })]);
+      if (seq !== shown) return;
       set({ snapshot, matrix, loading: false, whyNot: undefined });
     } catch (error) {
-      set({ error, loading: false });
+      if (seq === shown) set({ error, loading: false });
     }
   },
 
