@@ -19,6 +19,8 @@ export const REFRESH_KID = 'verify-hub-refresh';
 export const REFRESH_AUDIENCE = 'verify-hub';
 export const SESSION_TOKEN_TTL_S = 15 * 60;
 export const REFRESH_TOKEN_TTL_S = 7 * 24 * 3600;
+/** How far ahead of this clock a token's iat may be (clocks of one machine's processes agree). */
+const CLOCK_SKEW_S = 60;
 
 /** Who a session belongs to; fixed for the life of the session. */
 export interface SessionSubject {
@@ -121,6 +123,11 @@ export class TokenIssuer {
       !PRINCIPAL_KINDS.includes(c.principal_kind as PrincipalKind)
     )
       throw new KrpcError('UNAUTHENTICATED', 'token is missing verify-hub claims');
+    // The clock went back (an OS correction, a resume) after the token was issued: a session token
+    // (sudo included) would then outlive its 15 minutes by the size of the jump, so it is refused like
+    // system-config refuses it (trust.ts) and the client renews it. A refresh token is still taken: its
+    // exp bounds it, its session can be revoked, and renewing through it keeps the owner signed in.
+    if (use === 'session' && c.iat > nowS + CLOCK_SKEW_S) throw new KrpcError('UNAUTHENTICATED', 'token "iat" is in the future (the clock went back since it was issued); renew it');
     return c as unknown as SessionTokenClaims;
   }
 }

@@ -83,3 +83,23 @@ test('tokens of another zone, another key or another issuer are refused', async 
   const incomplete = await signJwt(noSession, key.privateKeyPem, 'verify-hub');
   await assert.rejects(issuer.verify(incomplete, 'session', now), (e) => isKrpcError(e, 'UNAUTHENTICATED'));
 });
+
+test('clock jumped back by hours after issue (iat in the future): the session token is refused and the refresh token renews it; forward jumps expire only the session token', async () => {
+  const key = generateEd25519();
+  const issuer = new TokenIssuer(key.privateKeyPem, key.publicJwk, zone);
+  const pair = await issuer.mintPair(subject, now);
+  const sudo = await issuer.mintSudo(subject, now, 300);
+  const back = now - 3 * 3600;
+  await assert.rejects(issuer.verify(pair.session_token, 'session', back), (e) => isKrpcError(e, 'UNAUTHENTICATED') && /in the future/.test(e.message));
+  await assert.rejects(issuer.verify(sudo, 'session', back), (e) => isKrpcError(e, 'UNAUTHENTICATED'), 'a sudo token is not stretched by a backward jump');
+  const refresh = await issuer.verify(pair.refresh_token, 'refresh', back);
+  assert.equal(refresh.sub, 'alice');
+  const renewed = await issuer.mintPair(subject, back);
+  assert.equal((await issuer.verify(renewed.session_token, 'session', back)).iat, back);
+  // Within the skew, nothing changes.
+  assert.equal((await issuer.verify(pair.session_token, 'session', now - 30)).sub, 'alice');
+  // Forward by hours: the 15-minute session token has expired, the 7-day refresh token has not.
+  const ahead = now + 3 * 3600;
+  await assert.rejects(issuer.verify(pair.session_token, 'session', ahead), (e) => isKrpcError(e, 'TOKEN_EXPIRED'));
+  assert.equal((await issuer.verify(pair.refresh_token, 'refresh', ahead)).sub, 'alice');
+});
