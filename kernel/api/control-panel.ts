@@ -30,7 +30,10 @@ export interface UserSummary {
   state: string;
 }
 
-/** The people methods (user.*, app availability) are declared in people.ts, the permission previews in permissions.ts. */
+/**
+ * The people methods (user.*, app availability) are declared in people.ts, the permission previews in
+ * permissions.ts (answered by system-config's own casbin enforcer: Rbac.explain, i.e. enforceEx).
+ */
 export interface ControlPanelMethods extends PermissionMethods, PeopleMethods {
   'zone.overview': { params: Record<string, never>; result: ZoneOverview };
   'user.list': { params: { include_deleted?: boolean }; result: { users: UserSummary[] } };
