@@ -161,6 +161,10 @@ test('restrict dan to one app: the kernel previews exactly that, a policy test b
   });
 
   await test.step('who can see notes\' settings: dan is among them, with the rule that says so', async () => {
+    // Who may change the rules: alice, after the sudo step; nobody's plain session.
+    await page.locator('[data-who-show]').click();
+    await expect(page.locator('[data-allowed="person-sudo:alice"]')).toContainText('after confirming the password');
+    await expect(page.locator('[data-allowed="person:alice"]')).toHaveCount(0);
     await page.locator('[data-who-action]').selectOption('read');
     await page.locator('[data-who-key]').fill('users/alice/apps/notes/settings');
     await page.locator('[data-who-show]').click();

@@ -70,6 +70,8 @@ test('alice previews what dan may do, computed by the kernel: with the proposed 
   assert.deepEqual(check.diff.losses, []);
   const who = await call(alice, 'rbac.who_can', { key: 'system/rbac/policy', action: 'write' });
   assert.ok(who.denied.some((e) => e.subject.kind === 'person' && e.subject.user === 'alice'), 'alice without sudo may not write the policy');
+  assert.ok(who.allowed.some((e) => e.subject.kind === 'person' && e.subject.user === 'alice' && e.subject.sudo === true), 'alice after the sudo step may');
+  assert.ok(!who.allowed.some((e) => e.subject.kind === 'person' && e.subject.user === 'dan'), 'dan may not, with or without sudo');
   // Saving needs the sudo step: alice's plain session is refused in plain words.
   await assert.rejects(call(alice, 'rbac.save', { user_managed: line, policy_revision: state.policyRevision }), (e) => isKrpcError(e, 'PERMISSION_DENIED') && /sudo/.test(e.message));
 });

@@ -214,6 +214,12 @@ export function whoCan(rbac: Rbac, subjects: readonly SubjectRef[], key: string,
     const user = side(ids.sudo ? `su_${ids.userId}` : ids.userId);
     const decision = { allowed: app.allowed && user.allowed, app, user };
     (decision.allowed ? allowed : denied).push({ subject, decision });
+    // A person refused who may do it after the sudo step (an admin changing the rules) is named as such:
+    // "nobody may change the rules" would be wrong.
+    if (!decision.allowed && subject.kind === 'person' && !ids.sudo && app.allowed) {
+      const su = side(`su_${ids.userId}`);
+      if (su.allowed) allowed.push({ subject: { ...subject, sudo: true }, decision: { allowed: true, app, user: su } });
+    }
   }
   return { key, action, allowed, denied };
 }

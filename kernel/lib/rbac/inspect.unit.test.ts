@@ -121,11 +121,14 @@ test('who can write a key: the reverse view names each subject and the deciding 
   const rbac = await createRbac(policy(''));
   const w = whoCan(rbac, subjectsOf(KEYS), 'users/bob/apps/notes/settings', 'write');
   const names = (list: typeof w.allowed) => list.map((e) => JSON.stringify(e.subject));
-  // bob, his notes app, and the OOD (the ood group may do anything); not alice, carol's notes, or the NAS.
-  assert.deepEqual(names(w.allowed), [JSON.stringify(bob), JSON.stringify(notes), JSON.stringify({ kind: 'device', device: 'ood1' })]);
+  // bob, his notes app, and the OOD (the ood group may do anything); alice only after the sudo step (su_admin);
+  // not alice's plain session, carol's notes, or the NAS.
+  assert.deepEqual(names(w.allowed), [JSON.stringify(aliceSudo), JSON.stringify(bob), JSON.stringify(notes), JSON.stringify({ kind: 'device', device: 'ood1' })]);
+  assert.equal(deciding(w.allowed[0].decision)?.line, 'p, su_admin, obj://*, all, allow');
   assert.ok(names(w.denied).includes(JSON.stringify(alice)));
+  assert.ok(!names(w.allowed).some((n) => n.includes('"carol"')), 'su_carol has no group: carol gains nothing from sudo');
   assert.ok(names(w.denied).includes(JSON.stringify({ kind: 'app', app: 'notes', owner: 'carol' })));
-  assert.equal(deciding(w.allowed[2].decision)?.line, 'p, ood, obj://*, all, allow');
+  assert.equal(deciding(w.allowed[3].decision)?.line, 'p, ood, obj://*, all, allow');
   assert.ok(w.allowed.every((e) => deciding(e.decision)));
 });
 

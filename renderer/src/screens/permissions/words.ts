@@ -6,17 +6,18 @@ export const ANY = '{any}';
 
 export function subjectSentence(s: SubjectRef): Sentence {
   switch (s.kind) {
-    case 'person': return { key: 'permissions.whatCan.person', values: { name: s.user } };
+    case 'person': return { key: s.sudo ? 'permissions.whatCan.personSudo' : 'permissions.whatCan.person', values: { name: s.user } };
     case 'app': return { key: 'permissions.whatCan.app', values: { name: s.app, owner: s.owner } };
     case 'device': return { key: 'permissions.whatCan.device', values: { name: s.device } };
   }
 }
 
-export const subjectKey = (s: SubjectRef) => (s.kind === 'person' ? `person:${s.user}` : s.kind === 'app' ? `app:${s.app}@${s.owner}` : `device:${s.device}`);
+export const subjectKey = (s: SubjectRef) => (s.kind === 'person' ? `${s.sudo ? 'person-sudo' : 'person'}:${s.user}` : s.kind === 'app' ? `app:${s.app}@${s.owner}` : `device:${s.device}`);
 
 export function parseSubjectKey(key: string): SubjectRef | undefined {
   const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
   if (kind === 'person') return { kind, user: rest };
+  if (kind === 'person-sudo') return { kind: 'person', user: rest, sudo: true };
   if (kind === 'device') return { kind, device: rest };
   if (kind === 'app') {
     const at = rest.lastIndexOf('@');

@@ -20,7 +20,7 @@ test('the deciding line: the refusing side for a deny, the user side for an allo
 });
 
 test('subject keys round-trip', () => {
-  for (const s of [{ kind: 'person', user: 'bob' }, { kind: 'app', app: 'notes', owner: 'alice' }, { kind: 'device', device: 'nas1' }] as const)
+  for (const s of [{ kind: 'person', user: 'bob' }, { kind: 'person', user: 'alice', sudo: true }, { kind: 'app', app: 'notes', owner: 'alice' }, { kind: 'device', device: 'nas1' }] as const)
     expect(parseSubjectKey(subjectKey(s))).toEqual(s);
 });
 
