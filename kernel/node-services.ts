@@ -15,6 +15,9 @@ import { firstFoundPkgSource, localDirPkgSource } from './node-daemon/pkg-source
 import { openPkgEnv } from './pkg/env.js';
 import { repoPkgSource } from './node-daemon/repo-pkg-source.js';
 import { parseOodString } from './lib/identity/ood-string.js';
+import { startDialBridge, type BridgeDialer } from './rtcp/dial-bridge.js';
+import { rtcpDialerModule } from './rtcp/node.js';
+import type { DialerModule } from './gateway/dial.js';
 
 const isOod = (id: NodeIdentity) => ((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName);
 
@@ -39,6 +42,23 @@ export interface DeviceGatewayOptions {
   gatewaySecret?: string;
   /** The zone gateway (TLS for the outside); off when absent. A port that cannot be bound turns it (or its HTTP redirect) off with a warning. */
   zone?: { httpsPort: number; httpPort?: number };
+  /**
+   * This node's rtcp stack, started after the gateway (it needs the gateway's port): `rtcp://` routes to
+   * other nodes go through it, from the data-plane worker over a loopback dial bridge (rtcp/dial-bridge.ts).
+   */
+  rtcp?: Promise<BridgeDialer>;
+}
+
+/** The data plane's dialer: `rtcp://` targets through the node's stack, the rest plain TCP. */
+async function rtcpDialer(n: BootingNode, stack: Promise<BridgeDialer>): Promise<DialerModule | undefined> {
+  const module = rtcpDialerModule();
+  if (!module) {
+    n.log.child('gateway').warn('this bundle has no rtcp dialer for the gateway: other nodes cannot be reached from here');
+    return undefined;
+  }
+  const bridge = await startDialBridge({ openStream: async (target) => (await stack).openStream(target) }, n.internalHost);
+  await n.started.push(bridge);
+  return { module, options: { bridge: { host: bridge.host, port: bridge.port, secret: bridge.secret } } };
 }
 
 /** The zone gateway's listeners and certificate, or undefined (with a warning) when its HTTPS port cannot be bound. */
@@ -69,6 +89,7 @@ export async function startDeviceGateway(n: BootingNode, o: DeviceGatewayOptions
   const gateway = await startGateway({
     host: n.host, port: o.port, log: n.log.child('gateway'), resolver: chainResolvers(o.bootstrap, derived),
     zoneHost: o.zoneHost, staticDir: o.staticDir, gatewaySecret: o.gatewaySecret, zone: await zoneGatewayFor(n, o),
+    dialer: o.rtcp ? await rtcpDialer(n, o.rtcp) : undefined,
     // zone and role let an owner's `buckyos activate` aimed at an activated device say what it already is.
     staticRoutes: { '/health': { contentType: 'application/json', body: JSON.stringify({ ok: true, node: n.id.deviceName, zone: n.id.zoneDid, role: isOod(n.id) ? 'ood' : 'node' }) } },
   });

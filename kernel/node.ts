@@ -17,7 +17,7 @@ import { runSetupThenBoot, type Lifecycle, type Phase, type StopStack } from './
 import { watchForRemoval } from './join/removal.js';
 import { resetNode } from './join/reset.js';
 import { startDeviceDaemon, startDeviceGateway, type BootingNode } from './node-services.js';
-import { startDeviceRtcp } from './rtcp/node.js';
+import { lateStack, startDeviceRtcp } from './rtcp/node.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { SystemConfigClient } from './system-config/client.js';
 import { StaticResolver } from './gateway/resolver.js';
@@ -134,8 +134,9 @@ async function bootNode({ paths, host, ports, log, opts, started, onRemoved }: B
   const ood = new URL(oodUrl);
   const bootstrap = new StaticResolver();
   bootstrap.setService('system-config', { host: ood.hostname.replace(/^\[|\]$/g, ''), port: Number(ood.port || 80), viaGateway: true });
-  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: zone.hostname });
-  await startDeviceRtcp(node, { port: ports.rtcp, gatewayPort: gateway.port, relay: false });
+  const rtcp = lateStack();
+  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: zone.hostname, rtcp: rtcp.promise });
+  rtcp.resolve(await startDeviceRtcp(node, { port: ports.rtcp, gatewayPort: gateway.port, relay: false }));
 
   // The zone's repo is behind the OOD's gateway.
   await startDeviceDaemon(node, { repoUrl: oodUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs });

@@ -18,7 +18,7 @@ import { nowSeconds } from './lib/identity/jwt.js';
 import { loadNodeIdentity, deviceTokenSource, type NodeIdentity } from './node-identity.js';
 import { runSetupThenBoot, type Phase, type StopStack } from './lifecycle.js';
 import { startDeviceDaemon, startDeviceGateway, type BootingNode } from './node-services.js';
-import { startDeviceRtcp } from './rtcp/node.js';
+import { lateStack, startDeviceRtcp } from './rtcp/node.js';
 import { openLogStore } from './system-config/store/log-store.js';
 import { startSystemConfig } from './system-config/service.js';
 import type { Principal } from './system-config/principal.js';
@@ -163,9 +163,10 @@ async function bootKernel({ paths, host, ports, log, opts, started }: BootContex
   bootstrap.setService('system-config', { host: internalHost, port: systemConfig.port });
   bootstrap.setService('verify-hub', { host: internalHost, port: verifyHub.port });
   bootstrap.setService('repo-service', { host: internalHost, port: repo.port });
-  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir, gatewaySecret,
+  const rtcp = lateStack();
+  const gateway = await startDeviceGateway(node, { port: ports.gateway, bootstrap, zoneHost: id.startConfig?.access_hostname, staticDir: opts.staticDir, gatewaySecret, rtcp: rtcp.promise,
     zone: opts.zoneGateway === false ? undefined : opts.zoneGateway ?? { httpsPort: DEFAULT_ZONE_GATEWAY_PORTS.https, httpPort: DEFAULT_ZONE_GATEWAY_PORTS.http } });
-  await startDeviceRtcp(node, { port: ports.rtcp, gatewayPort: gateway.port, relay: true });
+  rtcp.resolve(await startDeviceRtcp(node, { port: ports.rtcp, gatewayPort: gateway.port, relay: true }));
 
   const schedulerKv = kvFor('scheduler');
   const scheduler = await startScheduler({

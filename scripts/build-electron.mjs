@@ -11,6 +11,7 @@ const common = { bundle: true, platform: 'node', packages: 'external', sourcemap
 await Promise.all([
   build({ ...common, entryPoints: [`${root}/electron/main.ts`, `${root}/electron/kernel-process.ts`], outdir: `${root}/dist/electron`, format: 'esm', outExtension: { '.js': '.mjs' } }),
   build({ ...common, entryPoints: [`${root}/electron/preload.ts`], outdir: `${root}/dist/electron`, format: 'cjs', outExtension: { '.js': '.cjs' } }),
-  // The gateway's data plane runs in a worker thread that loads this entry (kernel/gateway/service.ts).
-  build({ ...common, entryPoints: { 'gateway/data-plane-worker': `${root}/kernel/gateway/data-plane-worker.ts` }, outdir: `${root}/dist/electron`, format: 'esm', outExtension: { '.js': '.mjs' } }),
+  // The gateway's data plane runs in a worker thread that loads this entry (kernel/gateway/service.ts),
+  // and the rtcp dialer module it imports there (kernel/rtcp/node.ts rtcpDialerModule).
+  build({ ...common, entryPoints: { 'gateway/data-plane-worker': `${root}/kernel/gateway/data-plane-worker.ts`, 'rtcp/gateway-dialer': `${root}/kernel/rtcp/gateway-dialer.ts` }, outdir: `${root}/dist/electron`, format: 'esm', outExtension: { '.js': '.mjs' } }),
 ]);

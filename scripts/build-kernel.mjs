@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 await build({
-  // The gateway's data plane runs in a worker thread that loads its own entry (kernel/gateway/service.ts).
-  entryPoints: [`${root}/kernel/cli.ts`, `${root}/kernel/gateway/data-plane-worker.ts`],
+  // The gateway's data plane runs in a worker thread that loads its own entry (kernel/gateway/service.ts)
+  // and the rtcp dialer module it is given (kernel/rtcp/node.ts rtcpDialerModule).
+  entryPoints: [`${root}/kernel/cli.ts`, `${root}/kernel/gateway/data-plane-worker.ts`, `${root}/kernel/rtcp/gateway-dialer.ts`],
   outdir: `${root}/dist/kernel`,
   outExtension: { '.js': '.mjs' },
   // Each CLI verb is a dynamic import: split so `buckyos kv` does not load the whole kernel.

@@ -251,9 +251,12 @@ export interface ServiceAlias {
 
 export interface GatewayRoute {
   id: string;
-  kind: 'direct';
+  /** `rtcp_direct` (upstream's kind): `rtcp://<node>/`, the node's gateway through an rtcp tunnel; `direct`: plain HTTP (before issue 12). */
+  kind: 'direct' | 'rtcp_direct' | 'rtcp_relay';
   url: string;
   backup: boolean;
+  /** Ours: the node's addresses as hints for the tunnel (upstream's rtcp finds them by discovery and DNS). */
+  addresses?: string[];
 }
 
 /** `nodes/<n>/gateway_info` (spec 50 §2.1) */

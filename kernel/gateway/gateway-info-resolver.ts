@@ -5,6 +5,7 @@ import { nodeGatewayInfoKey } from '../api/keys.js';
 import type { NodeGatewayInfo } from '../api/zone.js';
 import type { Logger } from '../lib/log.js';
 import { OutageLog } from '../lib/outage-log.js';
+import { DEFAULT_PORTS } from '../lib/ports.js';
 import { serviceKey, type AppUpstream, type GatewayResolver, type ResolverSnapshot, type Upstream } from './resolver.js';
 import type { AppEntry, TargetSet, UpstreamTarget } from './routes.js';
 
@@ -57,11 +58,14 @@ export class GatewayInfoResolver implements GatewayResolver {
     for (const l of this.listeners) l();
   }
 
-  /** A route URL as a dial target: `http://host:port` today, other schemes kept whole for their dialer. */
+  /**
+   * A route URL as a dial target: `rtcp://<node>/` reaches the node's gateway port through the tunnel
+   * (the dialer adds `:<port>`), `http://host:port` (older scheduler) plain TCP.
+   */
   private static target(node: string, url: string): UpstreamTarget | undefined {
     try {
       const u = new URL(url);
-      const port = Number(u.port || (u.protocol === 'https:' ? 443 : u.protocol === 'rtcp:' ? 3180 : 80));
+      const port = Number(u.port || (u.protocol === 'https:' ? 443 : u.protocol === 'rtcp:' ? DEFAULT_PORTS.gateway : 80));
       return { host: u.hostname.replace(/^\[|\]$/g, ''), port, viaGateway: true, node, url };
     } catch {
       return undefined;
@@ -113,9 +117,8 @@ export class GatewayInfoResolver implements GatewayResolver {
 
   private remote(node: string): Upstream | undefined {
     const route = this.info?.routes?.[node]?.find((r) => !r.backup) ?? this.info?.routes?.[node]?.[0];
-    if (!route) return undefined;
-    const u = new URL(route.url);
-    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), viaGateway: true };
+    const t = route && GatewayInfoResolver.target(node, route.url);
+    return t && { host: t.host, port: t.port, viaGateway: true };
   }
 
   private pick(selector: Record<string, { port: number; weight: number }> | undefined): Upstream | undefined {

@@ -1,5 +1,7 @@
 // Every activated OOD and joined node runs an rtcp stack: the :2980 listener on its host address, and
 // the connector (stack.openStream(device, port)) its gateway can dial remote instances with.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BootingNode } from '../node-services.js';
 import { parseOodString } from '../lib/identity/ood-string.js';
 import { RtcpStack } from './stack.js';
@@ -47,4 +49,26 @@ export async function startDeviceRtcp(n: BootingNode, o: DeviceRtcpOptions): Pro
   const netId = String(n.id.deviceDoc.net_id ?? '');
   if (!oods.includes(n.id.deviceName) && !netId.startsWith('wan')) for (const ood of oods) stack.keepTunnel(ood);
   return stack;
+}
+
+/**
+ * The gateway dialer module (gateway-dialer.ts) as the data-plane worker imports it: the .ts file beside
+ * this one when run from the sources (the worker registers tsx), else the bundle's rtcp/gateway-dialer.mjs
+ * (dist/kernel, or the kernel bundle beside dist/electron). Undefined when the bundle has none.
+ */
+export function rtcpDialerModule(): string | undefined {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL('./gateway-dialer.ts', here).href;
+  for (const rel of ['./rtcp/gateway-dialer.mjs', '../kernel/rtcp/gateway-dialer.mjs']) {
+    const url = new URL(rel, here);
+    if (existsSync(fileURLToPath(url))) return url.href;
+  }
+  return undefined;
+}
+
+/** The stack, promised before it exists: the gateway starts first (the stack needs its port). */
+export function lateStack(): { promise: Promise<RtcpStack>; resolve(stack: RtcpStack): void } {
+  let resolve!: (stack: RtcpStack) => void;
+  const promise = new Promise<RtcpStack>((r) => { resolve = r; });
+  return { promise, resolve };
 }

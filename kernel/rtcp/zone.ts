@@ -60,6 +60,8 @@ export class GatewayInfoWatch {
     const routes = this.info?.routes?.[node] ?? [];
     const out: string[] = [];
     for (const r of [...routes.filter((x) => !x.backup), ...routes.filter((x) => x.backup)]) {
+      if (Array.isArray(r.addresses)) out.push(...r.addresses.filter((a) => typeof a === 'string'));
+      if (!/^https?:/i.test(r.url)) continue; // rtcp://<node>/ names the device, not an address
       try {
         out.push(new URL(r.url).hostname.replace(/^\[|\]$/g, ''));
       } catch { /* not a URL */ }

@@ -1,6 +1,5 @@
 // nodes/<n>/gateway_info (spec 50 §2.1): which node and port serve each app and service, and how to
 // reach the other nodes. The same zone-wide tables go to every node; only node_info and routes differ.
-import { DEFAULT_PORTS } from '../lib/ports.js';
 import { canonicalJson } from './canonical.js';
 import type { AppRoute, GatewayRoute, NodeGatewayInfo, NodeItem, ServiceAlias, ServiceInfo } from './types.js';
 
@@ -22,14 +21,16 @@ export function selectorOf(info: ServiceInfo | undefined): Record<string, { port
   return selector;
 }
 
-const urlHost = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 const UNROUTABLE = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** Direct routes to another node's gateway: the first address is primary, the rest are backups. */
+/**
+ * The route to another node's gateway (issue 12): through an rtcp tunnel, `rtcp://<node>/` as upstream
+ * writes it (kind rtcp_direct); the tunnel races the node's addresses (given along as hints), and goes
+ * through a relay (an OOD) when none answers. No plain-HTTP route: node-to-node bytes are tunnelled.
+ */
 export function routesTo(node: NodeItem): GatewayRoute[] {
-  return node.ips
-    .filter((ip) => !UNROUTABLE.has(ip))
-    .map((ip, i) => ({ id: `${node.name}-direct-${i}`, kind: 'direct' as const, url: `http://${urlHost(ip)}:${DEFAULT_PORTS.gateway}`, backup: i > 0 }));
+  const addresses = node.ips.filter((ip) => !UNROUTABLE.has(ip));
+  return [{ id: `${node.name}-rtcp`, kind: 'rtcp_direct', url: `rtcp://${node.name}/`, backup: false, ...(addresses.length > 0 && { addresses }) }];
 }
 
 export interface RenderedGatewayInfo {

@@ -346,14 +346,16 @@ test('gateway_info: routes to the other nodes, apps, services and the control-pa
   }));
   const ood1 = JSON.parse(dump['nodes/ood1/gateway_info']) as NodeGatewayInfo;
   assert.deepEqual(ood1.node_info, { this_node_id: 'ood1', this_zone_host: 'alice.example.com' });
-  assert.deepEqual(ood1.routes, { nas: [{ id: 'nas-direct-0', kind: 'direct', url: 'http://10.0.0.20:3180', backup: false }] });
+  // through an rtcp tunnel to the NAS (issue 12), its addresses as hints; no plain-HTTP route
+  assert.deepEqual(ood1.routes, { nas: [{ id: 'nas-rtcp', kind: 'rtcp_direct', url: 'rtcp://nas/', backup: false, addresses: ['10.0.0.20'] }] });
   assert.deepEqual(ood1.service_info['control-panel'], { selector: { ood1: { port: 4020, weight: 100 } } });
   assert.deepEqual(ood1.app_info._, { service_id: 'control-panel', selector: { ood1: { port: 4020, weight: 100 } } });
   assert.deepEqual(ood1.app_info.notes, { app_id: 'notes', access_mode: 'private', node_id: 'nas', port: 10160 });
   assert.deepEqual(ood1.trust_key, {});
   const nas = JSON.parse(dump['nodes/nas/gateway_info']) as NodeGatewayInfo;
   assert.deepEqual(Object.keys(nas.routes), ['ood1']);
-  assert.equal(nas.routes.ood1[0].url, 'http://192.168.1.10:3180');
+  assert.equal(nas.routes.ood1[0].url, 'rtcp://ood1/');
+  assert.deepEqual(nas.routes.ood1[0].addresses, ['192.168.1.10']);
   assert.deepEqual(nas.app_info, ood1.app_info);
 });
 
