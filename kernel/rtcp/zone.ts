@@ -9,6 +9,7 @@ import { DEVICE_REVOCATIONS_DIR } from '../api/devices.js';
 import type { NodeGatewayInfo } from '../api/zone.js';
 import { parseDid } from '../lib/identity/did.js';
 import type { Logger } from '../lib/log.js';
+import { isKrpcError } from '../lib/errors.js';
 import type { PeerDirectory, PeerRecord, RevocationList, VerifiedPeer } from './trust.js';
 
 /** The node name of a device given by name, DID or hostname (device DIDs are did:<m>:<name>.<zone id>). */
@@ -122,6 +123,9 @@ export class KvRevocationList implements RevocationList {
         this.ids = new Set(await kv.list(DEVICE_REVOCATIONS_DIR));
         for (const l of this.listeners) l();
       } catch (e) {
+        // The OOD out of reach: the list we have keeps applying and the next watch round reads it again;
+        // the node's other parts already say the OOD is unreachable (once), so say nothing more here.
+        if (isKrpcError(e, 'UNAVAILABLE') || isKrpcError(e, 'TIMEOUT')) return;
         if (!warned) log?.warn('cannot read the device revocation list; only the document checks apply', { error: (e as Error).message });
         warned = true;
       }
