@@ -1,9 +1,10 @@
-// The Devices screen against a real OOD and a real headless node (`buckyos node`): the list shows the
-// main server with its state; a zone set up from the command line has no enrolment delegation, so the
-// screen explains it and the owner gives it with the recovery words (wrong and invalid words refused);
-// the node is then paired by the QR code it prints, read through Chromium's fake camera (an MJPEG made
-// from the node's QR), approved in three clicks from the list, listed online, then removed with the
-// confirm, after which the node itself returns to waiting with a new key. Pasted text that is not a pairing code is refused in plain words; the add page shows a QR a
+// The Devices screen against a real OOD and a real headless node (`buckyos node`). The home cloud is set
+// up in the page's wizard, which also signs the main server's enrolment delegation, so from day one the
+// node is paired by the QR code it prints (read through Chromium's fake camera, an MJPEG made from the
+// node's QR) and approved in three clicks from the list without the recovery words, listed online, then
+// removed with the confirm, after which the node itself returns to waiting with a new key. With the
+// delegation withdrawn, the screen explains it and the owner gives it again with the recovery words
+// (invalid words and another owner's words refused). Pasted text that is not a pairing code is refused in plain words; the add page shows a QR a
 // phone can scan. Every screen is scanned by axe and saved as e2e/artifacts/devices-*.png in English and
 // Chinese, light and dark.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,10 +41,6 @@ test.beforeAll(async () => {
   test.setTimeout(180_000);
   ood = await startOod();
   await waitForPort(ood.host, 3182);
-  const activated = await buckyos(['activate', '--device', `http://${ood.host}:3182`, '--zone', 'home', '--owner', OWNER, '--password', PASSWORD]);
-  words = /recovery words[^\n]*:\s*\n\s*\n\s*([a-z]+(?: [a-z]+){11})\s*\n/.exec(activated)?.[1] ?? '';
-  expect(words, `buckyos activate printed the recovery words:\n${activated}`).not.toBe('');
-  await waitForPort(ood.host, 3180);
   nodeDir = await mkdtemp(join(tmpdir(), 'buckyos-e2e-node-'));
   node = spawn(process.execPath, [join(root, 'bin', 'buckyos.js'), 'node', '--data', nodeDir, '--host', nodeHost], {
     env: { ...process.env, BUCKYOS_LOG_LEVEL: 'warn', BUCKYOS_REPORT_INTERVAL_MS: '2000' }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,6 +102,9 @@ async function screen(page: Page, name: string) {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
+const cli = (...args: string[]) => buckyos([...args, '--zone', `http://${ood.host}:3180`, '--user', OWNER, '--password', PASSWORD]);
+const delegationState = async () => (JSON.parse(await cli('devices', 'list', '--json')) as { delegation: { state: string } }).delegation.state;
+
 async function signIn(page: Page) {
   await page.goto(`http://${ood.host}:3180/`);
   await page.getByLabel('Name').fill(OWNER);
@@ -112,6 +112,41 @@ async function signIn(page: Page) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.locator('[data-screen="home"]')).toBeVisible();
 }
+
+test('set up in the page: the wizard also lets the main server add devices, so none is asked for later', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`http://${ood.host}:3182/`);
+  await page.getByLabel('Your name').fill(OWNER);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Your recovery words' })).toBeVisible();
+  words = (await page.locator('[data-word-index]').allTextContents()).map((t) => t.replace(/^\d+\./, '').trim()).join(' ');
+  expect(words.split(' ')).toHaveLength(12);
+  await page.getByRole('button', { name: 'I have written them down' }).click();
+  const inputs = page.locator('[data-check-position]');
+  await expect(inputs).toHaveCount(3);
+  for (let i = 0; i < 3; i++) await inputs.nth(i).fill(words.split(' ')[Number(await inputs.nth(i).getAttribute('data-check-position'))]);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Name of your home cloud').fill('home');
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Type the password again').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  // The review says what the main server may do, ticked by default.
+  await expect(page.getByRole('heading', { name: 'Ready to set up' })).toBeVisible();
+  const delegate = page.getByLabel(/Let the main server add devices I approve/);
+  await expect(delegate).toBeChecked();
+  await screen(page, 'wizard-review.en');
+  await page.getByRole('button', { name: 'Set up my home cloud' }).click();
+  await page.waitForURL(`http://${ood.host}:3180/**`, { timeout: 180_000 });
+  await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible({ timeout: 60_000 });
+
+  // The delegation is in force from the first boot: the Devices screen asks for nothing.
+  expect(await delegationState()).toBe('active');
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await expect(page.locator('[data-device="ood1"]')).toBeVisible();
+  await expect(page.locator('[data-delegation]')).toHaveCount(0);
+});
 
 test('the Devices screen lists the main server with its state, type and what runs on it', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });
@@ -131,36 +166,6 @@ test('the Devices screen lists the main server with its state, type and what run
   await expect(page.getByText('The main server cannot be removed')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Remove this device' })).toHaveCount(0);
   await screen(page, 'detail-main.en');
-});
-
-test('no delegation yet: the screen explains it and the owner gives it with the recovery words', async ({ page }) => {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await signIn(page);
-  await page.getByRole('link', { name: 'Devices' }).click();
-  const notice = page.locator('[data-delegation="missing"]');
-  await expect(notice).toBeVisible();
-  await expect(notice.getByText(/your main server needs your permission once/)).toBeVisible();
-  await screen(page, 'delegation.en');
-  await notice.getByRole('button', { name: 'Give permission…' }).click();
-  const field = notice.getByLabel('Your 12 recovery words');
-  // Not recovery words: refused in the page, nothing sent.
-  await field.fill('these are not words');
-  await notice.getByRole('button', { name: 'Give permission' }).click();
-  await expect(notice.getByText('These are not 12 valid recovery words.', { exact: false })).toBeVisible();
-  // Valid words of someone else: the main server refuses the signature.
-  await field.fill('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about');
-  await notice.getByRole('button', { name: 'Give permission' }).click();
-  await expect(notice.getByText('These recovery words do not belong to the owner of this home cloud.')).toBeVisible();
-  await screen(page, 'delegation-wrong.en');
-  expect(JSON.parse(await buckyos(['devices', 'list', '--json', '--zone', `http://${ood.host}:3180`, '--user', OWNER, '--password', PASSWORD])).delegation.state).toBe('missing');
-  // The owner's words: the permission is signed here and handed to the main server.
-  await field.fill(words);
-  await notice.getByRole('button', { name: 'Give permission' }).click();
-  await expect(page.locator('[data-delegation="given"]')).toBeVisible();
-  expect(JSON.parse(await buckyos(['devices', 'list', '--json', '--zone', `http://${ood.host}:3180`, '--user', OWNER, '--password', PASSWORD])).delegation.state).toBe('active');
-  await page.reload();
-  await expect(page.locator('[data-device="ood1"]')).toBeVisible();
-  await expect(page.locator('[data-delegation]')).toHaveCount(0);
 });
 
 test('pair the node by its QR code through the camera, approve it, see it listed, remove it', async ({ page }) => {
@@ -229,6 +234,44 @@ test('pair the node by its QR code through the camera, approve it, see it listed
   // The node heard of its removal: it is waiting to join again, with a new key.
   await expect.poll(waitingFingerprint, { timeout: 90_000, intervals: [1000] }).toMatch(/^[A-Z2-7]{4}-/);
   expect(await waitingFingerprint()).not.toBe(firstFingerprint);
+});
+
+test('without the delegation (withdrawn) the screen explains it and the owner gives it again with the recovery words', async ({ page }) => {
+  // Withdrawn (the CLI's revoke-delegation): its id goes on the revocation list and the main server
+  // forgets it and makes a new enrolment key, so the zone has none.
+  await cli('devices', 'revoke-delegation');
+  expect(await delegationState()).toBe('missing');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await signIn(page);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  const notice = page.locator('[data-delegation="missing"]');
+  await expect(notice).toBeVisible();
+  await expect(notice.getByText(/your main server needs your permission once/)).toBeVisible();
+  await screen(page, 'delegation.en');
+  await page.getByLabel('Language').selectOption('zh');
+  await expect(page.getByRole('heading', { name: '让主服务器为你添加设备' })).toBeVisible();
+  await screen(page, 'delegation.zh');
+  await page.getByLabel('语言').selectOption('en');
+  await notice.getByRole('button', { name: 'Give permission…' }).click();
+  const field = notice.getByLabel('Your 12 recovery words');
+  // Not recovery words: refused in the page, nothing sent.
+  await field.fill('these are not words');
+  await notice.getByRole('button', { name: 'Give permission' }).click();
+  await expect(notice.getByText('These are not 12 valid recovery words.', { exact: false })).toBeVisible();
+  // Valid words of someone else: the main server refuses the signature.
+  await field.fill('legal winner thank year wave sausage worth useful legal winner thank yellow');
+  await notice.getByRole('button', { name: 'Give permission' }).click();
+  await expect(notice.getByText('These recovery words do not belong to the owner of this home cloud.')).toBeVisible();
+  await screen(page, 'delegation-wrong.en');
+  expect(await delegationState()).toBe('missing');
+  // The owner's words: the permission is signed here and handed to the main server.
+  await field.fill(words);
+  await notice.getByRole('button', { name: 'Give permission' }).click();
+  await expect(page.locator('[data-delegation="given"]')).toBeVisible();
+  expect(await delegationState()).toBe('active');
+  await page.reload();
+  await expect(page.locator('[data-device="ood1"]')).toBeVisible();
+  await expect(page.locator('[data-delegation]')).toHaveCount(0);
 });
 
 test('the add page in Chinese, light and dark; a code read from a picture', async ({ page }) => {

@@ -17,6 +17,8 @@ export interface ActivationRecord {
   deviceMiniDocJwt: string;
   zoneBootJwt: string;
   zoneDocJwt: string;
+  /** The OOD's enrolment key and the owner's delegation over it, when the owner gave one (issue 11). */
+  enrolment?: { keyPem: string; delegationJwt: string };
 }
 
 export async function persistActivation(paths: DataPaths, record: ActivationRecord): Promise<void> {
@@ -27,6 +29,10 @@ export async function persistActivation(paths: DataPaths, record: ActivationReco
   await writeFileAtomic(paths.deviceMiniDocJwt, record.deviceMiniDocJwt);
   await writeFileAtomic(paths.zoneBootJwt, record.zoneBootJwt);
   await writeFileAtomic(paths.zoneDocJwt, record.zoneDocJwt);
+  if (record.enrolment) {
+    await writeFileAtomic(paths.enrolmentKey, record.enrolment.keyPem, 0o600);
+    await writeFileAtomic(paths.enrolmentDelegation, record.enrolment.delegationJwt + '\n', 0o600);
+  }
   await writeFileAtomic(paths.startConfig, JSON.stringify(record.startConfig, null, 2) + '\n', 0o600);
   await writeFileExclusive(paths.nodeIdentity, JSON.stringify(record.nodeIdentity, null, 2) + '\n');
 }

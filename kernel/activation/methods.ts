@@ -3,11 +3,14 @@
 // and the documents prepare_active_documents built. commit_active accepts only signatures over exactly
 // those documents, by the key of the OwnerDocument it was prepared with. Calls run one at a time, so
 // two racing commits cannot both win; after a commit every method answers ALREADY_ACTIVATED.
+import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { KrpcError } from '../lib/errors.js';
 import { oneAtATime } from '../lib/one-at-a-time.js';
 import { krpcMethods, type KrpcMethods } from '../lib/krpc/server.js';
 import type { ActivationMethods as ActivationApi } from '../api/activation.js';
+import { buildDelegationRequest } from '../api/devices.js';
+import { verifyDelegation } from '../lib/identity/device-chain.js';
 import type { Logger } from '../lib/log.js';
 import type { DataPaths } from '../lib/paths.js';
 import { generateEd25519, sameKey, type Ed25519KeyPair, type Ed25519PublicJwk } from '../lib/identity/keys.js';
@@ -39,6 +42,8 @@ export interface ActivationRuntime {
 
 interface ActivationAttempt {
   deviceKey: Ed25519KeyPair;
+  /** The OOD's enrolment key (issue 11), kept only if the owner signs the delegation over it. */
+  enrolmentKey: Ed25519KeyPair;
   prepared?: PreparedActiveDocuments;
 }
 
@@ -76,7 +81,7 @@ export function createActivationMethods(rt: ActivationRuntime): ActivationMethod
     serialized(async () => {
       await ensureInactive();
       await rt.preflight?.();
-      attempt = { deviceKey: generateEd25519() };
+      attempt = { deviceKey: generateEd25519(), enrolmentKey: generateEd25519() };
       return { public_key: attempt.deviceKey.publicJwk };
     });
 
@@ -97,9 +102,16 @@ export function createActivationMethods(rt: ActivationRuntime): ActivationMethod
       if (!sameKey(p.device_public_key, current.deviceKey.publicJwk))
         throw new KrpcError('INVALID_PARAMS', 'device_public_key is not the key this device generated; use the public_key from the latest generate_device_key_pair');
       const now = rt.now();
-      current.prepared = plain(buildPreparedDocuments({
+      const documents = buildPreparedDocuments({
         owner: p.owner_document, names: p.names, topology, devicePublicKey: current.deviceKey.publicJwk, now, facts: machineFacts(now),
-      }));
+      });
+      current.prepared = plain({
+        ...documents,
+        enrolment_delegation_request: buildDelegationRequest({
+          ownerDid: p.names.owner_did, zoneDid: p.names.zone_did, holder: documents.device_document.name,
+          delegateKey: current.enrolmentKey.publicJwk, jti: randomBytes(12).toString('hex'), now,
+        }),
+      });
       return current.prepared;
     });
 
@@ -171,6 +183,19 @@ async function checkCommit(p: CommitActiveParams, attempt: ActivationAttempt, no
       throw new KrpcError('INVALID_PARAMS', `the ${what} document is issued in the future; check the clocks of this device and the owner's computer`);
   }
 
+  // The enrolment delegation (issue 11), when the owner signed it: exactly the request prepared, over
+  // the enrolment key this device made, and a delegation every verifier accepts (node types only).
+  let enrolment: ActivationRecord['enrolment'];
+  if (signed.enrolment_delegation_jwt !== undefined) {
+    const request = prepared.enrolment_delegation_request;
+    if (!request) throw new KrpcError('INVALID_PARAMS', 'enrolment_delegation_jwt given, but this device prepared no enrolment delegation request');
+    await expectSigned(signed.enrolment_delegation_jwt, request, ownerKey, now, 'enrolment_delegation_jwt');
+    const d = await verifyDelegation(signed.enrolment_delegation_jwt, ownerKey, { zoneDid: prepared.names.zone_did, now });
+    if (!sameKey(d.delegate_key, attempt.enrolmentKey.publicJwk) || d.holder !== prepared.device_document.name)
+      throw new KrpcError('INVALID_PARAMS', "enrolment_delegation_jwt is not over this device's enrolment key");
+    enrolment = { keyPem: attempt.enrolmentKey.privateKeyPem, delegationJwt: signed.enrolment_delegation_jwt };
+  }
+
   const device = prepared.device_document;
   const settings = p.system_settings;
   return {
@@ -202,6 +227,7 @@ async function checkCommit(p: CommitActiveParams, attempt: ActivationAttempt, no
     deviceMiniDocJwt: signed.device_mini_document_jwt,
     zoneBootJwt: signed.boot_document_jwt,
     zoneDocJwt: signed.zone_document_jwt,
+    ...(enrolment && { enrolment }),
   };
 }
 

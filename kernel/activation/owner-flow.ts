@@ -6,6 +6,7 @@
 // and send only signatures. Without an SN the zone is an own-domain zone: zone DID did:web:<zone name>,
 // gateway net_id "nat" (spec 40 §6.3 allows nat|wan_dyn|portmap|wan; "nat" = behind the home router).
 import type { ActivationTransport, OwnerActivationResult, OwnerActivationStep } from '../api/owner-kit.js';
+import { delegationRequestProblem, type EnrolmentDelegation } from '../api/devices.js';
 import { KrpcError } from '../lib/errors.js';
 import { buildDeviceDid, formatDid, isHostName } from '../lib/identity/did.js';
 import {
@@ -37,6 +38,11 @@ export interface OwnerActivationInput {
   /** Unix seconds. */
   now: number;
   onStep?(step: OwnerActivationStep): void;
+  /**
+   * Issue 11: also sign the enrolment delegation the device prepared, so the OOD approves nodes from day
+   * one without the recovery words (after checking it is narrow and for this zone and device).
+   */
+  delegateEnrolment?: boolean;
 }
 
 export async function runOwnerActivation(input: OwnerActivationInput): Promise<OwnerActivationResult> {
@@ -80,15 +86,31 @@ export async function runOwnerActivation(input: OwnerActivationInput): Promise<O
     devices: [{ document: prepared.device_document, miniJwt }],
   });
   const zoneJwt = await sign(zoneDocument);
+  const request = input.delegateEnrolment ? prepared.enrolment_delegation_request : undefined;
+  if (request) checkDelegationRequest(request, names, prepared.device_document.name);
+  const delegationJwt = request ? await sign(request) : undefined;
 
   input.onStep?.('commit');
   const done = await transport.commitActive({
     owner_document: ownerDocument,
     prepared,
-    signed_documents: { boot_document_jwt: bootJwt, device_document_jwt: deviceJwt, device_mini_document_jwt: miniJwt, zone_document_jwt: zoneJwt },
+    signed_documents: {
+      boot_document_jwt: bootJwt, device_document_jwt: deviceJwt, device_mini_document_jwt: miniJwt, zone_document_jwt: zoneJwt,
+      ...(delegationJwt && { enrolment_delegation_jwt: delegationJwt }),
+    },
     system_settings: { admin_password_hash: hashPassword(input.password, ownerName) },
   });
-  return { zoneDid: names.zone_did, ownerDid: names.owner_did, deviceName: prepared.device_document.name, accessHostname: done.access_hostname };
+  return {
+    zoneDid: names.zone_did, ownerDid: names.owner_did, deviceName: prepared.device_document.name, accessHostname: done.access_hostname,
+    enrolmentDelegated: delegationJwt !== undefined,
+  };
+}
+
+/** The owner signs only a narrow delegation: node types, at most a year, this zone, this owner, this OOD. */
+function checkDelegationRequest(r: EnrolmentDelegation, names: ActiveNameMapping, holder: string): void {
+  const problem = delegationRequestProblem(r, r?.delegate_key?.x ?? '')
+    ?? (r.iss !== names.owner_did || r.zone !== names.zone_did || r.holder !== holder ? 'it is for another owner, zone or device' : undefined);
+  if (problem) throw new KrpcError('INTEGRITY', `the device asked for an enrolment delegation the owner should not sign (${problem}); nothing was signed`);
 }
 
 export function normalizeZoneName(value: string): string {

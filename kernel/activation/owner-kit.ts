@@ -39,6 +39,7 @@ export const ownerKit: OwnerKit = {
         sign: (doc) => signEdDsaJwt(doc, key.seed),
         now: input.now,
         onStep: input.onStep,
+        delegateEnrolment: input.delegateEnrolment,
       });
       const extra = input.alsoSign?.(result);
       return { result, ...(extra ? { extraJwt: signEdDsaJwt(extra, key.seed) } : {}) };

@@ -20,6 +20,8 @@ export interface ActivateDeviceOptions {
   password: string;
   /** The owner's existing 12 words; a new phrase is generated when absent. */
   mnemonic?: string;
+  /** Issue 11: also sign the OOD's enrolment delegation (buckyos devices join works from day one). */
+  delegateEnrolment?: boolean;
   log?: Logger;
 }
 
@@ -31,6 +33,7 @@ export interface ActivateDeviceResult {
   ownerDid: string;
   deviceName: string;
   accessHostname: string;
+  enrolmentDelegated?: boolean;
 }
 
 export async function activateDevice(opts: ActivateDeviceOptions): Promise<ActivateDeviceResult> {
@@ -61,6 +64,7 @@ export async function activateDevice(opts: ActivateDeviceOptions): Promise<Activ
     evmAddress: material.evmAddress,
     sign: (doc) => signDocument(doc, material.ownerKey.privateKeyPem),
     now: nowSeconds(),
+    delegateEnrolment: opts.delegateEnrolment,
     onStep: (step) => log.info(step === 'commit' ? 'committing activation' : `activation: ${step}`, { device: client.baseUrl }),
   });
   return { mnemonic: material.mnemonic, generatedMnemonic, ...r };

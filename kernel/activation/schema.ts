@@ -96,14 +96,14 @@ export const commitActiveSchema = {
       required: ['owner_document', 'names', 'topology', 'boot_document', 'device_document', 'device_mini_document', 'device_info'],
       properties: {
         owner_document: anyObject, names: anyObject, topology: anyObject, boot_document: anyObject,
-        device_document: anyObject, device_mini_document: anyObject, device_info: anyObject,
+        device_document: anyObject, device_mini_document: anyObject, device_info: anyObject, enrolment_delegation_request: anyObject,
       },
     },
     signed_documents: {
       type: 'object',
       additionalProperties: false,
       required: ['boot_document_jwt', 'device_document_jwt', 'device_mini_document_jwt', 'zone_document_jwt'],
-      properties: { boot_document_jwt: jwt, device_document_jwt: jwt, device_mini_document_jwt: jwt, zone_document_jwt: jwt },
+      properties: { boot_document_jwt: jwt, device_document_jwt: jwt, device_mini_document_jwt: jwt, zone_document_jwt: jwt, enrolment_delegation_jwt: jwt },
     },
     system_settings: {
       type: 'object',

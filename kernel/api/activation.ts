@@ -4,6 +4,7 @@ import type { NoParams } from './krpc.js';
 import type {
   DeviceDocument, DeviceInfo, DeviceMiniDocument, Ed25519PublicJwk, OwnerDocument, ZoneBootDocument,
 } from './identity.js';
+import type { EnrolmentDelegation } from './devices.js';
 
 export type GatewayNetId = 'nat' | 'wan_dyn' | 'portmap' | 'wan';
 
@@ -40,6 +41,12 @@ export interface PreparedActiveDocuments {
   device_document: DeviceDocument;
   device_mini_document: DeviceMiniDocument;
   device_info: DeviceInfo;
+  /**
+   * Ours (issue 11): the claims of an enrolment delegation over an enrolment key this device made for
+   * this activation. The owner may sign it with the other documents (signed_documents.
+   * enrolment_delegation_jwt), so the OOD approves nodes from day one without the recovery words.
+   */
+  enrolment_delegation_request?: EnrolmentDelegation;
 }
 
 export interface SignedActiveDocuments {
@@ -47,6 +54,8 @@ export interface SignedActiveDocuments {
   device_document_jwt: string;
   device_mini_document_jwt: string;
   zone_document_jwt: string;
+  /** Ours (issue 11): the owner's signature over prepared.enrolment_delegation_request, when the owner gives it. */
+  enrolment_delegation_jwt?: string;
 }
 
 export interface SystemSettings {

@@ -175,6 +175,14 @@ export const DELEGATION_MEMBER = 'enrolment_delegation';
 /** Longest lifetime the OOD accepts for a delegation (the owner renews it with the words once a year). */
 export const MAX_DELEGATION_LIFETIME_S = 366 * 24 * 3600;
 
+/** The claims the owner signs to delegate `delegate_key` (node documents only, a year less a day). */
+export function buildDelegationRequest(o: { ownerDid: string; zoneDid: string; holder: string; delegateKey: Ed25519PublicJwk; jti: string; now: number }): EnrolmentDelegation {
+  return {
+    kind: ENROLMENT_DELEGATION_KIND, iss: o.ownerDid, zone: o.zoneDid, holder: o.holder,
+    delegate_key: o.delegateKey, device_types: ['server'], jti: o.jti, iat: o.now, exp: o.now + MAX_DELEGATION_LIFETIME_S - 24 * 3600,
+  };
+}
+
 /**
  * What the owner's client checks before it signs a delegation request the OOD handed it: a delegation
  * of this kind, over the key the OOD showed, for node types only, for at most MAX_DELEGATION_LIFETIME_S.

@@ -20,6 +20,8 @@ export interface OwnerActivationResult {
   ownerDid: string;
   deviceName: string;
   accessHostname: string;
+  /** Issue 11: the owner signed the enrolment delegation with the activation (the device offered one). */
+  enrolmentDelegated?: boolean;
 }
 
 export interface OwnerKitActivation {
@@ -33,6 +35,8 @@ export interface OwnerKitActivation {
   onStep?(step: OwnerActivationStep): void;
   /** Claims of one more owner-signed JWT to make with the same key before it is wiped (the hand-over login). */
   alsoSign?(result: OwnerActivationResult): object;
+  /** Issue 11: also sign the OOD's enrolment delegation, so devices can be approved from day one without the words. */
+  delegateEnrolment?: boolean;
 }
 
 export interface OwnerKit {

@@ -4,10 +4,7 @@
 // zone, and nothing else: no OOD, no user, no zone document.
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  DELEGATION_MEMBER, ENROLMENT_DELEGATION_KIND, MAX_DELEGATION_LIFETIME_S, type DelegationStatus, type EnrolmentDelegation,
-} from '../api/devices.js';
+import { buildDelegationRequest, DELEGATION_MEMBER, type DelegationStatus, type EnrolmentDelegation } from '../api/devices.js';
 import { KrpcError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { verifyDelegation } from '../lib/identity/device-chain.js';
@@ -24,8 +21,8 @@ export interface DelegationIdentity {
   holder: string;
 }
 
-const keyPath = (paths: DataPaths) => join(paths.etc, 'enrolment_key.pem');
-const delegationPath = (paths: DataPaths) => join(paths.etc, 'enrolment_delegation.jwt');
+const keyPath = (paths: DataPaths) => paths.enrolmentKey;
+const delegationPath = (paths: DataPaths) => paths.enrolmentDelegation;
 
 async function readText(path: string): Promise<string | undefined> {
   try { return (await readFile(path, 'utf8')).trim(); } catch { return undefined; }
@@ -55,10 +52,7 @@ export class EnrolmentDelegate {
 
   /** The claims the owner signs to delegate this key (one year). */
   request(now = nowSeconds()): EnrolmentDelegation {
-    return {
-      kind: ENROLMENT_DELEGATION_KIND, iss: this.id.ownerDid, zone: this.id.zoneDid, holder: this.id.holder,
-      delegate_key: this.publicJwk, device_types: ['server'], jti: this.pendingJti, iat: now, exp: now + MAX_DELEGATION_LIFETIME_S - 24 * 3600,
-    };
+    return buildDelegationRequest({ ownerDid: this.id.ownerDid, zoneDid: this.id.zoneDid, holder: this.id.holder, delegateKey: this.publicJwk, jti: this.pendingJti, now });
   }
 
   /** The delegation in force, verified; undefined (with why) when there is none usable. */

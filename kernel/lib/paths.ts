@@ -16,6 +16,9 @@ export interface DataPaths {
   deviceMiniDocJwt: string;
   zoneBootJwt: string;
   zoneDocJwt: string;
+  /** The OOD's enrolment key and the owner's delegation over it (issue 11, kernel/devices/delegation.ts). */
+  enrolmentKey: string;
+  enrolmentDelegation: string;
   /** which OS user id each app runs as, where the node gives apps their own (node-daemon/app-isolation.ts) */
   appUids: string;
   kv: string;
@@ -60,6 +63,8 @@ export function dataPaths(root: string): DataPaths {
     deviceMiniDocJwt: join(etc, 'device_mini_doc.jwt'),
     zoneBootJwt: join(etc, 'zone_boot_config.jwt'),
     zoneDocJwt: join(etc, 'zone_document.jwt'),
+    enrolmentKey: join(etc, 'enrolment_key.pem'),
+    enrolmentDelegation: join(etc, 'enrolment_delegation.jwt'),
     appUids: join(etc, 'app_uids.json'),
     kv: join(r, 'kv'),
     pkgs: join(r, 'pkgs'),

@@ -90,6 +90,8 @@ export const en = {
       owner: 'Your name', zone: 'Home cloud', words: 'Recovery words', wordsNew: 'New, written down', wordsRestored: 'Your existing words',
       password: 'Password', passwordSet: 'Chosen', keyStays: 'Your recovery words never leave this page: the device receives only signatures made with them.',
       start: 'Set up my home cloud',
+      delegate: 'Let the main server add devices I approve',
+      delegateHint: 'NAS boxes, routers and PCs you approve on the Devices screen then join without your recovery words. This permission covers only such devices and lasts a year.',
     },
     progress: {
       intro: 'Setting up. Please keep this page open.', label: 'Setup progress',

@@ -50,6 +50,8 @@ export const zh: Messages = {
       owner: '你的名称', zone: '家庭云', words: '恢复词', wordsNew: '新生成，已抄写', wordsRestored: '使用已有的恢复词',
       password: '密码', passwordSet: '已设置', keyStays: '恢复词不会离开这个页面：设备只会收到用它生成的签名。',
       start: '开始设置我的家庭云',
+      delegate: '允许主服务器添加我批准的设备',
+      delegateHint: '之后你在“设备”页面批准的 NAS、路由器和电脑无需输入恢复词即可加入。此授权只适用于这类设备，有效期一年。',
     },
     progress: {
       intro: '正在设置，请不要关闭此页面。', label: '设置进度',

@@ -156,7 +156,7 @@ function Zone() {
 
 function Review() {
   const { t } = useTranslation();
-  const { ownerName, zoneName, wordsMode, phase, error, start, back } = useWizard();
+  const { ownerName, zoneName, wordsMode, delegateDevices, phase, error, start, back, set } = useWizard();
   const running = phase !== undefined && !error;
   if (phase) {
     const states = phaseStates(phase);
@@ -188,6 +188,10 @@ function Review() {
         <dt>{t('wizard.review.words')}</dt><dd>{t(wordsMode === 'restore' ? 'wizard.review.wordsRestored' : 'wizard.review.wordsNew')}</dd>
         <dt>{t('wizard.review.password')}</dt><dd>{t('wizard.review.passwordSet')}</dd>
       </dl>
+      <label className="choice" style={{ marginTop: 'var(--space-4)' }}>
+        <input type="checkbox" checked={delegateDevices} onChange={(e) => set({ delegateDevices: e.target.checked })} data-choice="delegate-devices" />
+        <span><strong>{t('wizard.review.delegate')}</strong><br /><span className="muted">{t('wizard.review.delegateHint')}</span></span>
+      </label>
       <p className="muted">{t('wizard.review.keyStays')}</p>
       <div className="actions">
         <Button kind="quiet" onClick={back} disabled={running}>{t('common.back')}</Button>

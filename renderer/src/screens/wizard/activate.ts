@@ -1,6 +1,8 @@
 // Setting up from the page: the owner key is derived from the recovery words HERE, signs the
 // documents the device prepared (the same shared flow the CLI runs, kernel/activation/owner-flow.ts),
-// and signs one short-lived, single-use login for the new zone so the owner lands on Home signed in.
+// and signs one short-lived, single-use login for the new zone so the owner lands on Home signed in,
+// and (unless the owner unticks it) the enrolment delegation the device prepared, so the Devices screen
+// approves NAS boxes and routers from day one without the words (kernel/api/devices.ts).
 // The key and the words are never sent or stored; the kit wipes the seed when it is done.
 import type { ActivationTransport, OwnerActivationStep } from '../../../../kernel/api/owner-kit';
 import { ownerKit } from '../../api/owner-kit';
@@ -16,6 +18,8 @@ export interface PageActivationInput {
   ownerName: string;
   zoneName: string;
   password: string;
+  /** Also sign the main server's enrolment delegation (the Devices screen then approves without the words). */
+  delegateDevices?: boolean;
   onStep(step: OwnerActivationStep): void;
 }
 
@@ -51,6 +55,7 @@ export async function activateFromPage(input: PageActivationInput): Promise<Page
     password: input.password,
     now,
     onStep: input.onStep,
+    delegateEnrolment: input.delegateDevices === true,
     alsoSign: (r) => ({ iss: 'root', sub: ownerNameOf(r.ownerDid), appid: PANEL_APPID, aud: 'verify-hub', jti: kit.randomId(), iat: now, exp: now + HANDOVER_LIFETIME_S }),
   });
   return { ownerName: ownerNameOf(result.ownerDid), gatewayUrl: gatewayUrlFor(location.href), handoverJwt: extraJwt! };

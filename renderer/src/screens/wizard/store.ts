@@ -23,6 +23,8 @@ export interface WizardState {
   checkPositions: number[];
   checkTyped: string[];
   zoneName: string;
+  /** Issue 11: sign the main server's enrolment delegation with the activation (devices approved without the words). */
+  delegateDevices: boolean;
   password: string;
   confirm: string;
   problems: Problems;
@@ -71,6 +73,7 @@ export const createWizardStore = () => create<WizardState>()((set, get) => ({
   ...freshWords(),
   restoreText: '',
   zoneName: 'home',
+  delegateDevices: true,
   password: '',
   confirm: '',
   problems: {},
@@ -109,7 +112,7 @@ export const createWizardStore = () => create<WizardState>()((set, get) => ({
     set({ phase: 'device-key', error: undefined });
     try {
       const result = s.result ?? await activateFromPage({
-        mnemonic: s.mnemonic, ownerName: s.ownerName, zoneName: s.zoneName, password: s.password,
+        mnemonic: s.mnemonic, ownerName: s.ownerName, zoneName: s.zoneName, password: s.password, delegateDevices: s.delegateDevices,
         onStep: (step) => { if (isActivationStep(step)) set({ phase: step }); },
       });
       // Set up: the words and the password are no longer needed anywhere.
