@@ -197,6 +197,16 @@ while (Date.now() + 5000 < end) {
 stopLoad = true;
 await Promise.all(load);
 
+// Backoff: one app crashed four times in a row, each as soon as it is back (0.5 s, 1 s, 2 s, 4 s expected).
+const backoff: number[] = [];
+for (let i = 0; i < 4; i++) {
+  const victim = await waitFor('soak1 running', () => appProcess('soak1'));
+  process.kill(victim.pid, 'SIGKILL');
+  const killed = Date.now();
+  await waitFor('soak1 restarted', async () => (appProcessesOf(victim.node.dataDir).some((x) => x.appId === 'soak1' && x.pid !== victim.pid) ? true : undefined));
+  backoff.push(Date.now() - killed);
+}
+
 // --- consistency check ---
 const problems: string[] = [];
 await relogin();
@@ -266,7 +276,8 @@ const line = (k: string, v: number[]) => `| ${k} | ${percentile(v, 50).toFixed(0
 console.log(`\nbench/soak, seed ${SEED}: ${((Date.now() - t0) / 60_000).toFixed(1)} min, faults: ${FAULTS.map((f) => `${f} ×${injected.filter((x) => x === f).length}`).join(', ')}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| recovery | p50 | p95 | max | n |\n| --- | ---: | ---: | ---: | ---: |');
 for (const [k, v] of Object.entries(recovery)) console.log(line(k, v));
-console.log(`\nload: KV writes ${counts.kvOk} acknowledged / ${counts.kvFail} refused or cut; KV reads ${counts.readOk} / ${counts.readFail} failed; app requests ${counts.appOk} ok / ${counts.appFail} failed`);
+console.log(`\nback-to-back crashes of one app, kill → new process: ${backoff.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+console.log(`load: KV writes ${counts.kvOk} acknowledged / ${counts.kvFail} refused or cut; KV reads ${counts.readOk} / ${counts.readFail} failed; app requests ${counts.appOk} ok / ${counts.appFail} failed`);
 console.log(`consistency (${acked.size} keys, ${APPS.length} apps, 2 nodes): ${problems.length === 0 ? 'PASS' : `FAIL\n  ${problems.join('\n  ')}`}`);
 await cleanup();
 process.exit(problems.length === 0 ? 0 : 1);
