@@ -47,9 +47,9 @@ export default function SchedulerScreen() {
           <section className="card section" aria-labelledby="history-title">
             <h2 id="history-title">{t('scheduler.history.label')}</h2>
             <input type="range" min={0} max={Math.max(0, s.revisions.length - 1)} value={Math.max(0, revIndex)} disabled={s.revisions.length < 2}
-              aria-label={t('scheduler.history.label')} aria-valuetext={t('scheduler.history.at', { rev: snap.rev, count: s.revisions.length, time: timeLabel(snap.schedule_time, i18n.language) })}
+              aria-label={t('scheduler.history.label')} aria-valuetext={t('scheduler.history.at', { rev: snap.rev, count: s.latest ?? snap.rev, time: timeLabel(snap.schedule_time, i18n.language) })}
               onChange={(e) => void s.showRev(s.revisions[Number(e.target.value)])} data-history style={{ width: '100%' }} />
-            <p data-history-label>{t('scheduler.history.at', { rev: revIndex + 1, count: s.revisions.length, time: timeLabel(snap.schedule_time, i18n.language) })}
+            <p data-history-label>{t('scheduler.history.at', { rev: snap.rev, count: s.latest ?? snap.rev, time: timeLabel(snap.schedule_time, i18n.language) })}
               {snap.rev === s.latest && <> · <span className="badge badge-ok">{t('scheduler.history.latest')}</span></>}</p>
             <p className="muted">{t('scheduler.history.hint')}</p>
           </section>
@@ -156,21 +156,30 @@ function DiffSection() {
       {diffError !== undefined && <ErrorNotice error={diffError} />}
       {diff && (
         <div data-diff>
-          {diff.changes.length === 0 && (diff.steps ?? []).every((st) => st.inputs.length === 0) && <p className="muted">{t('scheduler.diff.none')}</p>}
+          {diff.changes.length === 0 && (diff.steps ?? []).every((st) => st.inputs.length === 0 && st.actions.length === 0) && <p className="muted">{t('scheduler.diff.none')}</p>}
           <ul className="list">{diff.changes.map((c, i) => <li key={i} data-change={c.change}>{say(t, changeSentence(c))}</li>)}</ul>
-          {(diff.steps ?? []).filter((st) => st.inputs.length > 0).map((st) => (
+          {/* Every decision in between that noticed something or did something, each action with its cause when it has one. */}
+          {(diff.steps ?? []).filter((st) => st.inputs.length > 0 || st.actions.length > 0).map((st) => (
             <div key={st.rev} className="diff-step" data-step={st.rev}>
               <h3>{t('scheduler.diff.step', { rev: st.rev, time: timeLabel(st.schedule_time, i18n.language) })}</h3>
               <p><strong>{t('scheduler.diff.causes')}</strong></p>
-              <ul>{st.inputs.map((c, i) => <li key={i} data-input={c.change}>{say(t, inputSentence(c))}</li>)}</ul>
-              <p><strong>{t('scheduler.diff.actions')}</strong></p>
-              <ul>
-                {st.actions.filter((act) => act.cause !== undefined).map((act, i) => (
-                  <li key={i} data-action={act.type}>
-                    {say(t, actionSentence(act.type, act.target))} — {t('scheduler.diff.because', { cause: say(t, inputSentence(st.inputs[act.cause!])) })}
-                  </li>
-                ))}
-              </ul>
+              {st.inputs.length > 0
+                ? <ul>{st.inputs.map((c, i) => <li key={i} data-input={c.change}>{say(t, inputSentence(c))}</li>)}</ul>
+                : <p className="muted">{t('scheduler.diff.noInputs')}</p>}
+              {st.actions.length > 0 && (
+                <>
+                  <p><strong>{t('scheduler.diff.actions')}</strong></p>
+                  <ul>
+                    {st.actions.map((act, i) => (
+                      <li key={i} data-action={act.type}>
+                        {say(t, actionSentence(act.type, act.target))}
+                        {act.cause !== undefined && st.inputs[act.cause] && <> — {t('scheduler.diff.because', { cause: say(t, inputSentence(st.inputs[act.cause])) })}</>}
+                      </li>
+                    ))}
+                  </ul>
+                  {st.actions_total > st.actions.length && <p className="muted">{t('scheduler.map.more', { count: st.actions_total - st.actions.length })}</p>}
+                </>
+              )}
             </div>
           ))}
           <details><summary>{t('common.details')}</summary><pre>{JSON.stringify(diff, null, 2)}</pre></details>

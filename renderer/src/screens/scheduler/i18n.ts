@@ -80,7 +80,7 @@ export const schedulerEn = {
   diff: {
     title: 'What changed between two moments',
     from: 'From', to: 'To', show: 'Compare', rev: 'Decision {{rev}}', actionOn: 'It {{action}} {{app}} on {{node}}', actionAbout: 'It {{action}} ({{what}})', none: 'Nothing changed where apps run.',
-    causes: 'What your home cloud noticed', actions: 'What it did', because: 'because: {{cause}}', step: 'Decision {{rev}} · {{time}}',
+    causes: 'What your home cloud noticed', actions: 'What it did', because: 'because: {{cause}}', noInputs: 'No app or device settings had changed since the decision before.', step: 'Decision {{rev}} · {{time}}',
   },
   change: {
     nodeAdded: '{{node}} joined.', nodeRemoved: '{{node}} left.', nodeStatus: '{{node}}: {{from}} → {{to}}.',
@@ -182,7 +182,7 @@ export const schedulerZh: Texts<typeof schedulerEn> = {
   diff: {
     title: '两个时间点之间的变化',
     from: '从', to: '到', show: '比较', rev: '第 {{rev}} 次决定', actionOn: '它{{action}} {{node}} 上的 {{app}}', actionAbout: '它{{action}}（{{what}}）', none: '应用运行的位置没有变化。',
-    causes: '家庭云注意到的变化', actions: '它做了什么', because: '原因：{{cause}}', step: '第 {{rev}} 次决定 · {{time}}',
+    causes: '家庭云注意到的变化', actions: '它做了什么', because: '原因：{{cause}}', noInputs: '与上一次决定相比，应用和设备的设置都没有变化。', step: '第 {{rev}} 次决定 · {{time}}',
   },
   change: {
     nodeAdded: '{{node}} 加入了。', nodeRemoved: '{{node}} 离开了。', nodeStatus: '{{node}}：{{from}} → {{to}}。',
