@@ -81,7 +81,7 @@ test('the OOD stopped (SIGSTOP) for longer than the node-gone threshold, then re
   await waitFor('stays through the OOD gateway', async () => ((await viaGateway(ood.host, 'stays'))?.pid === onNas.pid ? true : undefined));
   const revBefore = (await snapshot())!.rev;
   process.kill(ood.child.pid!, 'SIGSTOP');
-  await sleep((GONE_AFTER_S * 2 + 3) * 1000);
+  await sleep((GONE_AFTER_S + 4) * 1000);
   // Meanwhile the NAS saw its OOD silent; its app kept serving on its own gateway.
   assert.equal((await viaGateway(nodeHost, 'stays'))?.pid, onNas.pid, 'the app on the NAS stopped serving while the OOD slept');
   process.kill(ood.child.pid!, 'SIGCONT');
@@ -103,7 +103,7 @@ test('the OOD loses power: the app on the NAS keeps serving; the NAS reconnects 
   await powerCutTree(ood);
   const cutAt = Date.now();
   // The NAS's gateway routes to its own app without the OOD, for well past the node-gone threshold.
-  while (Date.now() - cutAt < (GONE_AFTER_S * 2 + 2) * 1000) {
+  while (Date.now() - cutAt < (GONE_AFTER_S + 3) * 1000) {
     const answer = await waitFor('stays through the NAS gateway with the OOD down', () => viaGateway(nodeHost, 'stays'), 10_000);
     assert.equal(answer.pid, onNas.pid, 'the app on the NAS was restarted while the OOD was down');
     await sleep(500);
