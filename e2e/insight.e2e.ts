@@ -181,6 +181,8 @@ test('restrict dan to one app: the kernel previews exactly that, a policy test b
     const refusal = dan.locator('[data-error-code=PERMISSION_DENIED]').first();
     await expect(refusal).toContainText('Your account is not allowed to do this.');
     await expect(refusal).not.toContainText('PERMISSION_DENIED');
+    // Nothing was loaded, so nothing claims the zone has no apps.
+    await expect(dan.locator('[data-empty]')).toHaveCount(0);
     await screen(dan, 'insight-permission-refused');
     await context.close();
   });

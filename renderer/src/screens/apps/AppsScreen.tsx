@@ -25,6 +25,7 @@ export default function AppsScreen() {
   useEffect(() => watch(), [watch]);
   const installedNames = new Set(installed.map((a) => a.name));
   const library = catalog.filter((c) => !installedNames.has(c.name));
+  const nothingLoaded = error !== undefined && catalog.length === 0 && installed.length === 0;
 
   return (
     <div data-screen="apps">
@@ -33,19 +34,22 @@ export default function AppsScreen() {
         <Button onClick={() => void load()} disabled={loading}>{t('common.refresh')}</Button>
       </div>
       {error !== undefined && <ErrorNotice error={error} onRetry={() => void load()} />}
-      <section aria-labelledby="installed-title" className="card" style={{ marginBottom: 'var(--space-5)' }}>
-        <h2 id="installed-title">{t('apps.installed')}</h2>
-        {loading && installed.length === 0 ? <p className="muted" role="status">{t('common.loading')}</p>
-          : installed.length === 0 ? <p className="muted" data-empty="installed">{t('apps.noneInstalled')}</p>
-          : <ul className="list">{installed.map((a) => <InstalledApp key={a.installation_id} app={a} catalog={catalog.find((c) => c.name === a.name)} />)}</ul>}
-      </section>
-      <section aria-labelledby="library-title" className="card">
-        <h2 id="library-title">{t('apps.library')}</h2>
-        {loading && catalog.length === 0 ? <p className="muted" role="status">{t('common.loading')}</p>
-          : library.length === 0 ? <p className="muted" data-empty="library">{t(catalog.length === 0 ? 'apps.libraryEmpty' : 'apps.libraryAllInstalled')}</p>
-          : <ul className="list">{library.map((c) => <LibraryApp key={c.name} entry={c} />)}</ul>}
-        <PublishDrop />
-      </section>
+      {/* Nothing loaded because the kernel refused or failed: "no apps yet" would contradict the notice. */}
+      {!nothingLoaded && <>
+        <section aria-labelledby="installed-title" className="card" style={{ marginBottom: 'var(--space-5)' }}>
+          <h2 id="installed-title">{t('apps.installed')}</h2>
+          {loading && installed.length === 0 ? <p className="muted" role="status">{t('common.loading')}</p>
+            : installed.length === 0 ? <p className="muted" data-empty="installed">{t('apps.noneInstalled')}</p>
+            : <ul className="list">{installed.map((a) => <InstalledApp key={a.installation_id} app={a} catalog={catalog.find((c) => c.name === a.name)} />)}</ul>}
+        </section>
+        <section aria-labelledby="library-title" className="card">
+          <h2 id="library-title">{t('apps.library')}</h2>
+          {loading && catalog.length === 0 ? <p className="muted" role="status">{t('common.loading')}</p>
+            : library.length === 0 ? <p className="muted" data-empty="library">{t(catalog.length === 0 ? 'apps.libraryEmpty' : 'apps.libraryAllInstalled')}</p>
+            : <ul className="list">{library.map((c) => <LibraryApp key={c.name} entry={c} />)}</ul>}
+          <PublishDrop />
+        </section>
+      </>}
     </div>
   );
 }
