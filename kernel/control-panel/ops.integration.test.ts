@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { isKrpcError } from '../lib/errors.js';
 import { KrpcClient } from '../lib/krpc/client.js';
-import { appSpecKey, passwordKey, userSettingsKey } from '../api/keys.js';
+import { RBAC_POLICY_KEY, appSpecKey, passwordKey, userSettingsKey } from '../api/keys.js';
 import type { ControlPanelMethods } from '../api/control-panel.js';
 import type { ControlPanelOpsMethods } from '../api/control-panel-ops.js';
 import { nowSeconds, signJwt } from '../lib/identity/jwt.js';
@@ -58,6 +58,12 @@ before(async () => {
     },
   });
   root = new KrpcClient(`${zoneUrl}/kapi/control-panel`, { token: rootToken('control-panel') });
+  // bob may sign in at once, but his own keys open to him only once the scheduler writes his RBAC lines.
+  const rootKv = new KrpcClient(`${zoneUrl}/kapi/system_config`, { token: rootToken('buckycli') });
+  await pollUntil('the scheduler writes bob\'s RBAC lines', async () => {
+    const policy = (await rootKv.call<{ value: string } | null>('sys_config_get', { key: RBAC_POLICY_KEY }))?.value ?? '';
+    return policy.split('\n').includes('g, bob, users') ? true : undefined;
+  }, { timeoutMs: 30_000, context: logs });
   const aliceToken = await sessionOf('alice', TEST_PASSWORD);
   alice = panelAs(aliceToken);
   aliceKv = new KrpcClient(`${zoneUrl}/kapi/system_config`, { token: aliceToken });
