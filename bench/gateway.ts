@@ -116,12 +116,14 @@ console.log(`bench/gateway: ${machine}; load average ${await loadAverage()}; ${T
 
 try {
   if (ONLY.has('a') || ONLY.has('b')) {
+    // GATEWAY_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles our gateway process (its worker threads too).
+    const nodeFlags = (process.env.GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
     // The backend: nginx answering 200 by itself, one worker, so it is never what limits a proxy.
     await startNginx('backend', 1, `listen ${host}:${BACKEND}; location / { return 200 "ok\\n"; }`);
     await startNginx('proxy', WORKERS, `listen ${host}:${NGINX};
     location /apps/bench/ { proxy_pass http://backend/; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $remote_addr; }`,
     `upstream backend { server ${host}:${BACKEND}; keepalive 64; }`);
-    const gw = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/lib/gateway-process.ts'), host, String(BACKEND), String(WORKERS)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const gw = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(repoRoot, 'bench/lib/gateway-process.ts'), host, String(BACKEND), String(WORKERS)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(gw);
     const ourPort = await new Promise<number>((resolve, reject) => {
       createInterface({ input: gw.stdout }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));

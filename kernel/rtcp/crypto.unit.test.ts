@@ -60,6 +60,10 @@ test('records: large writes split at 16 KiB; a flipped bit, a bad length or a re
   const recs = ini.sealer.seal(payload);
   assert.equal(recs.length, 4);
   assert.deepEqual(Buffer.concat(res.opener.push(Buffer.concat(recs))), payload);
+  // sealAll writes the very same records into one buffer
+  const again = recordPair(KEY, IV, 'initiator');
+  assert.deepEqual(again.sealer.sealAll(payload), Buffer.concat(recs));
+  assert.deepEqual(recordPair(KEY, IV, 'initiator').sealer.sealAll(Buffer.from('short')), recordPair(KEY, IV, 'initiator').sealer.sealOne(Buffer.from('short')));
 
   const tampered = Buffer.from(new RecordSealer(KEY, nonceBases(IV).a).sealOne(Buffer.from('do not tamper')));
   tampered[2] ^= 1;

@@ -28,7 +28,7 @@ export interface PeerConfig {
   directRetryMs?: number;
 }
 
-interface Command { id: number; op: 'open' | 'open-as' | 'status' | 'bench-rr' | 'bench-bulk'; device?: string; port?: number; data?: string; identity?: LocalIdentity; n?: number; bytes?: number; raw?: string }
+interface Command { id: number; op: 'open' | 'open-as' | 'status' | 'cpu' | 'bench-rr' | 'bench-bulk'; device?: string; port?: number; data?: string; identity?: LocalIdentity; n?: number; bytes?: number; raw?: string }
 
 const cfg = JSON.parse(process.env.RTCP_PEER_CONFIG ?? '{}') as PeerConfig;
 const lines: string[] = [];
@@ -127,6 +127,8 @@ async function main() {
     const reply = (v: object) => process.stdout.write(`${JSON.stringify({ id: c.id, ...v })}\n`);
     (async () => {
       switch (c.op) {
+        case 'cpu': // this process's CPU time so far (µs), for bench/tunnel's CPU per MB
+          return reply({ ok: true, us: (({ user, system }) => user + system)(process.cpuUsage()) });
         case 'status':
           return reply({ ok: true, status: stack.status(), log: lines.splice(0) });
         case 'open': {

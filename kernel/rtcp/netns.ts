@@ -1,6 +1,6 @@
 // Network namespaces for the rtcp tests and bench (root only): an OOD, a NAS and a router on one
 // bridge, plus a direct router↔NAS link that can be cut and healed (`ip link set … down|up`; this box
-// has no tc netem or iptables). Every name starts with "rtc" and a random suffix; `destroy` removes them.
+// has no tc netem or iptables). Every name starts with a 3-letter prefix ("rtc" unless told) and a random suffix; `destroy` removes them.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -31,11 +31,12 @@ export interface Topology {
   destroy(): void;
 }
 
-export function createTopology(): Topology {
+/** `prefix` (3 letters) starts every ns/veth/bridge name, so parallel users can tell theirs apart. */
+export function createTopology(prefix = 'rtc'): Topology {
   const id = randomBytes(2).toString('hex');
   const net8 = 100 + Math.floor(Math.random() * 150);
-  const sw = `rtc${id}sw`;
-  const ns = { ood: `rtc${id}o`, nas: `rtc${id}n`, router: `rtc${id}r` };
+  const sw = `${prefix}${id}sw`;
+  const ns = { ood: `${prefix}${id}o`, nas: `${prefix}${id}n`, router: `${prefix}${id}r` };
   const addr = { ood: `10.${net8}.0.1`, nas: `10.${net8}.0.2`, router: `10.${net8}.0.3`, nasDirect: `10.${net8}.1.2`, routerDirect: `10.${net8}.1.3` };
   const created: string[] = [];
   const destroy = () => {
@@ -48,7 +49,7 @@ export function createTopology(): Topology {
     ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
     ip('-n', sw, 'link', 'set', 'br0', 'up');
     for (const [role, n] of Object.entries(ns) as Array<[keyof typeof ns, string]>) {
-      const v = `rtc${id}${role[0]}b`;
+      const v = `${prefix}${id}${role[0]}b`;
       ip('link', 'add', v, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', n);
       ip('link', 'set', v, 'netns', sw);
       ip('-n', sw, 'link', 'set', v, 'master', 'br0');
@@ -80,9 +81,12 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
+/** Extra node flags for the peers (e.g. `RTCP_PEER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p"` to profile a bench). */
+const peerNodeFlags = () => (process.env.RTCP_PEER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 /** Starts kernel/rtcp/netns-peer.ts inside `ns` and waits until it listens. */
 export async function spawnPeer(ns: string, config: PeerConfig): Promise<Peer> {
-  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(repoRoot, 'kernel/rtcp/netns-peer.ts')], {
+  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, ...peerNodeFlags(), '--import', 'tsx', join(repoRoot, 'kernel/rtcp/netns-peer.ts')], {
     cwd: repoRoot, env: { ...process.env, RTCP_PEER_CONFIG: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';

@@ -6,6 +6,8 @@ import { Duplex } from 'node:stream';
 import { recordPair, STREAM_BUDGET, type KeyUseBudget, type RecordOpener, type RecordSealer, type Role } from './crypto.js';
 import { RtcpError } from './errors.js';
 
+const HIGH_WATER = 64 * 1024;
+
 export class SecureStream extends Duplex {
   private readonly sealer: RecordSealer;
   private readonly opener: RecordOpener;
@@ -13,7 +15,9 @@ export class SecureStream extends Duplex {
   private innerEnded = false;
 
   constructor(inner: Duplex, key: Buffer, iv: Buffer, role: Role, opts: { leftover?: Buffer; budget?: KeyUseBudget } = {}) {
-    super({ allowHalfOpen: true });
+    // 64 KiB buffered each way (Node's default is 16 KiB, one record): a transport read of several
+    // records and a 64 KiB write each pass without a backpressure round trip.
+    super({ allowHalfOpen: true, readableHighWaterMark: HIGH_WATER, writableHighWaterMark: HIGH_WATER });
     this.inner = inner;
     ({ sealer: this.sealer, opener: this.opener } = recordPair(key, iv, role, opts.budget ?? STREAM_BUDGET));
     inner.on('data', (d: Buffer) => this.onData(d));
@@ -37,9 +41,10 @@ export class SecureStream extends Duplex {
       return;
     }
     if (this.idleMs > 0) this.armIdle();
-    let more = true;
-    for (const pt of pts) more = this.push(pt);
-    if (!more) this.inner.pause();
+    if (pts.length === 0) return;
+    // One push per transport read, not one per record: whoever reads this stream (a pipe to a
+    // socket, most often) then does one write instead of one per 16 KiB record.
+    if (!this.push(pts.length === 1 ? pts[0] : Buffer.concat(pts))) this.inner.pause();
   }
 
   private onEnd() {
@@ -54,9 +59,9 @@ export class SecureStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void) {
-    let ok = true;
+    let ok: boolean;
     try {
-      for (const rec of this.sealer.seal(chunk)) ok = this.inner.write(rec);
+      ok = this.inner.write(this.sealer.sealAll(chunk));
     } catch (e) {
       cb(e as Error);
       return;

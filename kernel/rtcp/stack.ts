@@ -741,7 +741,7 @@ class HandshakeChannel {
 
   send(p: ControlPacket) {
     const bytes = encodePacket(p);
-    if (this.sealer) for (const rec of this.sealer.seal(bytes)) this.sock.write(rec);
+    if (this.sealer) this.sock.write(this.sealer.sealAll(bytes));
     else this.sock.write(bytes);
   }
 

@@ -131,7 +131,7 @@ export class RtcpTunnel {
 
   private send(p: ControlPacket) {
     if (this.closed) throw new RtcpError('CLOSED', 'rtcp tunnel closed');
-    for (const rec of this.sealer.seal(encodePacket(p))) this.sock.write(rec);
+    this.sock.write(this.sealer.sealAll(encodePacket(p)));
   }
 
   private nextSeq(): number {
