@@ -6,8 +6,6 @@ import { Duplex } from 'node:stream';
 import { recordPair, STREAM_BUDGET, type KeyUseBudget, type RecordOpener, type RecordSealer, type Role } from './crypto.js';
 import { RtcpError } from './errors.js';
 
-const HIGH_WATER = 64 * 1024;
-
 export class SecureStream extends Duplex {
   private readonly sealer: RecordSealer;
   private readonly opener: RecordOpener;
@@ -15,9 +13,7 @@ export class SecureStream extends Duplex {
   private innerEnded = false;
 
   constructor(inner: Duplex, key: Buffer, iv: Buffer, role: Role, opts: { leftover?: Buffer; budget?: KeyUseBudget } = {}) {
-    // 64 KiB buffered each way (Node's default is 16 KiB, one record): a transport read of several
-    // records and a 64 KiB write each pass without a backpressure round trip.
-    super({ allowHalfOpen: true, readableHighWaterMark: HIGH_WATER, writableHighWaterMark: HIGH_WATER });
+    super({ allowHalfOpen: true });
     this.inner = inner;
     ({ sealer: this.sealer, opener: this.opener } = recordPair(key, iv, role, opts.budget ?? STREAM_BUDGET));
     inner.on('data', (d: Buffer) => this.onData(d));
