@@ -21,7 +21,9 @@ import { lateStack, startDeviceRtcp } from './rtcp/node.js';
 import { tuningFromEnv, type NodeTuning } from './node-tuning.js';
 import { SystemConfigClient } from './system-config/client.js';
 import { StaticResolver } from './gateway/resolver.js';
-import { normalizeZoneUrl, readJoinedZone } from './join/files.js';
+import { normalizeZoneUrl, readJoinedZone, saveMovedOod } from './join/files.js';
+import { startOodSeeker } from './lib/ood-announcement.js';
+import { NODE_FINDER_PORT } from './api/devices.js';
 import type { DiscoveryOptions, JoinServer } from './join/service.js';
 import { KAPI_PATHS } from './api/krpc.js';
 
@@ -79,6 +81,15 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     await resetNode(paths, { wipe });
     if (!stopped) life = await launch();
   };
+  // The OOD moved (issue 14): the seeker verified and saved its new address; restart the node's
+  // services against it (the flag given at start no longer applies).
+  let oodFlag = opts.oodUrl;
+  const onOodMoved = async () => {
+    if (stopped) return;
+    oodFlag = undefined;
+    await life.stop();
+    if (!stopped) life = await launch();
+  };
   const launch = () => runSetupThenBoot({
     isSetUp: () => isActivated(paths),
     setupPhase: 'waiting-to-join',
@@ -93,7 +104,11 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     boot: (started) => {
       joinCode = undefined;
       server = undefined;
-      return bootNode({ paths, host, ports, log, opts, started, onRemoved: (wipe) => void onRemoved(wipe).catch((e) => log.error('reset after removal failed', { err: (e as Error).message })) });
+      return bootNode({
+        paths, host, ports, log, opts: { ...opts, oodUrl: oodFlag }, started,
+        onRemoved: (wipe) => void onRemoved(wipe).catch((e) => log.error('reset after removal failed', { err: (e as Error).message })),
+        onOodMoved: () => void onOodMoved().catch((e) => log.error('reconnecting to the moved OOD failed', { err: (e as Error).message })),
+      });
     },
     log,
   });
@@ -116,13 +131,15 @@ interface BootContext {
   opts: NodeOptions;
   started: StopStack;
   onRemoved: (wipe: boolean) => void;
+  onOodMoved: () => void;
 }
 
-async function bootNode({ paths, host, ports, log, opts, started, onRemoved }: BootContext): Promise<void> {
+async function bootNode({ paths, host, ports, log, opts, started, onRemoved, onOodMoved }: BootContext): Promise<void> {
   const id = await loadNodeIdentity(paths);
   if (((id.zoneBoot.oods as string[] | undefined) ?? []).some((o) => parseOodString(o).name === id.deviceName))
     throw new KrpcError('FAILED_PRECONDITION', `${id.deviceName} is an OOD of its zone; start it with "buckyos ood"`);
-  const oodUrl = normalizeZoneUrl(opts.oodUrl ?? (await readJoinedZone(paths))?.ood_url ?? missingOodUrl(), 'OOD URL');
+  const joined = await readJoinedZone(paths);
+  const oodUrl = normalizeZoneUrl(opts.oodUrl ?? joined?.ood_url ?? missingOodUrl(), 'OOD URL');
   const zone = await verifyOwnerSigned<ZoneDocument>(id.zoneDocumentJwt, id.ownerPublicJwk, { what: 'zone document' });
   const internalHost = internalHostFor(host);
   const tuning = { ...tuningFromEnv(), ...opts.tuning };
@@ -141,6 +158,17 @@ async function bootNode({ paths, host, ports, log, opts, started, onRemoved }: B
   // The zone's repo is behind the OOD's gateway.
   await startDeviceDaemon(node, { repoUrl: oodUrl, localPkgsDir: opts.localPkgsDir, reportIntervalMs: tuning.reportIntervalMs });
   await started.push(watchForRemoval({ id, zone, oodUrl, log, intervalMs: opts.removalCheckMs ?? 5000, onRemoved }));
+  // Issue 14: when the OOD stops answering at oodUrl, look for its signed announcement on the LAN.
+  const discovery = opts.discovery === false ? undefined : opts.discovery ?? {};
+  if (discovery && (!/^127\./.test(host) || discovery.announceTo)) {
+    const oods = ((id.zoneBoot.oods as string[] | undefined) ?? []).map((o) => parseOodString(o).name);
+    const seeker = await startOodSeeker({
+      port: discovery.port ?? NODE_FINDER_PORT, currentUrl: oodUrl, lastIat: joined?.ood_announced_at ?? 0, log, probeTo: discovery.announceTo,
+      trust: { ownerPublicJwk: id.ownerPublicJwk, zoneDid: id.zoneDid, oods },
+      onMoved: (url, iat) => void saveMovedOod(paths, url, iat).then(onOodMoved, (e) => log.error('cannot save the OOD\'s new address', { err: (e as Error).message })),
+    });
+    if (seeker) await started.push(seeker);
+  }
   log.info('node running', { gateway: `http://${host}:${gateway.port}`, zone: id.zoneDid, node: id.deviceName, ood: oodUrl });
 }
 

@@ -11,6 +11,7 @@ import type { NodeIdentity } from '../node-identity.js';
 import type { RepoClient } from '../repo-server/client.js';
 import type { SystemConfigClient } from '../system-config/client.js';
 import { EnrolmentDelegate } from './delegation.js';
+import { startOodBeacon } from '../lib/ood-announcement.js';
 import { devicesMethods } from './methods.js';
 
 export interface OodDiscoveryOptions {
@@ -18,6 +19,8 @@ export interface OodDiscoveryOptions {
   port?: number;
   /** Also probe these addresses by unicast. */
   targets?: string[];
+  /** How often the OOD re-announces itself to its zone's nodes (ms; default 30 s). */
+  announceEveryMs?: number;
 }
 
 export interface OodDevicesOptions<P> {
@@ -48,6 +51,12 @@ export async function startOodDevices<P>(o: OodDevicesOptions<P>): Promise<{ met
   const finder = discovery && (!/^127\./.test(o.host) || discovery.targets)
     ? await NodeFinder.start({ port: discovery.port ?? NODE_FINDER_PORT, targets: discovery.targets, log })
     : undefined;
+  // Issue 14: the OOD says where its gateway is, signed with its device key, so joined nodes find it
+  // again after its LAN address changes.
+  const beacon = finder?.attach((socket, port) => startOodBeacon(socket, port, {
+    signer: { zoneDid: o.id.zoneDid, deviceName: o.id.deviceName, privateKeyPem: o.id.devicePrivateKeyPem, deviceDocJwt: o.id.deviceDocJwt },
+    host: o.host, gatewayPort: o.gatewayPort, log, everyMs: discovery?.announceEveryMs,
+  }));
   const delegate = o.delegate;
   const wildcard = o.host === '0.0.0.0' || o.host === '::';
   const methods = devicesMethods({
@@ -65,5 +74,5 @@ export async function startOodDevices<P>(o: OodDevicesOptions<P>): Promise<{ met
     ood: { name: o.id.deviceName, privateKeyPem: o.id.devicePrivateKeyPem },
     oodUrlFor: (deviceHost) => `http://${wildcard ? localAddressFor(deviceHost) ?? '127.0.0.1' : o.host}:${o.gatewayPort}`,
   });
-  return { methods, stop: async () => { await finder?.stop(); } };
+  return { methods, stop: async () => { beacon?.stop(); await finder?.stop(); } };
 }

@@ -24,6 +24,8 @@ export interface JoinedZoneFile {
   schema: 'buckyos.zone_join.v1';
   ood_url: string;
   joined_at: number;
+  /** Issue 14: the iat of the OOD announcement that moved ood_url here (older ones are refused). */
+  ood_announced_at?: number;
 }
 
 export const joinedZonePath = (paths: DataPaths) => join(paths.etc, 'zone_join.json');
@@ -38,6 +40,13 @@ export async function readJoinedZone(paths: DataPaths): Promise<JoinedZoneFile |
 }
 
 export { normalizeZoneUrl };
+
+/** Saves the OOD's new gateway URL (a verified announcement said it moved), atomically: a restart keeps it. */
+export async function saveMovedOod(paths: DataPaths, url: string, announcedAt: number): Promise<void> {
+  const old = await readJoinedZone(paths);
+  const file: JoinedZoneFile = { schema: 'buckyos.zone_join.v1', ood_url: normalizeZoneUrl(url, 'OOD URL'), joined_at: old?.joined_at ?? Math.floor(Date.now() / 1000), ood_announced_at: announcedAt };
+  await writeFileAtomic(joinedZonePath(paths), JSON.stringify(file, null, 2) + '\n');
+}
 
 
 /** Checks every document in `bundle` against its owner key and this device's key; returns the parsed documents. */

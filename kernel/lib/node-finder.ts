@@ -50,7 +50,7 @@ interface UdpSocketOptions {
 }
 
 /** A UDP socket on 0.0.0.0:<port> (shared with other listeners, receiving broadcasts) in the multicast group. */
-async function openFinderSocket(o: UdpSocketOptions): Promise<Socket | undefined> {
+export async function openFinderSocket(o: UdpSocketOptions): Promise<Socket | undefined> {
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   socket.on('message', (msg, from) => {
     if (msg.length > NODE_FINDER_MAX_DATAGRAM) return;
@@ -79,17 +79,17 @@ async function openFinderSocket(o: UdpSocketOptions): Promise<Socket | undefined
   return socket;
 }
 
-const send = (socket: Socket, body: object, port: number, address: string) =>
+export const sendDatagram = (socket: Socket, body: object, port: number, address: string) =>
   new Promise<void>((resolve) => socket.send(Buffer.from(JSON.stringify(body)), port, address, () => resolve()));
 
 /** Sends `body` to every interface's broadcast address and, through each interface, to the multicast group. */
-async function sendToLan(socket: Socket, body: object, port: number, only?: string): Promise<void> {
+export async function sendToLan(socket: Socket, body: object, port: number, only?: string): Promise<void> {
   for (const i of lanInterfaces()) {
     if (only && i.address !== only) continue;
-    await send(socket, body, port, i.broadcast);
+    await sendDatagram(socket, body, port, i.broadcast);
     try {
       socket.setMulticastInterface(i.address);
-      await send(socket, body, port, NODE_FINDER_MULTICAST_GROUP);
+      await sendDatagram(socket, body, port, NODE_FINDER_MULTICAST_GROUP);
     } catch { /* no multicast on this interface */ }
   }
 }
@@ -153,7 +153,7 @@ export async function startNodeFinderResponder(o: NodeFinderResponderOptions): P
       if (!limit.take(from.address)) return;
       const address = addressFor(from.address);
       if (!address) return;
-      void o.announcement(address).then((resp) => send(socket!, { seq: req.seq as number, resp } satisfies LookingForResp, from.port, from.address));
+      void o.announcement(address).then((resp) => sendDatagram(socket!, { seq: req.seq as number, resp } satisfies LookingForResp, from.port, from.address));
     },
   });
   if (!socket) return undefined;
@@ -165,7 +165,7 @@ export async function startNodeFinderResponder(o: NodeFinderResponderOptions): P
     for (const t of targets) await sendToLan(socket, { seq: 0, resp: await o.announcement(t.address) } satisfies LookingForResp, o.port, t.address);
     for (const to of o.announceTo ?? []) {
       const address = addressFor(to) ?? o.host;
-      await send(socket, { seq: 0, resp: await o.announcement(address) } satisfies LookingForResp, o.port, to);
+      await sendDatagram(socket, { seq: 0, resp: await o.announcement(address) } satisfies LookingForResp, o.port, to);
     }
   };
   // Announce at start, again after 2 s and 6 s (a finder that started with us), then now and then.
@@ -247,6 +247,16 @@ export class NodeFinder {
     return finder;
   }
 
+  private probeHandler?: (req: LookingForReq, from: RemoteInfo) => void;
+
+  /** Lets `attach` answer probes on this finder's socket (the OOD's beacon); no-op when not listening. */
+  attach<T extends { onProbe(req: LookingForReq, from: RemoteInfo): void }>(make: (socket: Socket, port: number) => T): T | undefined {
+    if (!this.socket) return undefined;
+    const t = make(this.socket, this.o.port);
+    this.probeHandler = (req, from) => t.onProbe(req, from);
+    return t;
+  }
+
   get listening(): boolean {
     return this.socket !== undefined;
   }
@@ -259,8 +269,11 @@ export class NodeFinder {
   private onMessage(msg: Buffer, from: RemoteInfo): void {
     // Rate-limit before the signature check, which is what costs.
     if (!this.limit.take(from.address)) { this.dropped++; return; }
-    const body = JSON.parse(msg.toString('utf8')) as Partial<LookingForResp>;
-    if (typeof body !== 'object' || body === null || !Number.isSafeInteger(body.seq) || typeof body.resp !== 'string') return;
+    const body = JSON.parse(msg.toString('utf8')) as Partial<LookingForResp> & Partial<LookingForReq>;
+    if (typeof body !== 'object' || body === null || !Number.isSafeInteger(body.seq)) return;
+    // A node of this zone looking for its OOD (issue 14): the OOD's beacon answers.
+    if (body.resp === undefined && typeof body.node_id === 'string') { this.probeHandler?.(body as LookingForReq, from); return; }
+    if (typeof body.resp !== 'string') return;
     const now = Date.now();
     void checkAnnouncement(body.resp, from.address, now).then((d) => {
       if (typeof d === 'string') { this.dropped++; this.o.log.debug('node finder: announcement dropped', { from: from.address, why: d }); return; }
@@ -301,7 +314,7 @@ export class NodeFinder {
     if (!this.socket) return this.list(started);
     const probe: LookingForReq = { node_id: '*', seq: this.seq++ };
     await sendToLan(this.socket, probe, this.o.port);
-    for (const t of this.o.targets ?? []) await send(this.socket, probe, this.o.port, t);
+    for (const t of this.o.targets ?? []) await sendDatagram(this.socket, probe, this.o.port, t);
     // A second probe halfway, for a datagram lost on a busy LAN.
     await new Promise((r) => setTimeout(r, waitMs / 2));
     await sendToLan(this.socket, { ...probe, seq: this.seq++ }, this.o.port);
