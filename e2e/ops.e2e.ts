@@ -235,9 +235,13 @@ test('the kernel stops while the settings are open: the page says so, and recove
   await ood.stop();
   await expect(page.locator('[data-banner=offline]')).toBeVisible({ timeout: 60_000 });
   await expect(page.locator('[data-live=false]')).toBeVisible();
+  // A folder opened while the kernel is away fails to list; it is listed again when the kernel is back.
+  await page.locator('[data-key="system"]').click();
+  await expect(page.locator('[data-folder="system"]')).toHaveCount(0);
   await screen(page, '10-settings-offline');
   ood.start();
   await expect(page.locator('[data-banner=offline]')).toBeHidden({ timeout: 120_000 });
   await expect(page.locator('[data-live=true]')).toBeVisible({ timeout: 60_000 });
   await expect(page.locator('[data-key="boot/config"]')).toBeVisible();
+  await expect(page.locator('[data-key="system/rbac"]')).toBeVisible();
 });

@@ -19,7 +19,8 @@ export default function SettingsScreen() {
   const { t } = useTranslation();
   const { folders, live, loadRoot, startWatch } = useSettings();
   const reachable = useSession((s) => s.reachable);
-  useEffect(() => { void loadRoot(); }, [loadRoot, reachable]);
+  // The tree stays as it was while the kernel is away; when it is back, what is open is listed again.
+  useEffect(() => { if (reachable) void loadRoot(); }, [loadRoot, reachable]);
   useEffect(() => (reachable ? startWatch() : undefined), [startWatch, reachable]);
   const root = folders[''];
 

@@ -46,9 +46,16 @@ export const useSettings = create<SettingsState>()((set, get) => ({
   values: {},
   live: false,
 
+  /** The tree from the top; also after the kernel comes back: every open folder again, and a value that failed. */
   async loadRoot() {
     set((s) => ({ folders: { ...s.folders, '': { ...s.folders[''], open: true, loading: true } } }));
-    await get().listFolder('');
+    const { folders, selected, values } = get();
+    const open = Object.keys(folders).filter((k) => k !== '' && folders[k].open);
+    await Promise.all([
+      get().listFolder(''),
+      ...open.map((k) => get().listFolder(k)),
+      ...(selected !== undefined && values[selected]?.error !== undefined ? [get().readValue(selected)] : []),
+    ]);
   },
 
   async listFolder(key) {
