@@ -5,86 +5,21 @@
 // gateway forwarded over plain HTTP to http://<nas>:3180, which this test would see.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { pollUntil, repoRoot, TEST_PASSWORD } from '../testing/harness.js';
+import { NetnsLan, netnsUsable } from '../testing/netns-lan.js';
 
-const run = promisify(execFile);
 const cliEntry = join(repoRoot, 'bin', 'buckyos.js');
 const fixtures = join(repoRoot, 'kernel/node-daemon/fixtures');
 const TUNING = { BUCKYOS_NODE_GONE_AFTER_S: '5', BUCKYOS_REPORT_INTERVAL_MS: '1000', BUCKYOS_LOG_LEVEL: 'warn' };
 
-async function netnsUsable(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    const probe = `gat${Math.random().toString(16).slice(2, 6)}p`;
-    await run('ip', ['netns', 'add', probe]);
-    await run('ip', ['netns', 'del', probe]);
-    return undefined;
-  } catch (e) {
-    return `ip netns does not work here (${(e as Error).message.split('\n')[0]})`;
-  }
-}
-
-const skip = await netnsUsable();
+const lan = new NetnsLan('gat', ['ood', 'nas'] as const, TUNING);
+const skip = await netnsUsable('gat');
 if (skip) console.error(`\n!!!!!!!! SKIPPING the network-namespace gateway-over-rtcp test of issue 12: ${skip} !!!!!!!!\n`);
-
-const tag = `gat${Math.random().toString(16).slice(2, 6)}`;
-const subnet = `10.${100 + Math.floor(Math.random() * 100)}.${Math.floor(Math.random() * 250)}`;
-const hosts = { ood: `${subnet}.1`, nas: `${subnet}.2` } as const;
+const { hosts } = lan;
 type Host = keyof typeof hosts;
-const ns = (h: Host) => `${tag}-${h}`;
-const sw = `${tag}-sw`;
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-async function setUpLan(): Promise<void> {
-  await run('ip', ['netns', 'add', sw]);
-  await run('ip', ['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
-  await run('ip', ['-n', sw, 'link', 'set', 'br0', 'up']);
-  let i = 0;
-  for (const h of Object.keys(hosts) as Host[]) {
-    const veth = `${tag}v${i++}`;
-    await run('ip', ['netns', 'add', ns(h)]);
-    await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns(h)]);
-    await run('ip', ['link', 'set', veth, 'netns', sw]);
-    await run('ip', ['-n', sw, 'link', 'set', veth, 'master', 'br0']);
-    await run('ip', ['-n', sw, 'link', 'set', veth, 'up']);
-    await run('ip', ['-n', ns(h), 'addr', 'add', `${hosts[h]}/24`, 'dev', 'eth0']);
-    await run('ip', ['-n', ns(h), 'link', 'set', 'eth0', 'up']);
-    await run('ip', ['-n', ns(h), 'link', 'set', 'lo', 'up']);
-  }
-}
-
-async function tearDown(): Promise<void> {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const n of [...(Object.keys(hosts) as Host[]).map(ns), sw]) await run('ip', ['netns', 'del', n]).catch(() => {});
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-}
-
-interface Proc { out(): string; child: ChildProcess }
-function spawnIn(h: Host, args: string[]): Proc {
-  const child = spawn('ip', ['netns', 'exec', ns(h), process.execPath, cliEntry, ...args], { env: { ...process.env, ...TUNING }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return { child, out: () => out };
-}
-
-async function inNs(h: Host, cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run('ip', ['netns', 'exec', ns(h), cmd, ...args], { env: { ...process.env, ...env }, cwd: repoRoot, timeout: 120_000 });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : 1, out: `${x.stdout ?? ''}${x.stderr ?? ''}` };
-  }
-}
+const spawnIn = (h: Host, args: string[]) => lan.spawnIn(h, [cliEntry, ...args]);
+const inNs = (h: Host, cmd: string, args: string[], env: Record<string, string> = {}) => lan.inNs(h, cmd, args, env);
 
 /** The NAS's TCP connections (every state, TIME-WAIT too) as `local peer` pairs of address:port. */
 async function nasConnections(): Promise<Array<{ local: string; peer: string }>> {
@@ -100,9 +35,9 @@ const portOpen = async (h: Host, host: string, port: number) => (await inNs(h, '
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, context: () => string, timeoutMs = 60_000) => pollUntil(what, probe, { timeoutMs, everyMs: 500, context });
 
 test('an app on the NAS answers through the OOD gateway over rtcp; no plain TCP reaches the NAS gateway or the app port', { skip, timeout: 600_000 }, async () => {
-  after(tearDown);
-  await setUpLan();
-  const tmp = (name: string) => mkdtemp(join(tmpdir(), `${tag}-${name}-`)).then((d) => (dirs.push(d), d));
+  after(() => lan.tearDown());
+  await lan.setUp();
+  const tmp = (name: string) => lan.tmp(name);
   const [oodDir, nasDir] = await Promise.all([tmp('ood'), tmp('nas')]);
 
   const ood = spawnIn('ood', ['ood', '--data', oodDir, '--host', hosts.ood, '--pkgs', fixtures, '--zone-https-port', 'off']);

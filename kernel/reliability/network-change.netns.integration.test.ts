@@ -7,87 +7,24 @@
 // and its app answers through the OOD's gateway at the new address.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { pollUntil, repoRoot, TEST_PASSWORD } from '../testing/harness.js';
+import { NetnsLan, netnsUsable, run, type NsProcess } from '../testing/netns-lan.js';
 
-const run = promisify(execFile);
 const cliEntry = join(repoRoot, 'bin', 'buckyos.js');
 const fixtures = join(repoRoot, 'kernel/node-daemon/fixtures');
 const TUNING = { BUCKYOS_NODE_GONE_AFTER_S: '5', BUCKYOS_REPORT_INTERVAL_MS: '1000', BUCKYOS_LOG_LEVEL: 'info' };
 
-async function netnsUsable(): Promise<string | undefined> {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    const probe = `nch${Math.random().toString(16).slice(2, 6)}p`;
-    await run('ip', ['netns', 'add', probe]);
-    await run('ip', ['netns', 'del', probe]);
-    return undefined;
-  } catch (e) {
-    return `ip netns does not work here (${(e as Error).message.split('\n')[0]})`;
-  }
-}
-
-const skip = await netnsUsable();
+const lan = new NetnsLan('nch', ['ood', 'nas', 'evl'] as const, TUNING);
+const skip = await netnsUsable('nch');
 if (skip) console.error(`\n!!!!!!!! SKIPPING the network-change test of issue 14: ${skip} !!!!!!!!\n`);
-
-const tag = `nch${Math.random().toString(16).slice(2, 6)}`;
-const subnet = `10.${100 + Math.floor(Math.random() * 100)}.${Math.floor(Math.random() * 250)}`;
-const hosts = { ood: `${subnet}.1`, nas: `${subnet}.2`, evl: `${subnet}.3` } as const;
+const { hosts, subnet } = lan;
 const movedTo = `${subnet}.9`;
 type Host = keyof typeof hosts;
-const ns = (h: Host) => `${tag}-${h}`;
-const sw = `${tag}-sw`;
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-async function setUpLan(): Promise<void> {
-  await run('ip', ['netns', 'add', sw]);
-  await run('ip', ['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
-  await run('ip', ['-n', sw, 'link', 'set', 'br0', 'up']);
-  let i = 0;
-  for (const h of Object.keys(hosts) as Host[]) {
-    const veth = `${tag}v${i++}`;
-    await run('ip', ['netns', 'add', ns(h)]);
-    await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns(h)]);
-    await run('ip', ['link', 'set', veth, 'netns', sw]);
-    await run('ip', ['-n', sw, 'link', 'set', veth, 'master', 'br0']);
-    await run('ip', ['-n', sw, 'link', 'set', veth, 'up']);
-    await run('ip', ['-n', ns(h), 'addr', 'add', `${hosts[h]}/24`, 'dev', 'eth0']);
-    await run('ip', ['-n', ns(h), 'link', 'set', 'eth0', 'up']);
-    await run('ip', ['-n', ns(h), 'link', 'set', 'lo', 'up']);
-  }
-}
-
-async function tearDown(): Promise<void> {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const n of [...(Object.keys(hosts) as Host[]).map(ns), sw]) await run('ip', ['netns', 'del', n]).catch(() => {});
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-}
-
-interface Proc { out(): string; child: ChildProcess }
-function spawnIn(h: Host, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn('ip', ['netns', 'exec', ns(h), process.execPath, ...args], { env: { ...process.env, ...TUNING, ...env }, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return { child, out: () => out };
-}
-
-async function inNs(h: Host, cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  try {
-    const r = await run('ip', ['netns', 'exec', ns(h), cmd, ...args], { env: { ...process.env, ...env }, cwd: repoRoot, timeout: 120_000 });
-    return { code: 0, out: r.stdout + r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : 1, out: `${x.stdout ?? ''}${x.stderr ?? ''}` };
-  }
-}
+const ns = (h: Host) => lan.ns(h);
+const spawnIn = (h: Host, args: string[], env: Record<string, string> = {}) => lan.spawnIn(h, args, env);
+const inNs = (h: Host, cmd: string, args: string[], env: Record<string, string> = {}) => lan.inNs(h, cmd, args, env);
 // The owner's CLI runs on the OOD and talks to it on loopback: that keeps working whatever its LAN address.
 const owner = { BUCKYOS_ZONE: 'http://127.0.0.1:3180', BUCKYOS_USER: 'alice', BUCKYOS_PASSWORD: TEST_PASSWORD };
 const buckyos = (args: string[]) => inNs('ood', process.execPath, [cliEntry, ...args], owner);
@@ -103,15 +40,15 @@ const nasState = async () => {
 };
 
 test('the OOD changes its LAN address: the NAS finds it again by its signed announcement; forgeries change nothing', { skip, timeout: 600_000 }, async () => {
-  after(tearDown);
-  await setUpLan();
-  const tmp = (name: string) => mkdtemp(join(tmpdir(), `${tag}-${name}-`)).then((d) => (dirs.push(d), d));
+  after(() => lan.tearDown());
+  await lan.setUp();
+  const tmp = (name: string) => lan.tmp(name);
   const [oodDir, nasDir] = await Promise.all([tmp('ood'), tmp('nas')]);
 
   // The OOD binds every address (as at home: its address comes from DHCP); the NAS its own.
   const ood = spawnIn('ood', [cliEntry, 'ood', '--data', oodDir, '--host', '0.0.0.0', '--pkgs', fixtures]);
   const nas = spawnIn('nas', [cliEntry, 'node', '--data', nasDir, '--host', hosts.nas, '--pkgs', fixtures]);
-  let evil: Proc | undefined;
+  let evil: NsProcess | undefined;
   const logs = () => `--- OOD ---\n${ood.out().slice(-2500)}\n--- NAS ---\n${nas.out().slice(-2500)}\n--- attacker ---\n${evil?.out().slice(-500) ?? ''}`;
   await waitFor('the OOD waiting for activation', async () => ((await portOpen('ood', '127.0.0.1', 3182)) ? true : undefined), logs);
   const act = await inNs('ood', process.execPath, [cliEntry, 'activate', '--device', 'http://127.0.0.1:3182', '--zone', 'movezone', '--owner', 'alice', '--password', TEST_PASSWORD]);
