@@ -103,18 +103,19 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const call = useSession.getState().call;
-    /** After lost history (or a reconnect): read again what is on screen. */
+    /** After lost history (or a reconnect): read again what is on screen, also what failed meanwhile. */
     const reloadVisible = () => {
       const { folders, values, selected } = get();
-      for (const [key, f] of Object.entries(folders)) if (f.open && f.children) void get().listFolder(key);
+      for (const [key, f] of Object.entries(folders)) if (f.open) void get().listFolder(key);
       if (selected !== undefined && values[selected]) void get().readValue(selected);
     };
-    const loop = async (revision: number | undefined) => {
+    const loop = async (revision: number | undefined, afterOutage = false) => {
       if (stopped) return;
       try {
         const r = await call('control-panel', 'sys_config.watch', { key: '', revision: revision ?? 0, timeout_ms: revision === undefined ? 0 : WATCH_MS }, { timeoutMs: WATCH_MS + 15_000 });
         if (stopped) return;
         if (!get().live) set({ live: true });
+        if (afterOutage) reloadVisible();
         if (revision !== undefined) {
           if ('compacted' in r) reloadVisible();
           else {
@@ -133,8 +134,9 @@ export const useSettings = create<SettingsState>()((set, get) => ({
       } catch {
         if (stopped) return;
         set({ live: false });
-        // The kernel may be restarting: look again in a moment, then read the screen afresh.
-        timer = setTimeout(() => { reloadVisible(); void loop(undefined); }, RETRY_MS);
+        // The kernel may be restarting: look again in a moment, and read the screen afresh once it
+        // answers (not before: a listing that fails meanwhile would replace the tree with an error).
+        timer = setTimeout(() => void loop(undefined, true), RETRY_MS);
       }
     };
     void loop(undefined);
