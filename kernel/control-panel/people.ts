@@ -4,6 +4,7 @@
 // for a person's own password their own sudo token. A person with their RBAC lines, their app rules and
 // their password is one exec_tx; a person switched off or removed has their sessions ended in the same
 // transaction. Bad input is refused before anything is written.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppAvailabilityPolicy, PeopleMethods, PersonAppAccess, PersonType } from '../api/people.js';
 import { appAvailabilityPolicyKey } from '../api/people.js';
 import type { KvTxAction, RevisionCondition, SchedulerSnapshot, UserSettings } from '../api/index.js';
@@ -30,7 +31,7 @@ const APP_INSTANCE_ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{
 const SHOW_NAME = { type: 'string', minLength: 1, maxLength: 80, pattern: '^[^\\u0000-\\u001f\\u007f]*$' } as const;
 /** A session token outlives its revocation by at most this (verify-hub: 15 min + 60 s). */
 const REVOCATION_TTL_S = 15 * 60 + 60;
-const TX_ATTEMPTS = 4;
+const TX_ATTEMPTS = 8;
 
 const objectOf = (properties: Record<string, unknown>, required: string[] = []) =>
   ({ type: 'object', required, properties, additionalProperties: false }) as const;
@@ -126,6 +127,8 @@ export function peopleMethods(deps: PeopleDeps): KrpcMethods {
         return;
       } catch (e) {
         if (!(isKrpcError(e, 'VERSION_CONFLICT') || adjust(e)) || attempt >= TX_ATTEMPTS) throw e;
+        // The scheduler rewrites the policy tail after each change of a person: let its passes settle.
+        await sleep(25 * 2 ** attempt * (0.5 + Math.random()));
       }
     }
   }
