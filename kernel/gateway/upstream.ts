@@ -7,9 +7,7 @@ import type { DialUpstream } from './dial.js';
 import { targetKey, type UpstreamTarget } from './routes.js';
 
 const DIAL_TIMEOUT_MS = 10_000;
-// Below Node's default server keepAliveTimeout (5 s), as undici does: a backend closing an idle
-// connection just as a request is written on it would lose the request.
-const IDLE_TIMEOUT_MS = 4_000;
+const IDLE_TIMEOUT_MS = 60_000;
 const MAX_IDLE_PER_TARGET = 64;
 const MAX_HEAD_BYTES = 64 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
