@@ -32,6 +32,13 @@ const echo = await upstream((req, res) => {
     req.on('end', () => { res.end(JSON.stringify({ bytes: n, sha256: h.digest('hex') })); });
     return;
   }
+  if (req.url?.startsWith('/refuse')) {
+    // An early refusal, as the repo answers an upload it cannot store: the body is not read first
+    // (Node reads and drops it once the answer is sent).
+    res.writeHead(507, { 'content-type': 'application/json' });
+    res.end('{"error":"RESOURCE_EXHAUSTED: the disk is full"}');
+    return;
+  }
   if (req.url?.startsWith('/big')) {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const chunk = Buffer.alloc(1024 * 1024, 7);
@@ -125,6 +132,41 @@ test('bodies stream through in both directions without being corrupted', async (
   const down = Buffer.from(await (await fetch(`${base}/apps/notes/big`)).arrayBuffer());
   assert.equal(down.length, 32 * 1024 * 1024);
   assert.ok(down.every((b) => b === 7), 'downloaded bytes differ from what the app sent');
+});
+
+test('a service that answers before the whole body arrived: the client gets that answer', async () => {
+  for (let round = 0; round < 3; round++) {
+    const payload = Buffer.alloc(16 * 1024 * 1024, 3);
+    const req = http.request({ host, port: gw.port, method: 'PUT', path: '/apps/notes/refuse', headers: { 'content-length': String(payload.length) } });
+    let at = 0;
+    let answered = false;
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        // As our upload client does: stop sending once answered.
+        answered = true;
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => { req.destroy(); resolve({ status: res.statusCode ?? 0, body }); });
+      });
+      req.on('error', (e) => { if (!answered) reject(e); });
+    });
+    // Sent in pieces, as an upload from a file is: the answer arrives while most of it is still to come.
+    const pump = () => {
+      while (at < payload.length && !answered) {
+        const piece = payload.subarray(at, at + 256 * 1024);
+        at += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      if (!answered) req.end();
+    };
+    pump();
+    const { status, body } = await answer;
+    assert.equal(status, 507, `round ${round}`);
+    assert.match(body, /RESOURCE_EXHAUSTED/);
+    assert.ok(at < payload.length, `round ${round}: the answer came only after the whole body was sent`);
+  }
+  const after = await fetch(`${base}/apps/notes/hash`, { method: 'PUT', body: 'still fine' });
+  assert.equal((await json(after)).bytes, 10);
 });
 
 test('forwarding to another node\'s gateway keeps the original URL and is done once only', async () => {

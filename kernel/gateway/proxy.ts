@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DialUpstream } from './dial.js';
+import { discardBody } from '../lib/discard-body.js';
 import { KrpcError } from '../lib/errors.js';
 import { targetKey, type UpstreamTarget, type WeightedTarget } from './routes.js';
 import { readResponse, type ConnectionPools } from './upstream.js';
@@ -92,6 +93,7 @@ function requestHead(req: http.IncomingMessage, extra: string[], drop: ReadonlyS
 }
 
 const keyOf = (t: UpstreamTarget & { key?: string }) => (t.key ??= targetKey(t));
+
 const ZERO_CHUNK = '0\r\n\r\n';
 
 export function forward(
@@ -127,14 +129,17 @@ export function forward(
     current?.destroy();
   });
 
-  const sendBody = (s: Duplex, done: () => void) => {
+  /** Streams the request body to `s`; the function returned stops that and drops the rest (see discardBody). */
+  const sendBody = (s: Duplex, done: () => void): (() => void) => {
     bodyTouched = true;
     const onData = (c: Buffer) => {
       const ok = head.chunked ? (s.write(`${c.length.toString(16)}\r\n`), s.write(c), s.write('\r\n')) : s.write(c);
       if (!ok) { req.pause(); s.once('drain', () => req.resume()); }
     };
+    const onEnd = () => { req.off('data', onData); if (head.chunked) s.write(ZERO_CHUNK); done(); };
     req.on('data', onData);
-    req.once('end', () => { req.off('data', onData); if (head.chunked) s.write(ZERO_CHUNK); done(); });
+    req.once('end', onEnd);
+    return () => { req.off('data', onData); req.off('end', onEnd); discardBody(req); };
   };
 
   const tryTarget = (): void => {
@@ -146,7 +151,7 @@ export function forward(
       current = s;
       let reqDone = !hasBody;
       s.write(text);
-      if (hasBody) sendBody(s, () => { reqDone = true; });
+      const stopBody = hasBody ? sendBody(s, () => { reqDone = true; }) : undefined;
       const timer = setTimeout(() => { fail(504, 'the service did not answer in time'); s.destroy(); }, opts.headersTimeoutMs);
       stopReading = readResponse(s, method === 'HEAD', {
         onHead: (h) => {
@@ -172,7 +177,10 @@ export function forward(
         },
       }, (reusable) => {
         if (reusable && reqDone && !s.destroyed) pools.release(key, conn);
-        else s.destroy();
+        else {
+          s.destroy();
+          if (!reqDone) stopBody?.();
+        }
       });
     }, (e: NodeJS.ErrnoException) => {
       if (settled) return;

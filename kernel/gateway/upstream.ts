@@ -45,6 +45,8 @@ export class ConnectionPools {
     conn.stream.once('close', conn.onIdleEnd);
     conn.stream.once('error', conn.onIdleEnd);
     conn.stream.once('data', conn.onIdleEnd);
+    // Flowing while idle, so a close or stray bytes are noticed (it may be paused from backpressure).
+    conn.stream.resume();
     conn.idleTimer = setTimeout(conn.onIdleEnd, IDLE_TIMEOUT_MS);
     conn.idleTimer.unref?.();
     list.push(conn);
@@ -216,5 +218,9 @@ export function readResponse(stream: Duplex, isHead: boolean, h: ExchangeHandler
   stream.on('end', onEnd);
   stream.on('close', onEnd);
   stream.on('error', onError);
+  // A connection paused for backpressure during its last response stays paused (the client's drain
+  // may never come once that response ended), and a 'data' listener does not resume a paused stream:
+  // without this the answer sat unread until the headers timeout (30 s stalls in CI).
+  stream.resume();
   return () => fail(new Error('aborted'));
 }

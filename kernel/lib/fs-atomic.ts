@@ -3,6 +3,17 @@ import { open, rename, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+/**
+ * Writes all of `data` at `position`. One write may store only part of it (a disk that fills up midway
+ * does this before it says ENOSPC); the rest is written until done or the error comes.
+ */
+export async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    const { bytesWritten } = await fh.write(data, written, data.length - written, position + written);
+    written += bytesWritten;
+  }
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try { await fh.sync(); } finally { await fh.close(); }

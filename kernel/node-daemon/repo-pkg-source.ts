@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diskFull, isDiskFull, isKrpcError, KrpcError } from '../lib/errors.js';
+import { writeAll } from '../lib/fs-atomic.js';
 import type { TokenSource } from '../lib/krpc/client.js';
 import type { Logger } from '../lib/log.js';
 import type { InstalledPkg, PkgInstallProgress, PkgSource } from './pkg-source.js';
@@ -53,7 +54,7 @@ class PartialFile {
   async write(piece: Buffer, offset: number): Promise<void> {
     if (offset < this.length) await this.fh.truncate(offset);
     else if (offset > this.length) throw new KrpcError('INTERNAL', `partial chunk write at ${offset} leaves a gap after ${this.length} bytes`);
-    await this.fh.write(piece, 0, piece.length, offset);
+    await writeAll(this.fh, piece, offset);
     this.length = offset + piece.length;
   }
 
@@ -183,7 +184,11 @@ export function repoPkgSource(opts: RepoPkgSourceOptions): PkgSource {
           },
         });
       } catch (e) {
-        if (!signal.aborted) opts.log?.warn('chunk batch failed; fetching its rest one by one', { err: (e as Error).message, left: waiting.size });
+        if (isDiskFull(e)) {
+          // Fetching the rest one by one would only fill the disk again: the install fails with this.
+          for (const d of waiting.values()) d.reject(e);
+          waiting.clear();
+        } else if (!signal.aborted) opts.log?.warn('chunk batch failed; fetching its rest one by one', { err: (e as Error).message, left: waiting.size });
       } finally {
         await file?.partial.close();
       }

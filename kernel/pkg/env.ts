@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { diskFull, isDiskFull, KrpcError } from '../lib/errors.js';
-import { fsyncDir } from '../lib/fs-atomic.js';
+import { fsyncDir, writeAll } from '../lib/fs-atomic.js';
 import { isHolderAlive, ownStamp, type HolderStamp } from '../lib/process-alive.js';
 import { forEachLimit } from './each-limit.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
@@ -337,7 +337,7 @@ export async function openPkgEnv(rootIn: string): Promise<PkgEnv> {
             let offset = 0;
             for (const sha of f.chunks) {
               const buf = await chunk(sha);
-              await fh.write(buf, 0, buf.length, offset);
+              await writeAll(fh, buf, offset);
               if (!staged.has(sha)) staged.set(sha, { path, offset });
               offset += buf.length;
               onProgress?.({ ...progress });

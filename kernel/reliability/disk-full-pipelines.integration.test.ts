@@ -24,8 +24,9 @@ const MiB = 1024 * 1024;
 const mounts: string[] = [];
 const dirs: Array<{ remove(): Promise<void> }> = [];
 let ood: NodeProcess | undefined;
+let debugDataDir: string | undefined;
 after(async () => {
-  if (process.env.REL2_DEBUG && ood) await writeFile('/tmp/rel2-ood.log', ood.log());
+  if (process.env.REL2_DEBUG && ood) await writeFile(`/tmp/rel2-ood-${process.pid}.log`, ood.log() + '\n----\n' + await readFile(join(debugDataDir!, 'logs', 'kernel.log'), 'utf8').catch(String));
   if (ood) await stopWithApps(ood);
   for (const m of mounts) try { execFileSync('umount', [m]); } catch { /* already gone */ }
   await Promise.all(dirs.map((d) => d.remove()));
@@ -77,6 +78,7 @@ test('a repo upload and an app install that run out of disk roll back, say RESOU
   const disk = await smallDisk(160);
   if (typeof disk !== 'string') return t.skip(`LOUD SKIP: ${disk.cannot}`);
   const dataDir = join(disk, 'data');
+  debugDataDir = dataDir;
   const started = await activatedOod({ dataDir, args: ['--pkgs', noDevPkgs], env: { BUCKYOS_REPORT_INTERVAL_MS: '1000' } });
   ood = started.ood;
   const { env } = started;

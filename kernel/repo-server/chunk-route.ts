@@ -107,7 +107,11 @@ export function registerChunksRoute<P extends RepoPrincipal>(app: FastifyInstanc
       reply.code(200).headers({ 'content-type': 'application/octet-stream', 'content-length': String(length) });
       // The open handles keep the bytes readable even if GC unlinks a chunk meanwhile.
       const owned = handles.splice(0);
-      return reply.send(Readable.from(frames(owned, sizes)));
+      const body = Readable.from(frames(owned, sizes));
+      // A caller that goes away before the first frame leaves the generator unstarted, so its finally
+      // never runs: the handles are closed when the stream closes (closing twice is harmless).
+      body.once('close', () => void Promise.allSettled(owned.map((fh) => fh.close())));
+      return reply.send(body);
     } catch (e) {
       await Promise.allSettled(handles.map((fh) => fh.close()));
       return sendHttpError(reply, e, log);

@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -169,6 +171,43 @@ test('a download cut mid-way resumes with a Range request and ends with identica
   assert.deepEqual(await direct.fetchChunk(sha, { resumeFrom: Buffer.concat([expected, Buffer.from('extra')]) }), expected);
   await assert.rejects(direct.fetchChunk('0'.repeat(64)), (e) => isKrpcError(e, 'NOT_FOUND'));
   await assert.rejects(new RepoClient(repo.url, 'forged.token.here').fetchChunk(sha), (e) => isKrpcError(e, 'UNAUTHENTICATED'));
+});
+
+test('a full disk while a batch lands is the caller\'s error, not a broken download; a stalled answer ends when cancelled', async () => {
+  const node = new RepoClient(repo.url, nodeToken);
+  const shas = metas['blob@1.0.0'].files.flatMap((f) => f.chunks);
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  await assert.rejects(node.fetchChunks(shas, { onChunk: () => {}, onData: (_sha, _p, offset) => { if (offset > 0) throw full; } }), (e) => e === full);
+  await assert.rejects(node.fetchChunk(shas[0], { onData: () => { throw full; } }), (e) => e === full);
+
+  // A service that announces a whole chunk, sends a little of it and then nothing.
+  const staller = createServer((socket) => {
+    socket.once('data', (d) => {
+      // The batch route frames each chunk with its 4-byte length.
+      const frame = d.toString('latin1').startsWith('POST') ? Buffer.from([0, 4, 0, 0]) : Buffer.alloc(0);
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${frame.length + CHUNK_SIZE}\r\n\r\n`);
+      socket.write(Buffer.concat([frame, Buffer.alloc(1000, 120)]));
+    });
+  });
+  staller.listen(0, host);
+  await once(staller, 'listening');
+  try {
+    const stalled = new RepoClient(`http://${host}:${(staller.address() as AddressInfo).port}`, nodeToken);
+    for (const download of [
+      (signal: AbortSignal) => stalled.fetchChunk(shas[0], { signal }),
+      (signal: AbortSignal) => stalled.fetchChunks([shas[0]], { onChunk: () => {}, signal }),
+    ]) {
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 300);
+      const t0 = Date.now();
+      await assert.rejects(download(stop.signal), (e) => isKrpcError(e, 'UNAVAILABLE') && /cancelled/.test((e as Error).message));
+      assert.ok(Date.now() - t0 < 10_000, 'the cancelled download ended');
+    }
+    // Nothing for the attempt's time: given up, not waited on forever.
+    await assert.rejects(stalled.fetchChunk(shas[0], { attemptTimeoutMs: 300, maxAttempts: 2 }), (e) => isKrpcError(e, 'TIMEOUT') || isKrpcError(e, 'UNAVAILABLE'));
+  } finally {
+    staller.close();
+  }
 });
 
 test('the repo pkg source installs into a pkg-env, fetching only chunks the node lacks, deps first', async () => {

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KrpcError } from '../lib/errors.js';
+import { bodyPieces, raceAbort } from '../lib/http-body.js';
 import { ServiceClient, type TokenSource } from '../lib/krpc/client.js';
 import type { RepoMethods } from '../api/repo.js';
 import { sha256Hex } from '../pkg/canonical-json.js';
@@ -153,14 +154,17 @@ export class RepoClient {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1 && lastError) await sleep(Math.min(100 * 2 ** (attempt - 2), 2000), undefined, { signal: opts.signal }).catch(() => {});
       if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', `download of chunk ${sha256} was cancelled`);
-      const timeout = AbortSignal.timeout(opts.attemptTimeoutMs ?? 60_000);
+      const attemptMs = opts.attemptTimeoutMs ?? 60_000;
+      const timeout = AbortSignal.timeout(attemptMs);
       const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
       const headers = { ...(await this.bearer()), ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+      const what = `download of chunk ${sha256}`;
       let res: Response;
       try {
-        res = await fetch(url, { headers, signal });
+        res = await raceAbort(fetch(url, { headers, signal }), opts.signal, attemptMs, what);
       } catch (e) {
-        lastError = networkError(e, url);
+        if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', `${what} was cancelled`);
+        lastError = e instanceof KrpcError ? e : networkError(e, url);
         continue;
       }
       if (res.status === 416 && have > 0) {
@@ -183,30 +187,32 @@ export class RepoClient {
         lastError = new KrpcError('UNAVAILABLE', `${url} answered a range request with the wrong range`);
         continue;
       }
-      const body = (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      const pieces = bodyPieces(res, { signal: opts.signal, idleMs: attemptMs, what });
       let broke = false;
-      for (;;) {
-        let step: IteratorResult<Uint8Array>;
-        try {
-          step = await body.next();
-        } catch {
-          broke = true;
-          break;
+      try {
+        for (;;) {
+          let step: IteratorResult<Buffer>;
+          try {
+            step = await pieces.next();
+          } catch {
+            broke = true;
+            break;
+          }
+          if (step.done) break;
+          const buf = step.value;
+          if (have + buf.length > CHUNK_SIZE) throw new KrpcError('INTEGRITY', `${this.base} sent more than ${CHUNK_SIZE} bytes for chunk ${sha256}; no chunk is that large`);
+          // A failure to keep the piece (e.g. a full disk) is the caller's, not the network's: no retry.
+          await opts.onData?.(buf, have);
+          parts.push(buf);
+          have += buf.length;
+          opts.onBytes?.(have);
         }
-        if (step.done) break;
-        const buf = Buffer.from(step.value.buffer, step.value.byteOffset, step.value.byteLength);
-        if (have + buf.length > CHUNK_SIZE) {
-          await body.return?.();
-          throw new KrpcError('INTEGRITY', `${this.base} sent more than ${CHUNK_SIZE} bytes for chunk ${sha256}; no chunk is that large`);
-        }
-        // A failure to keep the piece (e.g. a full disk) is the caller's, not the network's: no retry.
-        await opts.onData?.(buf, have);
-        parts.push(buf);
-        have += buf.length;
-        opts.onBytes?.(have);
+      } finally {
+        await pieces.return(undefined);
       }
       if (broke) {
-        lastError = new KrpcError('UNAVAILABLE', `download of chunk ${sha256} broke off after ${have} bytes`);
+        if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', `${what} was cancelled`);
+        lastError = new KrpcError('UNAVAILABLE', `${what} broke off after ${have} bytes`);
         continue;
       }
       const chunk = Buffer.concat(parts);
@@ -230,14 +236,16 @@ export class RepoClient {
     if (sha256s.length > MAX_BATCH_CHUNKS) throw new KrpcError('INVALID_PARAMS', `at most ${MAX_BATCH_CHUNKS} chunks per batch (got ${sha256s.length})`);
     if (sha256s.length === 0) return;
     const url = `${this.base}${CHUNKS_PATH}`;
-    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+    const limitMs = opts.timeoutMs ?? 60_000;
+    const timeout = AbortSignal.timeout(limitMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    const what = `chunk batch download from ${this.base}`;
     let res: Response;
     try {
       const headers = { ...(await this.bearer()), 'content-type': 'application/json' };
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ chunks: sha256s }), signal });
+      res = await raceAbort(fetch(url, { method: 'POST', headers, body: JSON.stringify({ chunks: sha256s }), signal }), opts.signal, limitMs, what);
     } catch (e) {
-      throw networkError(e, url);
+      throw e instanceof KrpcError ? e : networkError(e, url);
     }
     if (res.status !== 200) throw errorFromResponse(res.status, await res.text().catch(() => ''), url);
 
@@ -246,6 +254,17 @@ export class RepoClient {
     let size = -1;
     let parts: Buffer[] = [];
     let have = 0;
+    // What the caller's callbacks throw (a full disk, a wrong length) is theirs and passes unchanged;
+    // only a failure to read the body is the network's.
+    let callerFailed: { error: unknown } | undefined;
+    const caller = async (work: () => void | Promise<void>) => {
+      try {
+        await work();
+      } catch (e) {
+        callerFailed = { error: e };
+        throw e;
+      }
+    };
     const finish = async () => {
       const sha = sha256s[index];
       const chunk = Buffer.concat(parts, have);
@@ -255,11 +274,10 @@ export class RepoClient {
       parts = [];
       have = 0;
       header = Buffer.alloc(0);
-      await opts.onChunk(sha, chunk);
+      await caller(() => opts.onChunk(sha, chunk));
     };
     try {
-      for await (const value of res.body as AsyncIterable<Uint8Array>) {
-        let buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      for await (let buf of bodyPieces(res, { signal: opts.signal, idleMs: limitMs, what })) {
         while (buf.length > 0) {
           if (index >= sha256s.length) throw new KrpcError('INTEGRITY', `${this.base} sent more than the ${sha256s.length} chunks asked for`);
           if (size < 0) {
@@ -274,19 +292,19 @@ export class RepoClient {
           }
           const piece = buf.subarray(0, size - have);
           buf = buf.subarray(piece.length);
-          // A failure to keep the piece (e.g. a full disk) is the caller's, not the network's.
-          await opts.onData?.(sha256s[index], piece, have);
+          await caller(() => opts.onData?.(sha256s[index], piece, have));
           parts.push(piece);
           have += piece.length;
           if (have === size) await finish();
         }
       }
     } catch (e) {
-      if (e instanceof KrpcError) throw e;
-      if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', 'chunk batch download was cancelled');
-      throw new KrpcError('UNAVAILABLE', `chunk batch download from ${this.base} broke off after ${index} of ${sha256s.length} chunks`);
+      if (callerFailed) throw callerFailed.error;
+      if (e instanceof KrpcError && e.code === 'INTEGRITY') throw e;
+      if (opts.signal?.aborted) throw new KrpcError('UNAVAILABLE', `${what} was cancelled`);
+      throw new KrpcError('UNAVAILABLE', `${what} broke off after ${index} of ${sha256s.length} chunks`);
     }
-    if (index < sha256s.length) throw new KrpcError('UNAVAILABLE', `chunk batch download from ${this.base} ended after ${index} of ${sha256s.length} chunks`);
+    if (index < sha256s.length) throw new KrpcError('UNAVAILABLE', `${what} ended after ${index} of ${sha256s.length} chunks`);
   }
 
   /** Streams a .pkg file to the repo's upload route. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { discardBody } from '../lib/discard-body.js';
 import { diskFull, invalidParams, isDiskFull, KrpcError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { pkgNameProblem } from '../pkg/id.js';
@@ -25,8 +26,6 @@ export interface UploadRouteOptions<P extends RepoPrincipal> {
   maxUploadBytes: number;
   maxConcurrentUploads: number;
 }
-
-const DISCARD_MS = 5000;
 
 const tooLarge = (limit: number) => new KrpcError('PAYLOAD_TOO_LARGE', `the upload is larger than the ${limit} bytes this repo accepts for one pkg`);
 
@@ -75,19 +74,6 @@ function receiveBody(req: IncomingMessage, file: string, limit: number, root: st
   });
 }
 
-/**
- * After an early refusal the client is still sending. Closing the connection at once would make its
- * writes fail before it reads our answer, so the rest of the body is read and dropped for a short while,
- * enough for the client to see the answer and stop.
- */
-function discardBody(req: IncomingMessage): void {
-  if (req.readableEnded) return;
-  const timer = setTimeout(() => req.destroy(), DISCARD_MS);
-  timer.unref();
-  req.on('end', () => clearTimeout(timer));
-  req.on('close', () => clearTimeout(timer));
-  req.resume();
-}
 
 function flag(value: unknown): boolean {
   if (value === undefined || value === 'false' || value === '0') return false;

@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir } from '../../lib/fs-atomic.js';
+import { fsyncDir, writeAll } from '../../lib/fs-atomic.js';
 
 export interface SegmentInfo {
   start: number;
@@ -114,10 +114,7 @@ export class SegmentWriter {
   }
 
   private async writeAt(data: Buffer, position: number): Promise<void> {
-    for (let written = 0; written < data.length;) {
-      const { bytesWritten } = await this.fh.write(data, written, data.length - written, position + written);
-      written += bytesWritten;
-    }
+    await writeAll(this.fh, data, position);
     if (DSYNC === undefined) await this.fh.datasync();
   }
 }
