@@ -2,10 +2,10 @@
 // up in the page's wizard, which also signs the main server's enrolment delegation, so from day one the
 // node is paired by the QR code it prints (read through Chromium's fake camera, an MJPEG made from the
 // node's QR) and approved in three clicks from the list without the recovery words, listed online, then
-// removed with the confirm, after which the node itself returns to waiting with a new key. With the
-// delegation withdrawn, the screen explains it and the owner gives it again with the recovery words
-// (invalid words and another owner's words refused). Pasted text that is not a pairing code is refused in plain words; the add page shows a QR a
-// phone can scan. Every screen is scanned by axe and saved as e2e/artifacts/devices-*.png in English and
+// removed with the confirm, after which the node itself returns to waiting with a new key. The owner
+// withdraws the delegation on the screen (with a confirm); the screen then explains it and the owner
+// gives it again with the recovery words (invalid words and another owner's words refused). Pasted text
+// that is not a pairing code is refused in plain words; the add page shows a QR a phone can scan. Every screen is scanned by axe and saved as e2e/artifacts/devices-*.png in English and
 // Chinese, light and dark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -236,15 +236,29 @@ test('pair the node by its QR code through the camera, approve it, see it listed
   expect(await waitingFingerprint()).not.toBe(firstFingerprint);
 });
 
-test('without the delegation (withdrawn) the screen explains it and the owner gives it again with the recovery words', async ({ page }) => {
-  // Withdrawn (the CLI's revoke-delegation): its id goes on the revocation list and the main server
-  // forgets it and makes a new enrolment key, so the zone has none.
-  await cli('devices', 'revoke-delegation');
-  expect(await delegationState()).toBe('missing');
+test('the owner withdraws the delegation in the panel; the screen explains it and the owner gives it again with the recovery words', async ({ page }) => {
+  expect(await delegationState()).toBe('active');
   await page.emulateMedia({ colorScheme: 'light' });
   await signIn(page);
   await page.getByRole('link', { name: 'Devices' }).click();
+  // In force: until when, and a way to withdraw it that asks first and says what changes.
+  const inForce = page.locator('[data-delegation-in-force]');
+  await expect(inForce.getByText(/may add the devices you approve here until \w+ \d+, \d{4}/)).toBeVisible();
+  await inForce.getByRole('button', { name: 'Withdraw this permission…' }).click();
+  const ask = page.getByRole('alertdialog', { name: 'Withdraw your main server\'s permission to add devices?' });
+  // The node added under it was removed above, so withdrawing it cuts off no device.
+  await expect(ask.getByText('No device was added with it.', { exact: false })).toBeVisible();
+  await screen(page, 'delegation-withdraw.en');
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  expect(await delegationState()).toBe('active');
+  await inForce.getByRole('button', { name: 'Withdraw this permission…' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Withdraw permission' }).click();
+  // Withdrawn: its id goes on the revocation list and the main server forgets it and makes a new
+  // enrolment key, so the zone has none.
   const notice = page.locator('[data-delegation="missing"]');
+  await expect(notice).toBeVisible();
+  await expect(inForce).toHaveCount(0);
+  expect(await delegationState()).toBe('missing');
   await expect(notice).toBeVisible();
   await expect(notice.getByText(/your main server needs your permission once/)).toBeVisible();
   await screen(page, 'delegation.en');
@@ -272,6 +286,7 @@ test('without the delegation (withdrawn) the screen explains it and the owner gi
   await page.reload();
   await expect(page.locator('[data-device="ood1"]')).toBeVisible();
   await expect(page.locator('[data-delegation]')).toHaveCount(0);
+  await expect(page.locator('[data-delegation-in-force]')).toBeVisible();
 });
 
 test('the add page in Chinese, light and dark; a code read from a picture', async ({ page }) => {

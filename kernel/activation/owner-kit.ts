@@ -1,7 +1,7 @@
 // The entry of the owner kit's browser bundle (kernel/api/owner-kit.ts says why it exists): the
 // owner-side code the CLI runs, put together for the page. Browser-safe like everything it imports.
 import type { OwnerKit } from '../api/owner-kit.js';
-import { delegationRequestProblem, parsePairingUrl } from '../api/devices.js';
+import { canonicalPairingCode, delegationRequestProblem, parsePairingUrl } from '../api/devices.js';
 import { base64UrlEncode } from '../lib/identity/base64.js';
 import { deriveOwnerKey, generateMnemonic, normalizeMnemonic, signEdDsaJwt } from '../lib/identity/owner-key.js';
 import { hashPassword, loginProof } from '../lib/identity/password.js';
@@ -16,6 +16,7 @@ export const ownerKit: OwnerKit = {
   loginProof,
   randomId: () => base64UrlEncode(crypto.getRandomValues(new Uint8Array(16))),
   parsePairingUrl,
+  canonicalPairingCode,
   signEnrolmentDelegation(mnemonic, request, delegateKeyX) {
     const problem = delegationRequestProblem(request, delegateKeyX);
     if (problem) throw new Error(`INTEGRITY: the OOD asked for a delegation the owner should not sign (${problem}); nothing was signed`);

@@ -123,26 +123,35 @@ export function formatPairingUrl(info: PairingInfo): string {
   return PAIRING_URL_PREFIX + q.toString();
 }
 
+/** Why a text is not a pairing URL (a page shows it in the owner's language). */
+export type PairingProblem = 'notPairing' | 'tooLong' | 'version' | 'address' | 'fingerprint' | 'code';
+
 /**
- * Parses what a QR code, a paste or a camera gave: a `buckyos://join?…` URL. Returns a structured
- * error string `"INVALID_PARAMS: …"` instead of throwing, so a page can show it as is.
+ * Parses what a QR code, a paste or a camera gave: a `buckyos://join?…` URL. Returns what is wrong as a
+ * `problem` code and a structured error string `"INVALID_PARAMS: …"` instead of throwing.
  */
-export function parsePairingUrl(text: string): { ok: true; info: PairingInfo } | { ok: false; error: string } {
-  const bad = (why: string) => ({ ok: false as const, error: `INVALID_PARAMS: ${why}` });
+export function parsePairingUrl(text: string): { ok: true; info: PairingInfo } | { ok: false; problem: PairingProblem; error: string } {
+  const bad = (problem: PairingProblem, why: string) => ({ ok: false as const, problem, error: `INVALID_PARAMS: ${why}` });
   const s = String(text ?? '').trim();
-  if (s.length > MAX_PAIRING_URL) return bad('the pairing URL is too long');
-  if (!s.toLowerCase().startsWith(PAIRING_URL_PREFIX)) return bad('not a BuckyOS pairing URL (it starts with buckyos://join?)');
+  if (s.length > MAX_PAIRING_URL) return bad('tooLong', 'the pairing URL is too long');
+  if (!s.toLowerCase().startsWith(PAIRING_URL_PREFIX)) return bad('notPairing', 'not a BuckyOS pairing URL (it starts with buckyos://join?)');
   const q = new URLSearchParams(s.slice(PAIRING_URL_PREFIX.length));
   const v = q.get('v');
-  if (v !== null && v !== '1') return bad(`pairing URL version ${v.slice(0, 8)} is not supported; update this app`);
+  if (v !== null && v !== '1') return bad('version', `pairing URL version ${v.slice(0, 8)} is not supported; update this app`);
   const url = checkJoinUrl(q.get('url') ?? '');
-  if (!url) return bad('the pairing URL has no valid device address (url=http://<device>:3182)');
+  if (!url) return bad('address', 'the pairing URL has no valid device address (url=http://<device>:3182)');
   const fingerprint = canonicalCode(q.get('fp') ?? '', 3);
-  if (!fingerprint || !FINGERPRINT_RE.test(fingerprint)) return bad('the pairing URL has no valid key fingerprint (fp=XXXX-XXXX-XXXX)');
-  const pairing_code = canonicalCode(q.get('code') ?? '', 2);
-  if (!pairing_code || !PAIRING_CODE_RE.test(pairing_code)) return bad('the pairing URL has no valid pairing code (code=XXXX-XXXX)');
+  if (!fingerprint || !FINGERPRINT_RE.test(fingerprint)) return bad('fingerprint', 'the pairing URL has no valid key fingerprint (fp=XXXX-XXXX-XXXX)');
+  const pairing_code = canonicalPairingCode(q.get('code') ?? '');
+  if (!pairing_code) return bad('code', 'the pairing URL has no valid pairing code (code=XXXX-XXXX)');
   const name = q.get('name')?.trim().slice(0, 64);
   return { ok: true, info: { join_url: url, fingerprint, pairing_code, ...(name ? { name } : {}) } };
+}
+
+/** A pairing code as typed (any case, spaces, dashes) → XXXX-XXXX, or undefined. */
+export function canonicalPairingCode(text: string): string | undefined {
+  const code = canonicalCode(text, 2);
+  return code && PAIRING_CODE_RE.test(code) ? code : undefined;
 }
 
 // ---- approval without the recovery words: the enrolment delegation ------------------------------

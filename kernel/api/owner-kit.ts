@@ -3,7 +3,7 @@
 // password proofs made with them. The kernel builds one browser bundle of it (kernel/activation/
 // owner-kit.ts → dist/renderer/owner-kit.js, served beside the control panel), so the page runs the
 // CLI's own code without importing kernel code: it loads the bundle over HTTP and knows only this type.
-import type { EnrolmentDelegation, PairingInfo } from './devices.js';
+import type { EnrolmentDelegation, PairingInfo, PairingProblem } from './devices.js';
 import type { CommitActiveParams, CommitActiveResult, DeviceKeyPairResult, PrepareActiveDocumentsParams, PreparedActiveDocuments } from './activation.js';
 
 /** The device's activation kRPC (POST /kapi/active), however the caller reaches it. */
@@ -56,8 +56,10 @@ export interface OwnerKit {
    * key. Throws "INTEGRITY: …" for a request the owner should not sign. Send the JWT with `device.delegate`.
    */
   signEnrolmentDelegation(mnemonic: string, request: EnrolmentDelegation, delegateKeyX: string): string;
-  /** Issue 11: a `buckyos://join?…` pairing URL (QR code, paste) parsed, or its structured error. */
-  parsePairingUrl(text: string): { ok: true; info: PairingInfo } | { ok: false; error: string };
+  /** Issue 11: a `buckyos://join?…` pairing URL (QR code, paste) parsed, or what is wrong with it. */
+  parsePairingUrl(text: string): { ok: true; info: PairingInfo } | { ok: false; problem: PairingProblem; error: string };
+  /** A pairing code as typed (any case, spaces, dashes) → XXXX-XXXX, or undefined. */
+  canonicalPairingCode(text: string): string | undefined;
   /** Derives the owner key, runs the owner side of activation, signs `alsoSign`'s claims, wipes the key. */
   activate(input: OwnerKitActivation): Promise<{ result: OwnerActivationResult; extraJwt?: string }>;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalCode, formatPairingUrl, parsePairingUrl, type PairingInfo } from '../api/devices.js';
+import { canonicalCode, canonicalPairingCode, formatPairingUrl, parsePairingUrl, type PairingInfo } from '../api/devices.js';
 
 const info: PairingInfo = { join_url: 'http://192.168.1.30:3182', fingerprint: 'ABCD-EF23-GH45', pairing_code: 'WXYZ-2345', name: 'nas' };
 
@@ -16,23 +16,27 @@ test('a pairing URL round-trips and is one buckyos:// line', () => {
 
 test('anything else is a structured INVALID_PARAMS, never a throw', () => {
   const good = formatPairingUrl(info);
-  const cases: Array<[string, string]> = [
-    ['other scheme', good.replace('buckyos://', 'https://')],
-    ['no url', good.replace(/url=[^&]+&/, '')],
-    ['url with a path', good.replace('3182', '3182%2Fkapi')],
-    ['file url', good.replace(/url=[^&]+/, 'url=file%3A%2F%2F%2Fetc%2Fpasswd')],
-    ['port out of range', good.replace('3182', '99999')],
-    ['no fingerprint', good.replace(/fp=[^&]+&/, '')],
-    ['fingerprint with 0 and 1', good.replace('ABCD-EF23-GH45', 'ABCD-EF01-GH45')],
-    ['short code', good.replace('WXYZ-2345', 'WXYZ')],
-    ['future version', good.replace('v=1', 'v=2')],
-    ['huge', good + '&x=' + 'a'.repeat(2000)],
-    ['empty', ''],
+  // What is wrong comes as a code too, which the page shows in the owner's language.
+  const cases: Array<[string, string, string]> = [
+    ['other scheme', good.replace('buckyos://', 'https://'), 'notPairing'],
+    ['no url', good.replace(/url=[^&]+&/, ''), 'address'],
+    ['url with a path', good.replace('3182', '3182%2Fkapi'), 'address'],
+    ['file url', good.replace(/url=[^&]+/, 'url=file%3A%2F%2F%2Fetc%2Fpasswd'), 'address'],
+    ['port out of range', good.replace('3182', '99999'), 'address'],
+    ['no fingerprint', good.replace(/fp=[^&]+&/, ''), 'fingerprint'],
+    ['fingerprint with 0 and 1', good.replace('ABCD-EF23-GH45', 'ABCD-EF01-GH45'), 'fingerprint'],
+    ['short code', good.replace('WXYZ-2345', 'WXYZ'), 'code'],
+    ['future version', good.replace('v=1', 'v=2'), 'version'],
+    ['huge', good + '&x=' + 'a'.repeat(2000), 'tooLong'],
+    ['empty', '', 'notPairing'],
   ];
-  for (const [what, text] of cases) {
+  for (const [what, text, problem] of cases) {
     const r = parsePairingUrl(text);
     assert.equal(r.ok, false, what);
-    if (!r.ok) assert.match(r.error, /^INVALID_PARAMS: /, what);
+    if (!r.ok) {
+      assert.match(r.error, /^INVALID_PARAMS: /, what);
+      assert.equal(r.problem, problem, what);
+    }
   }
   assert.equal(parsePairingUrl(undefined as unknown as string).ok, false);
   assert.throws(() => formatPairingUrl({ ...info, pairing_code: 'nope' }), /^Error: INVALID_PARAMS/);
@@ -42,4 +46,6 @@ test('codes: canonical form or undefined', () => {
   assert.equal(canonicalCode('wxyz 2345', 2), 'WXYZ-2345');
   assert.equal(canonicalCode('WXYZ-2345-ABCD', 2), undefined);
   assert.equal(canonicalCode('WXYZ-0345', 2), undefined);
+  assert.equal(canonicalPairingCode(' wxyz 2345 '), 'WXYZ-2345');
+  assert.equal(canonicalPairingCode('WXYZ-234'), undefined);
 });

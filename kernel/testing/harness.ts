@@ -218,14 +218,14 @@ async function killRecordedApps(dataDir: string): Promise<void> {
 export const TEST_PASSWORD = 'Test-pw-123';
 
 /** A fresh OOD, activated through the CLI as zone "testzone" with owner alice; extra `buckyos ood` args, env and OS identity optional. */
-export async function activatedOod(opts: { args?: string[]; env?: Record<string, string>; runAs?: RunAs; dataDir?: string } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
+export async function activatedOod(opts: { args?: string[]; env?: Record<string, string>; runAs?: RunAs; dataDir?: string; activateArgs?: string[] } = {}): Promise<{ ood: NodeProcess; env: Record<string, string>; mnemonic: string; dir: { path: string; remove(): Promise<void> } }> {
   const dir = opts.dataDir ? { path: opts.dataDir, remove: () => rm(opts.dataDir!, { recursive: true, force: true }) } : await tempDir('buckyos-ood-');
   if (opts.runAs) await chown(dir.path, opts.runAs.uid, opts.runAs.gid);
   const host = randomLoopback();
   const ood = spawnOod(dir.path, host, opts.args, opts.env, opts.runAs);
   // Generous: on a loaded machine a cold start through tsx can take tens of seconds.
   await waitForPort(host, 3182, 90_000);
-  const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD]);
+  const act = await cli(['activate', '--device', `http://${host}:3182`, '--zone', 'testzone', '--owner', 'alice', '--password', TEST_PASSWORD, ...(opts.activateArgs ?? [])]);
   if (act.code !== 0) throw new Error(`activation failed: ${act.stderr}`);
   const mnemonic = /\n\s{2}([a-z]+(?: [a-z]+){11})\n/.exec(act.stdout)?.[1] ?? '';
   await waitForPort(host, 3180, 90_000);

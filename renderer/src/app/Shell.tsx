@@ -2,6 +2,7 @@
 // the current screen, loaded lazily.
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { loadOwnerKit } from '../api/owner-kit';
 import { Button } from '../components/Button';
 import { LanguagePicker } from '../components/LanguagePicker';
 import { SudoDialog } from '../components/SudoDialog';
@@ -15,7 +16,8 @@ const SCREENS: Partial<Record<Route, LazyExoticComponent<ComponentType>>> = {
   permissions: lazy(() => import('../screens/permissions/PermissionsScreen')),
   scheduler: lazy(() => import('../screens/scheduler/SchedulerScreen')),
   people: lazy(() => import('../screens/people/PeopleScreen')),
-  devices: lazy(() => import('../screens/devices/DevicesScreen')),
+  // The owner kit reads pairing codes and signs the delegation on this screen.
+  devices: lazy(() => loadOwnerKit().then(() => import('../screens/devices/DevicesScreen'))),
 };
 export const NAV: Route[] = ['home', 'apps', 'people', 'devices', 'permissions', 'scheduler', 'settings'];
 

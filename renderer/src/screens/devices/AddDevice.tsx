@@ -9,7 +9,8 @@ import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Field } from '../../components/Field';
 import { DelegationNotice } from './Delegation';
-import { canonicalPairingCode, NAME_RE, readPairingUrl, suggestName } from './pairing';
+import { ownerKit } from '../../api/owner-kit';
+import { NAME_RE, suggestName } from './pairing';
 import { useDevices } from './store';
 import { devicePath, LIST_PATH } from './useSubPath';
 
@@ -117,7 +118,7 @@ function PairByCode({ onAdded }: { onAdded: (name: string) => void }) {
   const [pasted, setPasted] = useState('');
   const pasteId = useId();
   const take = (text: string) => {
-    const r = readPairingUrl(text);
+    const r = ownerKit().parsePairingUrl(text);
     if (!r.ok) { setProblem(`devices.pair.bad.${r.problem}`); setCandidate(undefined); return; }
     setProblem(undefined);
     setCandidate(fromPairing(r.info));
@@ -162,7 +163,7 @@ function ApproveForm({ candidate, onCancel, onAdded }: { candidate: Candidate; o
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const nameProblem = !NAME_RE.test(name) ? t('devices.addPage.nameInvalid') : taken.includes(name) ? t('devices.addPage.nameTaken') : undefined;
-  const canonical = canonicalPairingCode(code);
+  const canonical = ownerKit().canonicalPairingCode(code);
   const codeProblem = touched && !canonical ? t('devices.addPage.codeInvalid') : undefined;
   return (
     <form data-approve={candidate.fingerprint} style={{ marginTop: 'var(--space-3)' }} onSubmit={async (e) => {

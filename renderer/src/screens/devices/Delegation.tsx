@@ -10,6 +10,57 @@ import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useDevices } from './store';
 
+/**
+ * While the permission is in force: until when, and a way to withdraw it (a lost or given-away main
+ * server should not keep it). Withdrawing asks first and says what it changes.
+ */
+export function DelegationInForce() {
+  const { t, i18n } = useTranslation();
+  const delegation = useDevices((s) => s.delegation);
+  const devices = useDevices((s) => s.devices);
+  const withdraw = useDevices((s) => s.withdrawDelegation);
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const id = useId();
+  if (delegation?.state !== 'active') return null;
+  // Revoking the permission ends every document signed under it (docs/security.md): say whom that hits.
+  const affected = devices.filter((d) => d.approved_by === 'delegation').map((d) => d.name);
+  const until = delegation.exp ? new Date(delegation.exp * 1000).toLocaleDateString(i18n.language, { year: 'numeric', month: 'long', day: 'numeric' }) : undefined;
+  return (
+    <section className="card" aria-labelledby={`${id}-title`} data-delegation-in-force style={{ marginTop: 'var(--space-5)' }}>
+      <h2 id={`${id}-title`} style={{ fontSize: 'var(--text-m)', marginTop: 0 }}>{t('devices.delegation.inForce.title')}</h2>
+      <p className="muted">{until ? t('devices.delegation.inForce.until', { date: until }) : t('devices.delegation.inForce.noDate')}</p>
+      {!asking ? (
+        <Button kind="quiet" onClick={() => setAsking(true)} data-action="withdraw-permission">{t('devices.delegation.inForce.withdraw')}</Button>
+      ) : (
+        <div className="notice notice-warn" role="alertdialog" aria-labelledby={`${id}-ask`} aria-describedby={`${id}-consequence`} data-confirm="withdraw-permission">
+          <p id={`${id}-ask`} style={{ fontWeight: 600, marginTop: 0 }}>{t('devices.delegation.inForce.ask')}</p>
+          <p id={`${id}-consequence`}>{affected.length === 0
+            ? t('devices.delegation.inForce.consequenceNone')
+            : t('devices.delegation.inForce.consequence', { names: affected.join(', ') })}</p>
+          {error !== undefined && <ErrorNotice error={error} />}
+          <div className="actions" style={{ marginTop: 0, justifyContent: 'flex-start' }}>
+            <Button kind="danger" disabled={busy} data-action="confirm-withdraw" onClick={async () => {
+              setBusy(true);
+              setError(undefined);
+              try {
+                await withdraw();
+                setAsking(false);
+              } catch (err) {
+                setError(err);
+              } finally {
+                setBusy(false);
+              }
+            }}>{busy ? t('devices.delegation.inForce.withdrawing') : t('devices.delegation.inForce.confirm')}</Button>
+            <Button kind="quiet" disabled={busy} onClick={() => { setAsking(false); setError(undefined); }}>{t('common.cancel')}</Button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function DelegationNotice() {
   const { t } = useTranslation();
   const delegation = useDevices((s) => s.delegation);

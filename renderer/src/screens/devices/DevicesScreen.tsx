@@ -10,7 +10,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useSession } from '../../stores/session';
 import { AddDevicePage, FoundOnNetwork } from './AddDevice';
-import { DelegationNotice } from './Delegation';
+import { DelegationInForce, DelegationNotice } from './Delegation';
 import { DeviceDetail } from './DeviceDetail';
 import { fraction, formatSize, lastSeenAgo, useDevices } from './store';
 import { ADD_PATH, devicePath, useSubPath } from './useSubPath';
@@ -62,6 +62,7 @@ function DeviceList() {
           <p className="muted" data-empty="devices" style={{ marginTop: 'var(--space-3)' }}>{t('devices.onlyMain')}</p>
         )}
       </section>
+      <DelegationInForce />
     </div>
   );
 }

@@ -80,6 +80,16 @@ export const devicesEn = {
     give: 'Give permission', giving: 'Signing…', given: 'Your main server may now add the devices you approve.',
     wordsInvalid: 'These are not 12 valid recovery words. Check each word and their order.',
     wordsWrong: 'These recovery words do not belong to the owner of this home cloud.',
+    inForce: {
+      title: 'Adding devices without your recovery words',
+      until: 'Your main server may add the devices you approve here until {{date}}. It cannot change your account or add another main server.',
+      noDate: 'Your main server may add the devices you approve here. It cannot change your account or add another main server.',
+      withdraw: 'Withdraw this permission…',
+      ask: 'Withdraw your main server\'s permission to add devices?',
+      consequenceNone: 'No device was added with it. To add a device later, you will give the permission again with your recovery words.',
+      consequence: 'The devices added with it stop working with your home cloud at once and must be added again: {{names}}. Withdraw it if your main server (or its disk) may be in someone else\'s hands.',
+      confirm: 'Withdraw permission', withdrawing: 'Withdrawing…',
+    },
   },
   phone: {
     title: 'Open on your phone', intro: 'Scan this with your phone\'s camera to open the sign-in page of your home cloud.', alt: 'QR code for {{url}}',
@@ -176,6 +186,16 @@ export const devicesZh: Widen<DevicesMessages> = {
     give: '授权', giving: '正在签署…', given: '主服务器现在可以添加你批准的设备了。',
     wordsInvalid: '这不是 12 个有效的恢复词。请检查每个词及其顺序。',
     wordsWrong: '这些恢复词不属于这个家庭云的主人。',
+    inForce: {
+      title: '无需恢复词即可添加设备',
+      until: '在 {{date}} 之前，主服务器可以添加你在这里批准的设备。它不能更改你的账户，也不能添加另一台主服务器。',
+      noDate: '主服务器可以添加你在这里批准的设备。它不能更改你的账户，也不能添加另一台主服务器。',
+      withdraw: '撤回此授权…',
+      ask: '撤回主服务器添加设备的授权？',
+      consequenceNone: '还没有设备是用它添加的。以后要添加设备，需要用恢复词重新授权。',
+      consequence: '用它添加的设备会立即停止与你的家庭云协作，需要重新添加：{{names}}。如果主服务器（或它的硬盘）可能落入他人之手，请撤回。',
+      confirm: '撤回授权', withdrawing: '正在撤回…',
+    },
   },
   phone: {
     title: '在手机上打开', intro: '用手机相机扫描它，即可打开你的家庭云的登录页面。', alt: '{{url}} 的二维码',

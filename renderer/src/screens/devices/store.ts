@@ -28,6 +28,8 @@ export interface DevicesState {
   remove(params: DeviceRemoveParams): Promise<DeviceRemoveResult>;
   /** Signs the main server's delegation request with the owner key from `mnemonic` (in this page) and hands it over. */
   delegate(mnemonic: string): Promise<DelegationStatus>;
+  /** Withdraws that permission: it goes on the revocation list; adding a device needs the words again. */
+  withdrawDelegation(): Promise<DelegationStatus>;
 }
 
 export const useDevices = create<DevicesState>()((set, get) => ({
@@ -77,6 +79,12 @@ export const useDevices = create<DevicesState>()((set, get) => ({
     const status = await call(PANEL, 'device.delegation', {});
     const jwt = kit.signEnrolmentDelegation(kit.normalizeMnemonic(mnemonic), status.request, status.delegate_key.x);
     const after = await call(PANEL, 'device.delegate', { delegation_jwt: jwt });
+    set({ delegation: after });
+    return after;
+  },
+
+  async withdrawDelegation() {
+    const after = await useSession.getState().call(PANEL, 'device.revoke_delegation', {});
     set({ delegation: after });
     return after;
   },
