@@ -249,6 +249,10 @@ test('the owner withdraws the delegation in the panel; the screen explains it an
   // The node added under it was removed above, so withdrawing it cuts off no device.
   await expect(ask.getByText('No device was added with it.', { exact: false })).toBeVisible();
   await screen(page, 'delegation-withdraw.en');
+  await page.getByLabel('Language').selectOption('zh');
+  await expect(page.getByRole('alertdialog', { name: '撤回主服务器添加设备的授权？' })).toBeVisible();
+  await screen(page, 'delegation-withdraw.zh');
+  await page.getByLabel('语言').selectOption('en');
   await ask.getByRole('button', { name: 'Cancel' }).click();
   expect(await delegationState()).toBe('active');
   await inForce.getByRole('button', { name: 'Withdraw this permission…' }).click();
