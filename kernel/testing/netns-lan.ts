@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './harness.js';
+import { appProcessesOf, repoRoot } from './harness.js';
 
 export const run = promisify(execFile);
 
@@ -67,6 +67,8 @@ export class NetnsLan<H extends string> {
   /** Kills what was spawned, deletes the namespaces and the temporary folders. */
   async tearDown(): Promise<void> {
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    // Apps run in their own process groups and outlive a SIGKILLed node: end those of our data folders.
+    for (const d of this.dirs) for (const app of appProcessesOf(d)) try { process.kill(app.pid, 'SIGKILL'); } catch { /* gone */ }
     for (const n of [...this.names.map((h) => this.ns(h)), this.bridgeNs]) await run('ip', ['netns', 'del', n]).catch(() => {});
     for (const d of this.dirs) await rm(d, { recursive: true, force: true });
   }
