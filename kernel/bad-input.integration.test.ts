@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { login, type ZoneSession } from './cli/session.js';
 import { signJwt } from './lib/identity/jwt.js';
 import { KrpcClient } from './lib/krpc/client.js';
+import { isKrpcError } from './lib/errors.js';
 import { generateEd25519 } from './lib/identity/keys.js';
 import { dataPaths } from './lib/paths.js';
 import { rawTar } from './pkg/test-fixtures.js';
@@ -216,7 +217,15 @@ async function kvSnapshot(): Promise<Map<string, string>> {
   const kv = new KrpcClient(`http://${ood.host}:3180/kapi/system_config`, { token });
   const out = new Map(Object.entries(await kv.call<Record<string, string>>('dump_configs_for_scheduler', {})));
   for (const key of TRICK_KEYS) {
-    const entry = await kv.call<{ value: string } | null>('sys_config_get', { key }).catch((e: Error) => ({ value: `refused: ${e.message}` }));
+    // A refusal is part of the snapshot; a read that did not get through (a timeout, the zone busy) is
+    // not, and is asked again rather than compared by its wording.
+    let entry: { value: string } | null | undefined;
+    for (let attempt = 1; entry === undefined; attempt++) {
+      entry = await kv.call<{ value: string } | null>('sys_config_get', { key }).catch((e: unknown) => {
+        if (attempt < 3 && (isKrpcError(e, 'TIMEOUT') || isKrpcError(e, 'UNAVAILABLE'))) return undefined;
+        return { value: `refused: ${(e as Error).message}` };
+      });
+    }
     out.set(`trick:${key}`, entry === null ? '(none)' : entry.value);
   }
   for (const key of [...out.keys()]) if (VOLATILE.some((re) => re.test(key))) out.delete(key);
