@@ -27,6 +27,8 @@ const device = generateEd25519();
 const owner = generateEd25519();
 const token = (appid: string) => signJwt({ iss: 'ood1', sub: 'ood1', appid, exp: nowSeconds() + 600 }, device.privateKeyPem, 'ood1');
 
+// Both zones hold the very same facts, the device's last report included.
+const reportedAt = nowSeconds();
 const zones: SystemConfigHandle[] = [];
 const servers: http.Server[] = [];
 after(async () => {
@@ -46,7 +48,7 @@ async function zone(): Promise<{ url: string; kv: (appid: string) => SystemConfi
   const kv = (appid: string) => new SystemConfigClient(url, () => token(appid));
   const creates = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { action: 'create' as const, value }]));
   await kv('node-daemon').execTx(creates(buildBootKeys(bootInputFor())));
-  const state: Record<string, string> = { 'devices/ood1/info': deviceInfo('ood1', { updateTime: nowSeconds(), allIp: ['192.168.1.10'], totalMem: 1024 * GiB }) };
+  const state: Record<string, string> = { 'devices/ood1/info': deviceInfo('ood1', { updateTime: reportedAt, allIp: ['192.168.1.10'], totalMem: 1024 * GiB }) };
   for (let i = 0; i < APPS; i++) state[`users/alice/apps/a${i}/spec`] = appSpec('alice', `a${i}`, { appIndex: 10 + i });
   await kv('node-daemon').execTx(creates(state));
   return { url, kv };
